@@ -1,0 +1,54 @@
+# Shuzhuan developer commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+HOST ?= 127.0.0.1
+export FLASK_APP := app:create_app
+
+.PHONY: install run serve db demo test lint format translations translations-extract bench eval clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,postgres,redis,prod]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -q -d app/translations -D messages
+
+translations-extract: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+db: install
+	$(VENV)/bin/flask db upgrade
+
+demo: db
+	$(VENV)/bin/flask demo load
+
+run: demo
+	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install lint
+	$(PY) -m pytest -n 2 -q
+
+bench: install
+	$(PY) -m matching bench
+
+eval: install
+	$(PY) -m matching evaluate --catalog ../shared/benchmarks/market-dev/catalog.jsonl --cases ../shared/benchmarks/market-dev/cases.jsonl
+	$(PY) -m matching evaluate --catalog ../shared/benchmarks/scifact/catalog.jsonl --cases ../shared/benchmarks/scifact/cases-test.jsonl --train ../shared/benchmarks/scifact/cases-train.jsonl
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite instance/search .pytest_cache
