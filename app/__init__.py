@@ -1,0 +1,124 @@
+"""The Shuzhuan portal: an application factory in the microblog/Flask-tutorial style."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+
+from app.config import CONFIGS, DEFAULT_SECRET_KEY
+from app.extensions import (
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    select_locale,
+)
+from app.logging_setup import configure_logging
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with an unsafe or broken configuration."""
+
+
+def create_app(
+    config: str | dict[str, Any] | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    """Build the portal.
+
+    ``config`` names a configuration (default: $SHUZHUAN_CONFIG or "development") or, as a
+    dict, overrides settings of the default one; ``overrides`` applies on top of a named one.
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SHUZHUAN_INSTANCE", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+    )
+    name = config if isinstance(config, str) else os.environ.get("SHUZHUAN_CONFIG", "development")
+    if name not in CONFIGS:
+        raise ConfigurationError(f"SHUZHUAN_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
+    app.config.from_object(CONFIGS[name])
+    if isinstance(config, dict):
+        app.config.update(config)
+    app.config.update(overrides or {})
+    app.config["CONFIG_NAME"] = name
+    _check_config(app)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "shuzhuan.sqlite"
+        )
+    configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    _configure_login()
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = secrets.token_hex(6)
+
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if app.config["CONFIG_NAME"] == "production":
+        key = app.config.get("SECRET_KEY")
+        if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise ConfigurationError(
+                "Production needs SECRET_KEY set to a random value of at least 32 characters, "
+                'e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+
+
+def _configure_login() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.i18n import register_template_helpers
+
+    register_template_helpers(app)

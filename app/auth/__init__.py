@@ -1,0 +1,7 @@
+"""Accounts: register, log in and out, edit one's profile."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

@@ -1,0 +1,125 @@
+"""Account forms; labels and messages go through Flask-Babel."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.i18n import choices
+from app.services.accounts import email_taken
+
+MIN_PASSWORD = 10
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Log in"))
+
+
+class OrganisationFields:
+    """The organisation profile, shared by registration and the profile page."""
+
+    org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    industry = SelectField(
+        _l("Industry"), choices=choices("industry", blank="—"), validators=[Optional()]
+    )
+    region = SelectField(
+        _l("Province"), choices=choices("region", blank="—"), validators=[Optional()]
+    )
+    company_size = SelectField(
+        _l("Company size"), choices=choices("size", blank="—"), validators=[Optional()]
+    )
+    employees = IntegerField(
+        _l("Employees"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+
+
+class RegisterForm(OrganisationFields, FlaskForm):
+    role = RadioField(
+        _l("I am"),
+        choices=[
+            SelectChoice("sme", _l("an enterprise looking for solutions")),
+            SelectChoice("vendor", _l("a vendor offering solutions")),
+        ],
+        default="sme",
+        validators=[DataRequired()],
+    )
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD, max=200, message=_l("Use at least 10 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Create account"))
+
+    def validate_email(self, field) -> None:
+        if email_taken(field.data):
+            raise ValidationError(_l("This e-mail address is already registered."))
+
+
+class ProfileForm(OrganisationFields, FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
+        validators=[DataRequired()],
+    )
+    maturity_level = SelectField(
+        _l("Digital maturity level"),
+        choices=choices("maturity", blank="—"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+    )
+    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    description = TextAreaField(
+        _l("About the organisation"), validators=[Optional(), Length(max=5000)]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+def organisation_data(form: OrganisationFields) -> dict:
+    """The organisation fields of a validated form, as the account service takes them."""
+    data = {
+        "name": form.org_name.data.strip(),
+        "industry": form.industry.data or None,
+        "region": form.region.data or None,
+        "company_size": form.company_size.data or None,
+        "employees": form.employees.data,
+    }
+    for extra in ("maturity_level", "website", "contact_email", "description"):
+        if hasattr(form, extra):
+            data[extra] = getattr(form, extra).data or None
+    return data

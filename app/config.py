@@ -1,0 +1,79 @@
+"""Configurations for development, testing and production, read from the environment."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+class BaseConfig:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # None: the factory puts an SQLite file in the instance folder.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads are manifests and forms, never big files
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "中文", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True  # no CDN: the portal works offline
+    BOOTSTRAP_BTN_STYLE = "primary"
+
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_JSON = _bool("LOG_JSON", False)
+
+    # Plug-ins: extra folders (os.pathsep-separated) and how bundled ones enter the catalogue.
+    PLUGIN_FOLDERS = [p for p in os.environ.get("PLUGIN_FOLDERS", "").split(os.pathsep) if p]
+    PLUGINS_AUTO_PUBLISH_BUNDLED = _bool("PLUGINS_AUTO_PUBLISH_BUNDLED", True)
+    PLUGIN_HOOK_TIMEOUT_MS = _int("PLUGIN_HOOK_TIMEOUT_MS", 200)
+    PLUGIN_DEGRADED_AFTER = _int("PLUGIN_DEGRADED_AFTER", 3)
+
+    RFQ_CAP_PER_NEED = _int("RFQ_CAP_PER_NEED", 5)
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = False  # `flask run --debug` turns the debugger on explicitly, never by default
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = True  # tests post real tokens; CSRF refusal is part of the spec
+    RATELIMIT_ENABLED = False
+    PLUGINS_AUTO_PUBLISH_BUNDLED = True
+    LOG_LEVEL = "WARNING"
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LOG_JSON = _bool("LOG_JSON", True)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,65 @@
+"""Language helpers: taxonomy labels, form choices and money in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask_babel import format_decimal, get_locale
+from wtforms import SelectChoice
+
+from matching import taxonomy
+
+VOCABULARIES = {
+    "capability": taxonomy.CAPABILITIES,
+    "industry": taxonomy.INDUSTRIES,
+    "region": taxonomy.REGIONS,
+    "size": taxonomy.COMPANY_SIZES,
+    "deployment": taxonomy.DEPLOYMENTS,
+    "price_model": taxonomy.PRICE_MODELS,
+    "maturity": taxonomy.MATURITY_LEVELS,
+}
+
+
+def current_lang() -> str:
+    """ "zh" or "en": the language of the page being rendered."""
+    locale = get_locale()
+    return "zh" if locale and locale.language == "zh" else "en"
+
+
+def code_label(vocabulary: str, code) -> str:
+    return taxonomy.label(VOCABULARIES[vocabulary], code, current_lang())
+
+
+def choices(vocabulary: str, *, blank: str | None = None) -> Callable[[], list[SelectChoice]]:
+    """A callable WTForms evaluates per request, so labels follow the reader's language."""
+
+    def build() -> list[SelectChoice]:
+        items = [
+            SelectChoice(str(code), code_label(vocabulary, code))
+            for code in VOCABULARIES[vocabulary]
+        ]
+        return ([SelectChoice("", blank)] if blank is not None else []) + items
+
+    return build
+
+
+def money(amount: int | float | None) -> str:
+    """¥12,000 in both languages; an em dash for unknown amounts."""
+    if amount is None:
+        return "—"
+    return "¥" + format_decimal(amount, format="#,##0")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.navigation import nav_items, role_label
+    from app.status_labels import status_label
+
+    app.jinja_env.globals.update(
+        code_label=code_label,
+        current_lang=current_lang,
+        nav_items=nav_items,
+        role_label=role_label,
+        status_label=status_label,
+    )
+    app.jinja_env.filters["money"] = money

@@ -1,0 +1,58 @@
+"""The domain schema. Import models from here: ``from app.models import Need``."""
+
+from app.models.accounts import (
+    ApiToken,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    UserStatus,
+    Verification,
+)
+from app.models.activity import AuditEvent, Notification
+from app.models.deals import (
+    PRICE_PARTS,
+    Engagement,
+    EngagementStatus,
+    Quote,
+    QuoteRevision,
+    QuoteStatus,
+    Rfq,
+    RfqStatus,
+)
+from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
+from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
+from app.models.reviews import RATING_DIMENSIONS, Review, ReviewFlag, ReviewStatus
+
+__all__ = [
+    "PRICE_PARTS",
+    "RATING_DIMENSIONS",
+    "ApiToken",
+    "AuditEvent",
+    "Engagement",
+    "EngagementStatus",
+    "Health",
+    "ListingSource",
+    "ListingStatus",
+    "Match",
+    "MatchStatus",
+    "Need",
+    "NeedStatus",
+    "Notification",
+    "OrgKind",
+    "Organisation",
+    "PluginListing",
+    "Quote",
+    "QuoteRevision",
+    "QuoteStatus",
+    "Review",
+    "ReviewFlag",
+    "ReviewStatus",
+    "Rfq",
+    "RfqStatus",
+    "Role",
+    "User",
+    "UserStatus",
+    "VendorBlock",
+    "Verification",
+]

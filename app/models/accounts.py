@@ -1,0 +1,130 @@
+"""Users and the organisations they act for (an SME, a vendor or the platform)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import TimestampMixin, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    SME = "sme"
+    VENDOR = "vendor"
+    ADMIN = "admin"
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class OrgKind(enum.StrEnum):
+    SME = "sme"
+    VENDOR = "vendor"
+    PLATFORM = "platform"
+
+
+class Verification(enum.StrEnum):
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+
+
+class Organisation(TimestampMixin, db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        sa.CheckConstraint("employees IS NULL OR employees >= 0", name="employees_non_negative"),
+        sa.CheckConstraint(
+            "maturity_level IS NULL OR maturity_level BETWEEN 1 AND 4", name="maturity_level_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind, "org_kind"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    # SME profile (a vendor may fill these too: it is where they are based)
+    industry: Mapped[str | None] = mapped_column(sa.String(8))
+    region: Mapped[str | None] = mapped_column(sa.String(8))
+    company_size: Mapped[str | None] = mapped_column(sa.String(8))
+    employees: Mapped[int | None]
+    maturity_level: Mapped[int | None]
+    # Vendor verification
+    verification: Mapped[Verification] = mapped_column(
+        enum_column(Verification, "verification"), default=Verification.UNVERIFIED
+    )
+    uscc: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    verified_at: Mapped[datetime | None]
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind} {self.name!r}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so the unique constraint means "one account per address".
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
+    status: Mapped[UserStatus] = mapped_column(
+        enum_column(UserStatus, "user_status"), default=UserStatus.ACTIVE
+    )
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.status == UserStatus.ACTIVE
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in roles
+
+    def touch_login(self) -> None:
+        self.last_login_at = utcnow()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,96 @@
+"""Registering accounts and organisations, editing profiles, creating admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.errors import InvalidInput
+from app.extensions import db
+from app.models import Organisation, OrgKind, Role, User, Verification
+from app.services import audit
+
+PROFILE_FIELDS = (
+    "name",
+    "description",
+    "website",
+    "industry",
+    "region",
+    "company_size",
+    "employees",
+    "maturity_level",
+    "contact_email",
+)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_taken(email: str) -> bool:
+    return (
+        db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email)))
+        is not None
+    )
+
+
+def register(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: Role,
+    organisation: dict[str, Any],
+    locale: str | None = None,
+) -> User:
+    """Create a user and the SME or vendor organisation they act for."""
+    if role not in (Role.SME, Role.VENDOR):
+        raise InvalidInput(_("Choose SME or vendor."), {"role": [_("Choose SME or vendor.")]})
+    if email_taken(email):
+        raise InvalidInput(
+            _("This e-mail address is already registered."),
+            {"email": [_("This e-mail address is already registered.")]},
+        )
+    org = Organisation(kind=OrgKind(role.value), verification=Verification.UNVERIFIED)
+    for field in PROFILE_FIELDS:
+        if field in organisation:
+            setattr(org, field, organisation[field] or None)
+    if role == Role.VENDOR and organisation.get("uscc"):
+        org.uscc = organisation["uscc"]
+    user = User(email=normalise_email(email), name=name.strip(), role=role, locale=locale)
+    user.set_password(password)
+    user.organisation = org
+    db.session.add_all([org, user])
+    audit.record(user, "account.registered", user, role=role.value)
+    return user
+
+
+def update_profile(user: User, *, name: str, locale: str | None, organisation: dict) -> None:
+    user.name = name.strip()
+    if locale:
+        user.locale = locale
+    org = user.organisation
+    if org is not None:
+        for field in PROFILE_FIELDS:
+            if field in organisation:
+                setattr(org, field, organisation[field] if organisation[field] != "" else None)
+    audit.record(user, "profile.updated", user)
+
+
+def create_admin(email: str, password: str, name: str = "Admin") -> User:
+    """An admin of the platform organisation; refuses an address already in use."""
+    if email_taken(email):
+        raise InvalidInput(_("This e-mail address is already registered."))
+    platform = db.session.scalar(
+        sa.select(Organisation).where(Organisation.kind == OrgKind.PLATFORM)
+    )
+    if platform is None:
+        platform = Organisation(kind=OrgKind.PLATFORM, name="Shuzhuan 数转")
+        db.session.add(platform)
+    user = User(email=normalise_email(email), name=name, role=Role.ADMIN, organisation=platform)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record(None, "account.admin_created", user)
+    return user
