@@ -111,4 +111,3 @@ def test_every_guarded_page_asks_anonymous_visitors_to_log_in(client, app):
     for url, _ in _guarded_pages(app):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-

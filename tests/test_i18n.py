@@ -27,9 +27,8 @@ def test_every_user_facing_string_has_a_chinese_translation():
         catalog = read_po(f)
     translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
     missing = sorted(_source_messages() - translated)
-    assert not missing, "untranslated (run make translations-extract, then translate):\n" + "\n".join(
-        missing
-    )
+    hint = "untranslated (run make translations-extract, then translate):\n"
+    assert not missing, hint + "\n".join(missing)
 
 
 def test_chinese_pages_render_in_chinese(client):
