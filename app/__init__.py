@@ -110,12 +110,23 @@ def _configure_login() -> None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app.auth import bp as auth_bp
-    from app.main import bp as main_bp
+BLUEPRINTS = (
+    ("app.main", ""),
+    ("app.auth", "/auth"),
+    ("app.catalogue", "/solutions"),
+    ("app.listings", "/vendor/listings"),
+    ("app.needs", "/needs"),
+    ("app.vendor", "/vendor"),
+    ("app.admin", "/admin"),
+    ("app.notifications", "/notifications"),
+)
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for module, prefix in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp, url_prefix=prefix or None)
 
 
 def _register_template_helpers(app: Flask) -> None:

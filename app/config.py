@@ -51,6 +51,11 @@ class BaseConfig:
 
     RFQ_CAP_PER_NEED = _int("RFQ_CAP_PER_NEED", 5)
 
+    # Background jobs: "thread" (in-process), "rq" (a Redis-backed worker), "sync" (inline).
+    JOBS = os.environ.get("JOBS", "thread")
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None  # default: instance folder
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on explicitly, never by default
@@ -64,6 +69,7 @@ class TestingConfig(BaseConfig):
     RATELIMIT_ENABLED = False
     PLUGINS_AUTO_PUBLISH_BUNDLED = True
     LOG_LEVEL = "WARNING"
+    JOBS = "sync"
 
 
 class ProductionConfig(BaseConfig):

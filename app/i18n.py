@@ -53,6 +53,7 @@ def money(amount: int | float | None) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     from app.navigation import nav_items, role_label
+    from app.notifications.routes import unread_count
     from app.status_labels import status_label
 
     app.jinja_env.globals.update(
@@ -61,5 +62,6 @@ def register_template_helpers(app: Flask) -> None:
         nav_items=nav_items,
         role_label=role_label,
         status_label=status_label,
+        unread_notifications=unread_count,
     )
     app.jinja_env.filters["money"] = money

@@ -16,7 +16,7 @@ NAV = [
     ("catalogue.index", _l("Solutions"), ANYONE),
     ("needs.index", _l("My needs"), {Role.SME}),
     ("vendor.inbox", _l("Requests for quotes"), {Role.VENDOR}),
-    ("vendor.listings", _l("My plug-ins"), {Role.VENDOR}),
+    ("listings.index", _l("My plug-ins"), {Role.VENDOR}),
     ("vendor.dashboard", _l("Dashboard"), {Role.VENDOR}),
     ("admin.dashboard", _l("Administration"), {Role.ADMIN}),
 ]

@@ -65,6 +65,8 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": False,
             "LOG_LEVEL": "WARNING",
+            "JOBS": "sync",
+            "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search")),
         }
     )
     app.test_client_class = RequestClient

@@ -1,0 +1,3 @@
+"""Routes of the admin blueprint."""
+
+from app.admin import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the catalogue blueprint."""
+
+from app.catalogue import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the listings blueprint."""
+
+from app.listings import bp  # noqa: F401

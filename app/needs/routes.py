@@ -1,0 +1,3 @@
+"""Routes of the needs blueprint."""
+
+from app.needs import bp  # noqa: F401

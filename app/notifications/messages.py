@@ -1,0 +1,53 @@
+"""What each kind of notification says, in the reader's language.
+
+Services store a notification's ``kind`` and ``params``; the text is rendered when it is
+read, so each user reads it in their own language. Add a kind here when a service emits it.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import Notification
+
+MESSAGES = {
+    # listings and vendors (app.services.listings, app.services.vendors)
+    "listing.submitted": _l("Plug-in “%(name)s” is waiting for review."),
+    "listing.approved": _l("Your plug-in “%(name)s” is published."),
+    "listing.rejected": _l("Your plug-in “%(name)s” was rejected: %(reason)s"),
+    "listing.suspended": _l("Your plug-in “%(name)s” was suspended: %(reason)s"),
+    "vendor.verification_requested": _l("%(name)s asks to be verified."),
+    "vendor.verified": _l("%(name)s is now a verified vendor."),
+    "vendor.suspended": _l("%(name)s was suspended: %(reason)s"),
+    "plugin.degraded": _l("Plug-in “%(name)s” is degraded: its hooks keep failing."),
+    # the marketplace loop
+    "rfq.received": _l("New request for quote for “%(name)s”: %(need)s"),
+    "rfq.declined": _l("%(vendor)s declined your request for “%(need)s”: %(reason)s"),
+    "quote.received": _l("%(vendor)s sent a quote for “%(need)s”."),
+    "quote.revised": _l("%(vendor)s revised its quote for “%(need)s”."),
+    "quote.withdrawn": _l("%(vendor)s withdrew its quote for “%(need)s”."),
+    "quote.accepted": _l("Your quote for “%(need)s” was accepted. The engagement has started."),
+    "quote.rejected": _l("Another vendor was chosen for “%(need)s”. Thank you for quoting."),
+    "engagement.completed": _l("The engagement for “%(need)s” is marked completed."),
+    "review.received": _l("You received a %(rating)s-star review for “%(name)s”."),
+    "review.replied": _l("%(vendor)s replied to your review."),
+    "review.flagged": _l("A review of “%(name)s” was flagged: %(reason)s"),
+    "review.removed": _l("Your review of “%(name)s” was removed: %(reason)s"),
+    "review.kept": _l("The flagged review of “%(name)s” stays published: %(reason)s"),
+    "match.hidden": _l("A match for “%(need)s” was hidden by the platform: %(reason)s"),
+    "account.suspended": _l("Your account was suspended: %(reason)s"),
+    "account.reinstated": _l("Your account is active again."),
+}
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def render(notification: Notification) -> str:
+    """The notification's text in the current language; unknown kinds fall back to the kind."""
+    template = MESSAGES.get(notification.kind)
+    if template is None:
+        return notification.kind
+    return str(template) % _Missing(notification.params or {})

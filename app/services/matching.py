@@ -1,0 +1,201 @@
+"""The matching engine as the portal uses it.
+
+One fitted :class:`matching.Matcher` per process is kept in step with the published listings
+in the database: it is fitted once, then updated incrementally from the listings changed since
+(publish, edit, suspend) and from review changes (vendor quality). Matches are stored per need
+with their score components, explanation and model version; admins' pins and hides survive
+every refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import (
+    ListingStatus,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    PluginListing,
+    Review,
+    VendorBlock,
+)
+from app.models.base import utcnow
+from app.services.ratings import vendor_ratings
+from matching.matcher import Matcher
+from matching.ranker import PairwiseRanker
+
+log = logging.getLogger("app.matching")
+
+MATCHES_PER_NEED = 20
+RANKER_FILE = "ranker.json"
+
+
+def ranker_path() -> Path:
+    return Path(current_app.instance_path) / "models" / RANKER_FILE
+
+
+class CatalogueMatcher:
+    """A process's matcher, refreshed lazily when the catalogue or the reviews change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._matcher: Matcher | None = None
+        self._listings_seen: datetime | None = None
+        self._reviews_seen: tuple | None = None
+        self._ranker_seen: float | None = None
+
+    def get(self) -> Matcher:
+        with self._lock:
+            listings_stamp = db.session.scalar(sa.select(sa.func.max(PluginListing.updated_at)))
+            if self._matcher is None:
+                self._fit()
+            elif listings_stamp != self._listings_seen:
+                self._apply_changes()
+            reviews_stamp = db.session.execute(
+                sa.select(sa.func.count(Review.id), sa.func.max(Review.updated_at))
+            ).one()
+            if tuple(reviews_stamp) != self._reviews_seen:
+                self._matcher.set_quality(_quality())
+                self._reviews_seen = tuple(reviews_stamp)
+            self._load_ranker()
+            self._listings_seen = listings_stamp
+            return self._matcher
+
+    def reset(self) -> None:
+        with self._lock:
+            self._matcher = None
+            self._reviews_seen = self._ranker_seen = None
+
+    def _fit(self) -> None:
+        listings = db.session.scalars(_published()).all()
+        self._matcher = Matcher().fit([item.to_offering() for item in listings])
+        log.info("matcher fitted on %d published listings", len(listings))
+
+    def _apply_changes(self) -> None:
+        changed = db.session.scalars(
+            sa.select(PluginListing).where(PluginListing.updated_at >= self._listings_seen)
+        ).all()
+        for item in changed:
+            if item.status == ListingStatus.PUBLISHED:
+                self._matcher.upsert(item.to_offering())
+            else:
+                self._matcher.remove(item.slug)
+        self._reviews_seen = None  # new listings need their vendors' quality too
+
+    def _load_ranker(self) -> None:
+        path = ranker_path()
+        mtime = path.stat().st_mtime if path.exists() else None
+        if mtime == self._ranker_seen:
+            return
+        try:
+            self._matcher.ranker_ = PairwiseRanker.load(path) if mtime else self._matcher.ranker_
+        except (OSError, ValueError, KeyError):
+            log.exception("ignoring unreadable ranker model %s", path)
+        self._ranker_seen = mtime
+
+
+def _published() -> sa.Select:
+    return sa.select(PluginListing).where(PluginListing.status == ListingStatus.PUBLISHED)
+
+
+def _quality() -> dict[str, float]:
+    ratings = vendor_ratings()
+    rows = db.session.execute(
+        sa.select(PluginListing.slug, PluginListing.vendor_id).where(
+            PluginListing.status == ListingStatus.PUBLISHED
+        )
+    )
+    return {slug: ratings[vid].bayesian for slug, vid in rows if vid in ratings}
+
+
+def engine() -> Matcher:
+    """This process's matcher, in step with the database."""
+    holder = current_app.extensions.setdefault("shuzhuan.matcher", CatalogueMatcher())
+    return holder.get()
+
+
+def blocked_vendor_ids(need: Need) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(VendorBlock.vendor_id).where(
+                sa.or_(VendorBlock.need_id == need.id, VendorBlock.need_id.is_(None))
+            )
+        )
+    )
+
+
+def refresh_matches(need: Need) -> list[Match]:
+    """Rank the catalogue for ``need`` and store the result; pins and hides are kept."""
+    blocked = blocked_vendor_ids(need)
+    ranked = engine().rank(need.to_record(), k=MATCHES_PER_NEED + 10)
+    listings = {
+        item.slug: item
+        for item in db.session.scalars(
+            _published().where(PluginListing.slug.in_([m.offering_id for m in ranked]))
+        )
+    }
+    existing = {m.listing_id: m for m in need.matches}
+    kept: set[int] = set()
+    rank = 0
+    for result in ranked:
+        listing = listings.get(result.offering_id)
+        if listing is None or listing.vendor_id in blocked or rank >= MATCHES_PER_NEED:
+            continue
+        rank += 1
+        match = existing.get(listing.id)
+        if match is None:
+            match = Match(need=need, listing=listing, status=MatchStatus.SHOWN)
+            db.session.add(match)
+        match.rank = rank
+        match.score = result.score
+        match.components = result.components
+        match.explanation = result.explanation
+        match.model_version = result.model_version
+        kept.add(listing.id)
+    for listing_id, match in existing.items():
+        if listing_id not in kept and match.status == MatchStatus.SHOWN:
+            db.session.delete(match)
+    need.matched_at = utcnow()
+    db.session.flush()
+    return visible_matches(need)
+
+
+def refresh_open_needs() -> int:
+    needs = db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.OPEN)).all()
+    for need in needs:
+        refresh_matches(need)
+    return len(needs)
+
+
+def visible_matches(need: Need) -> list[Match]:
+    """What the SME sees: published listings, pins first, nothing hidden or blocked."""
+    blocked = blocked_vendor_ids(need)
+    query = (
+        sa.select(Match)
+        .join(Match.listing)
+        .where(
+            Match.need_id == need.id,
+            Match.status != MatchStatus.HIDDEN,
+            PluginListing.status == ListingStatus.PUBLISHED,
+        )
+        .order_by((Match.status == MatchStatus.PINNED).desc(), Match.rank)
+    )
+    if blocked:
+        query = query.where(PluginListing.vendor_id.not_in(blocked))
+    return list(db.session.scalars(query))
+
+
+def suggest_capabilities(text: str, lang: str | None = None) -> list[tuple[str, float]]:
+    """Capability codes for an owner who does not know the taxonomy."""
+    from matching.capabilities import suggest_capabilities as suggest
+
+    return suggest(text, lang)

@@ -1,0 +1,53 @@
+"""Vendor ratings from verified reviews only, as Bayesian averages (no pay-to-rank).
+
+A Bayesian average pulls a vendor with few reviews towards the platform's mean, so one
+5-star review does not outrank twenty 4.8s: (C·m + Σ ratings) / (C + n).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Review, ReviewStatus
+
+PRIOR_WEIGHT = 5  # C: how many "average" reviews a vendor starts with
+PRIOR_MEAN = 4.0  # m when the platform has no reviews yet
+
+# Removed reviews never count; flagged ones count until an admin removes them.
+COUNTED = (ReviewStatus.PUBLISHED, ReviewStatus.FLAGGED)
+
+
+@dataclass(frozen=True)
+class Rating:
+    mean: float  # plain average of the vendor's reviews
+    count: int
+    bayesian: float  # what ranking and sorting use
+
+
+def bayesian_average(total: float, count: int, prior_mean: float) -> float:
+    return (PRIOR_WEIGHT * prior_mean + total) / (PRIOR_WEIGHT + count)
+
+
+def vendor_ratings(vendor_ids: list[int] | None = None) -> dict[int, Rating]:
+    """Ratings per vendor organisation id, for vendors with at least one counted review."""
+    counted = Review.status.in_(COUNTED)
+    platform_mean = db.session.scalar(sa.select(sa.func.avg(Review.rating)).where(counted))
+    prior = float(platform_mean) if platform_mean is not None else PRIOR_MEAN
+    query = (
+        sa.select(Review.vendor_id, sa.func.sum(Review.rating), sa.func.count(Review.id))
+        .where(counted)
+        .group_by(Review.vendor_id)
+    )
+    if vendor_ids is not None:
+        query = query.where(Review.vendor_id.in_(vendor_ids))
+    return {
+        vendor_id: Rating(
+            mean=float(total) / count,
+            count=count,
+            bayesian=bayesian_average(float(total), count, prior),
+        )
+        for vendor_id, total, count in db.session.execute(query)
+    }

@@ -1,0 +1,38 @@
+"""Work that runs in the background (see app.jobs): each task is one transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from app.extensions import db
+
+log = logging.getLogger("app.tasks")
+
+
+def catalogue_changed(slugs: list[str]) -> None:
+    """Bring the search index and the open needs' matches in step with changed listings."""
+    from app.services import matching, search
+
+    search.sync_listings(slugs)
+    refreshed = matching.refresh_open_needs()
+    db.session.commit()
+    log.info("catalogue change %s: %d open needs re-matched", slugs, refreshed)
+
+
+def match_need(need_id: int) -> None:
+    from app.models import Need
+    from app.services import matching
+
+    need = db.session.get(Need, need_id)
+    if need is not None:
+        matching.refresh_matches(need)
+        db.session.commit()
+
+
+def run_task(task: str, *args) -> None:
+    """Entry point for RQ workers: a fresh app, then the task."""
+    from app import create_app
+
+    app = create_app()
+    with app.app_context():
+        globals()[task](*args)

@@ -1,0 +1,3 @@
+"""Routes of the vendor blueprint."""
+
+from app.vendor import bp  # noqa: F401
