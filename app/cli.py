@@ -53,5 +53,9 @@ def demo_load() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
+    from app.matching_cli import matching_cli
+    from app.plugins_cli import plugins_cli
+    from app.search_cli import search_cli
+
+    for group in (users_cli, demo_cli, plugins_cli, search_cli, matching_cli):
+        app.cli.add_command(group)

@@ -43,20 +43,8 @@ DEMO_USERS: list[tuple[str, str, Role, str, dict]] = [
             "description": "Stamped and machined hardware for appliance makers; exports to Europe.",
         },
     ),
-    (
-        "vendor@shuzhuan.demo",
-        "周明",
-        Role.VENDOR,
-        "zh",
-        {
-            "name": "智织云科技（演示）",
-            "region": "CN-ZJ",
-            "industry": "I65",
-            "company_size": "micro",
-            "employees": 18,
-            "description": "为中小纺织印染厂做小批量排产与打样管理的软件团队。",
-        },
-    ),
+    # Vendor accounts join the organisations of bundled plug-ins (matched by credit code).
+    ("vendor@shuzhuan.demo", "刘晓峰", Role.VENDOR, "zh", {"uscc": "91360111MAHY0AFQ40"}),
 ]
 
 
@@ -73,12 +61,24 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 def load_demo() -> int:
     """Add whatever demo records are missing; return how many were created."""
-    created = 0
+    from flask import current_app
+
+    from app.services.plugin_sync import sync_plugins
+    from plugins.manager import discover
+
+    report = sync_plugins(
+        discover(folders=current_app.config["PLUGIN_FOLDERS"]), auto_publish_bundled=True
+    )
+    created = len(report.created)
     for email, name, role, locale, org in DEMO_USERS:
         if accounts.email_taken(email):
             continue
         if role == Role.ADMIN:
             user = accounts.create_admin(email, DEMO_PASSWORD, name)
+        elif "uscc" in org:
+            user = accounts.join_organisation(
+                email=email, password=DEMO_PASSWORD, name=name, role=role, uscc=org["uscc"]
+            )
         else:
             user = accounts.register(
                 email=email,

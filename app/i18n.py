@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_decimal, get_locale
 from wtforms import SelectChoice
 
@@ -31,14 +31,21 @@ def code_label(vocabulary: str, code) -> str:
     return taxonomy.label(VOCABULARIES[vocabulary], code, current_lang())
 
 
-def choices(vocabulary: str, *, blank: str | None = None) -> Callable[[], list[SelectChoice]]:
-    """A callable WTForms evaluates per request, so labels follow the reader's language."""
+def choices(
+    vocabulary: str, *, blank: str | None = None, anywhere: bool = False
+) -> Callable[[], list[SelectChoice]]:
+    """A callable WTForms evaluates per request, so labels follow the reader's language.
+
+    ``anywhere`` adds the "*" option of data-formats.md (any industry / nationwide).
+    """
 
     def build() -> list[SelectChoice]:
         items = [
             SelectChoice(str(code), code_label(vocabulary, code))
             for code in VOCABULARIES[vocabulary]
         ]
+        if anywhere:
+            items.insert(0, SelectChoice(taxonomy.ANY, code_label(vocabulary, taxonomy.ANY)))
         return ([SelectChoice("", blank)] if blank is not None else []) + items
 
     return build
@@ -49,6 +56,17 @@ def money(amount: int | float | None) -> str:
     if amount is None:
         return "—"
     return "¥" + format_decimal(amount, format="#,##0")
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments replaced (pagination, sorting)."""
+    args = request.args.to_dict(flat=False)
+    args.update({key: [value] for key, value in changes.items()})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -63,5 +81,7 @@ def register_template_helpers(app: Flask) -> None:
         role_label=role_label,
         status_label=status_label,
         unread_notifications=unread_count,
+        url_with=url_with,
+        has_endpoint=has_endpoint,
     )
     app.jinja_env.filters["money"] = money

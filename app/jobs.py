@@ -10,7 +10,7 @@ import logging
 import threading
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 log = logging.getLogger("app.jobs")
 
@@ -19,7 +19,8 @@ def enqueue(task: str, *args: Any) -> None:
     """Run ``app.tasks.<task>(*args)`` according to the JOBS setting (sync, thread, rq)."""
     app = current_app._get_current_object()
     mode = app.config.get("JOBS", "thread")
-    if mode == "sync":
+    if mode == "sync" or (mode == "thread" and not has_request_context()):
+        # A command-line process may exit before a thread finishes: run inline there.
         _run(app, task, args)
     elif mode == "rq":
         from redis import Redis

@@ -16,7 +16,7 @@ def catalogue_changed(slugs: list[str]) -> None:
     search.sync_listings(slugs)
     refreshed = matching.refresh_open_needs()
     db.session.commit()
-    log.info("catalogue change %s: %d open needs re-matched", slugs, refreshed)
+    log.info("%d listings changed: %d open needs re-matched", len(slugs), refreshed)
 
 
 def match_need(need_id: int) -> None:

@@ -1,3 +1,64 @@
-"""Routes of the catalogue blueprint."""
+"""The public catalogue: full-text search with facets, and each published plug-in's page."""
 
-from app.catalogue import bp  # noqa: F401
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.catalogue import bp
+from app.errors import NotFound
+from app.extensions import db
+from app.i18n import current_lang
+from app.models import ListingStatus, PluginListing, Review, ReviewStatus, Role
+from app.services import listings as listing_service
+from app.services.ratings import vendor_ratings
+from app.services.search import catalogue_index
+
+FACETS = ("capability", "industry", "region", "price_band", "deployment")
+PER_PAGE = 12
+
+
+@bp.route("/")
+def index():
+    filters = {facet: request.args.getlist(facet) for facet in FACETS}
+    result = catalogue_index().search(
+        q=request.args.get("q", ""),
+        filters=filters,
+        sort=request.args.get("sort", "relevance"),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=PER_PAGE,
+        lang=current_lang(),
+    )
+    return render_template("catalogue/index.html", result=result, filters=filters, facets=FACETS)
+
+
+def _viewable(slug: str) -> PluginListing:
+    """Published listings for everyone; the vendor and admins may preview the others."""
+    listing = db.session.scalar(sa.select(PluginListing).where(PluginListing.slug == slug))
+    if listing is None:
+        raise NotFound(_("No such solution."))
+    if listing.status != ListingStatus.PUBLISHED:
+        owner = current_user.is_authenticated and (
+            current_user.role == Role.ADMIN or current_user.organisation_id == listing.vendor_id
+        )
+        if not owner:
+            raise NotFound(_("No such solution."))
+    return listing
+
+
+@bp.route("/<slug>")
+def show(slug: str):
+    listing = _viewable(slug)
+    if listing.is_published:
+        listing_service.record_view(listing)
+        db.session.commit()
+    reviews = db.session.scalars(
+        sa.select(Review)
+        .where(Review.vendor_id == listing.vendor_id, Review.status != ReviewStatus.REMOVED)
+        .order_by(Review.created_at.desc())
+        .limit(20)
+    ).all()
+    rating = vendor_ratings([listing.vendor_id]).get(listing.vendor_id)
+    return render_template("catalogue/show.html", listing=listing, reviews=reviews, rating=rating)

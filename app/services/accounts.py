@@ -67,6 +67,18 @@ def register(
     return user
 
 
+def join_organisation(*, email: str, password: str, name: str, role: Role, uscc: str) -> User:
+    """A new member of an existing organisation, found by its credit code (demo and invites)."""
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.uscc == uscc))
+    if org is None:
+        raise InvalidInput(_("No organisation has this unified social credit code."))
+    user = User(email=normalise_email(email), name=name.strip(), role=role, organisation=org)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record(user, "account.registered", user, role=role.value, joined=org.id)
+    return user
+
+
 def update_profile(user: User, *, name: str, locale: str | None, organisation: dict) -> None:
     user.name = name.strip()
     if locale:

@@ -66,10 +66,13 @@ def get_for_vendor(user: User, slug: str) -> PluginListing:
     return listing
 
 
-def _vendor_table(org: Organisation) -> dict[str, Any]:
-    table: dict[str, Any] = {"name": org.name, "uscc": org.uscc or ""}
-    if org.contact_email:
-        table["email"] = org.contact_email
+def _vendor_table(org: Organisation, user: User) -> dict[str, Any]:
+    """The manifest's [vendor] table, from the organisation's verified profile."""
+    table: dict[str, Any] = {
+        "name": org.name,
+        "uscc": org.uscc or "",
+        "email": org.contact_email or user.email,
+    }
     if org.website:
         table["website"] = org.website
     return table
@@ -84,7 +87,7 @@ def validate_fields(user: User, fields: Mapping[str, Any], *, source: str = "for
             {"uscc": [_("Missing unified social credit code.")]},
         )
     doc = {k: v for k, v in fields.items() if v not in (None, "", [])}
-    doc["vendor"] = _vendor_table(org)
+    doc["vendor"] = _vendor_table(org, user)
     try:
         return manifest_from_mapping(doc, source=source, allow_hooks=False)
     except ManifestError as exc:

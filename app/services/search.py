@@ -20,11 +20,17 @@ from app.services.ratings import Rating, vendor_ratings
 
 
 def catalogue_index() -> CatalogueIndex:
-    """This process's handle on the index under the instance folder."""
+    """This process's handle on the index under the instance folder.
+
+    The first use in a process checks the index and rebuilds a missing or corrupt one from
+    the database, so a fresh or damaged deployment heals itself at start.
+    """
     extensions = current_app.extensions
     if "shuzhuan.search" not in extensions:
         directory = Path(current_app.config.get("SEARCH_INDEX_DIR") or current_app.instance_path)
-        extensions["shuzhuan.search"] = CatalogueIndex(directory / "search")
+        index = CatalogueIndex(directory / "search")
+        index.ensure(published_documents)
+        extensions["shuzhuan.search"] = index
     return extensions["shuzhuan.search"]
 
 
@@ -71,10 +77,12 @@ def sync_listings(slugs: list[str]) -> None:
     for slug in slugs:
         item = listings.get(slug)
         if item is not None and item.status == ListingStatus.PUBLISHED:
-            changes.append(("update", listing_document(item, ratings.get(item.vendor_id))))
+            changes.append(("upsert", listing_document(item, ratings.get(item.vendor_id))))
         else:
             changes.append(("remove", slug))
-    catalogue_index().apply(changes)
+    index = catalogue_index()
+    if not index.ensure(published_documents):  # a rebuild already holds these changes
+        index.apply(changes)
 
 
 def reindex(progress: Callable[[int, int], None] | None = None):

@@ -1,0 +1,98 @@
+"""The listing form: the offering fields of a plug-in manifest, typed for the validator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.i18n import choices
+
+MULTI = ("capabilities", "industries", "regions", "company_sizes", "deployment", "maturity_levels")
+
+
+class ListingForm(FlaskForm):
+    id = StringField(
+        _l("Identifier"),
+        description=_l(
+            "Lower-case letters, digits, dots and dashes; used in the listing's address."
+        ),
+        validators=[DataRequired(), Length(max=80)],
+    )
+    name = StringField(_l("Solution name"), validators=[DataRequired(), Length(max=200)])
+    summary = StringField(
+        _l("Summary"),
+        description=_l("One or two sentences buyers read in search results."),
+        validators=[DataRequired(), Length(max=1000)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    lang = SelectField(
+        _l("Language of the text"),
+        choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
+        validators=[DataRequired()],
+    )
+    capabilities = SelectMultipleField(
+        _l("What it does"), choices=choices("capability"), validators=[DataRequired()]
+    )
+    industries = SelectMultipleField(
+        _l("Industries served"), choices=choices("industry", anywhere=True)
+    )
+    regions = SelectMultipleField(
+        _l("Provinces with on-site delivery"),
+        description=_l("Choose “Any / nationwide” for remote or nationwide delivery."),
+        choices=choices("region", anywhere=True),
+    )
+    company_sizes = SelectMultipleField(_l("Company sizes"), choices=choices("size"))
+    price_min = IntegerField(
+        _l("First-year cost from (CNY)"), validators=[Optional(), NumberRange(min=0)]
+    )
+    price_max = IntegerField(
+        _l("First-year cost up to (CNY)"), validators=[Optional(), NumberRange(min=0)]
+    )
+    price_model = SelectField(_l("Price model"), choices=choices("price_model", blank="—"))
+    deployment = SelectMultipleField(_l("Deployment"), choices=choices("deployment"))
+    delivery_weeks = IntegerField(
+        _l("Weeks to go live"), validators=[Optional(), NumberRange(min=0, max=520)]
+    )
+    maturity_levels = SelectMultipleField(
+        _l("Digital maturity levels it suits"),
+        choices=choices("maturity"),
+        coerce=int,
+    )
+    version = StringField(
+        _l("Version"), default="1.0.0", validators=[DataRequired(), Length(max=40)]
+    )
+    submit = SubmitField(_l("Submit for review"))
+
+    def validate_price_max(self, field) -> None:
+        low = self.price_min.data
+        if low is not None and field.data is not None and low > field.data:
+            raise ValidationError(_l("Must not be lower than the starting price."))
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """The fields as a manifest holds them (the validator checks them again)."""
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "submit")
+        }
+
+
+class UploadForm(FlaskForm):
+    manifest = FileField(
+        _l("plugin.toml"),
+        validators=[FileRequired(), FileAllowed(["toml"], _l("Upload a plugin.toml file."))],
+    )
+    submit = SubmitField(_l("Upload and submit for review"))
