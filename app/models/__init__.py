@@ -2,6 +2,7 @@
 
 from app.models.accounts import (
     ApiToken,
+    IdempotencyKey,
     Organisation,
     OrgKind,
     Role,
@@ -32,6 +33,7 @@ __all__ = [
     "Engagement",
     "EngagementStatus",
     "Health",
+    "IdempotencyKey",
     "ListingSource",
     "ListingStatus",
     "Match",
