@@ -119,6 +119,7 @@ BLUEPRINTS = (
     ("app.vendor", "/vendor"),
     ("app.admin", "/admin"),
     ("app.notifications", "/notifications"),
+    ("app.api", "/api/v1"),
 )
 
 

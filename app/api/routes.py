@@ -1,0 +1,3 @@
+"""Routes of the JSON API."""
+
+from app.api import bp  # noqa: F401
