@@ -1,0 +1,109 @@
+"""Short explanations of a match in the need's language (zh or en)."""
+
+from __future__ import annotations
+
+from matching.taxonomy import CAPABILITIES, REGIONS, label
+from matching.types import Need, Offering
+
+_T = {
+    "terms": ("Matched terms: {}", "匹配词：{}"),
+    "capability": ("Capability: {}", "能力：{}"),
+    "budget_ok": ("Within budget (from ¥{:,} vs ¥{:,})", "在预算内（¥{:,} 起，预算 ¥{:,}）"),
+    "budget_over": (
+        "From ¥{:,}: {:.0%} over the ¥{:,} budget",
+        "¥{:,} 起，超出预算 ¥{:,} 的 {:.0%}",
+    ),
+    "region_local": ("On-site delivery in {}", "可在{}上门实施"),
+    "region_remote": ("Nationwide / remote delivery", "全国 / 远程交付"),
+    "region_far": ("No on-site delivery in {}", "不在{}上门实施"),
+    "industry": ("Serves your industry ({})", "服务本行业（{}）"),
+    "size_off": ("Aimed at other company sizes", "面向其他规模的企业"),
+    "slow": ("Goes live in {} weeks (wanted {})", "上线需 {} 周（期望 {} 周）"),
+    "quality": ("Verified reviews {:.1f}/5", "认证评价 {:.1f}/5"),
+    "over_budget_limit": (
+        "Dropped: from ¥{price:,.0f}, more than {ratio:g}× the ¥{budget:,} budget",
+        "已排除：¥{price:,.0f} 起，超过预算 ¥{budget:,} 的 {ratio:g} 倍",
+    ),
+    "no_onsite_in_region": (
+        "Demoted: needs on-site work but does not deliver in {region}",
+        "已降权：需上门实施，但不覆盖{region}",
+    ),
+}
+SEP = {"en": "; ", "zh": "；"}
+
+
+def lang_of(need: Need) -> str:
+    """The language explanations are written in for ``need``."""
+    from matching.text import detect_lang
+
+    return need.lang or detect_lang(need.text)
+
+
+def t(key: str, lang: str, *args, **kwargs) -> str:
+    return _T[key][1 if lang == "zh" else 0].format(*args, **kwargs)
+
+
+def reason_text(code: str, facts: dict, lang: str, *, dropped: bool) -> str:
+    """One sentence for a drop or demotion reason."""
+    facts = dict(facts)
+    if "region" in facts:
+        facts["region"] = label(REGIONS, facts["region"], lang)
+    text = t(code, lang, **facts)
+    if not dropped:  # a policy may demote what the default drops, and vice versa
+        text = text.replace("Dropped", "Demoted").replace("已排除", "已降权")
+    else:
+        text = text.replace("Demoted", "Dropped").replace("已降权", "已排除")
+    return text
+
+
+def explain(
+    need: Need,
+    offering: Offering,
+    components: dict[str, float],
+    matched_terms: list[str],
+    matched_caps: list[str],
+    reasons: list[str],
+    quality: float | None,
+) -> str:
+    """A one-line explanation: why it fits, then any demotion reasons."""
+    lang = lang_of(need)
+    parts: list[str] = list(reasons)
+    if matched_caps:
+        caps = "、" if lang == "zh" else ", "
+        parts.append(
+            t("capability", lang, caps.join(label(CAPABILITIES, c, lang) for c in matched_caps))
+        )
+    if matched_terms:
+        parts.append(t("terms", lang, ", ".join(matched_terms[:6])))
+    price = offering.price_min if offering.price_min is not None else offering.price_max
+    if need.budget_max and price is not None:
+        if price <= need.budget_max:
+            parts.append(t("budget_ok", lang, price, need.budget_max))
+        else:
+            over = price / need.budget_max - 1
+            args = (
+                (price, need.budget_max, over) if lang == "zh" else (price, over, need.budget_max)
+            )
+            parts.append(t("budget_over", lang, *args))
+    if need.region:
+        if need.region in offering.regions:
+            parts.append(t("region_local", lang, label(REGIONS, need.region, lang)))
+        elif "*" in offering.regions:
+            parts.append(t("region_remote", lang))
+        elif offering.regions and not any("on-site" in r or "上门" in r for r in reasons):
+            parts.append(t("region_far", lang, label(REGIONS, need.region, lang)))
+    if need.industry and need.industry in offering.industries:
+        from matching.taxonomy import INDUSTRIES
+
+        parts.append(t("industry", lang, label(INDUSTRIES, need.industry, lang)))
+    if components.get("size", 0.5) < 0.5:
+        parts.append(t("size_off", lang))
+    if (
+        need.timeline_weeks
+        and offering.delivery_weeks
+        and offering.delivery_weeks > need.timeline_weeks
+    ):
+        parts.append(t("slow", lang, offering.delivery_weeks, need.timeline_weeks))
+    if quality is not None:
+        parts.append(t("quality", lang, quality))
+    return SEP["zh" if lang == "zh" else "en"].join(parts)

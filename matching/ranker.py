@@ -1,0 +1,157 @@
+"""The learned ranker: a pairwise linear model over the score components.
+
+Without feedback the matcher uses ``PRIOR_WEIGHTS``, set by hand from what the
+grades of data-formats.md reward (solving the core need first, then fit). With
+labelled pairs (benchmark grades, or portal outcomes mapped to grades) a
+logistic regression learns from every pair of offerings of one need whose
+grades differ: the RankNet/RankSVM idea with scikit-learn's solver. Components
+that never differ in the training data (SciFact has text only) keep their prior
+weight, rescaled to the learned weights, so training on text-only data does not
+switch the structured fit off.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from matching.features import STRUCTURE_COMPONENTS
+
+TEXT_COMPONENTS = ("text", "coverage", "subword", "feedback")
+COMPONENTS = TEXT_COMPONENTS + STRUCTURE_COMPONENTS
+FORMAT = "shuzhuan-ranker/1"
+
+PRIOR_WEIGHTS: dict[str, float] = {
+    "text": 1.0,
+    "coverage": 0.5,
+    "subword": 0.3,
+    "feedback": 0.3,
+    "capability": 1.6,
+    "industry": 0.4,
+    "region": 0.8,
+    "size": 0.4,
+    "budget": 1.0,
+    "timeline": 0.2,
+    "maturity": 0.2,
+    "quality": 0.2,  # mild on purpose: reviews inform, they must not decide
+}
+PRIOR_VERSION = "prior-1"
+
+Group = tuple[np.ndarray, np.ndarray]  # (components matrix rows × COMPONENTS, grades)
+
+
+def pair_differences(
+    groups: Sequence[Group], max_pairs: int, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature differences of better-minus-worse pairs (label 1) and their mirror (label 0)."""
+    diffs = []
+    for x, y in groups:
+        better, worse = np.nonzero(y[:, None] > y[None, :])
+        if len(better) > max_pairs:
+            keep = rng.choice(len(better), max_pairs, replace=False)
+            better, worse = better[keep], worse[keep]
+        diffs.append(x[better] - x[worse])
+    if not diffs or not sum(len(d) for d in diffs):
+        return np.zeros((0, len(COMPONENTS))), np.zeros(0)
+    d = np.vstack(diffs)
+    return np.vstack([d, -d]), np.concatenate([np.ones(len(d)), np.zeros(len(d))])
+
+
+class PairwiseRanker(BaseEstimator):
+    """Linear scoring ``components @ weights_`` learned from graded pairs.
+
+    Parameters: ``C`` (inverse L2 strength of the logistic regression),
+    ``max_pairs_per_group`` (pairs sampled per need, bounding the cost of large
+    candidate sets) and ``random_state`` (for that sampling).
+    """
+
+    def __init__(self, C: float = 1.0, max_pairs_per_group: int = 2000, random_state: int = 0):
+        self.C = C
+        self.max_pairs_per_group = max_pairs_per_group
+        self.random_state = random_state
+
+    def fit(self, groups: Sequence[Group], source: str = "unspecified") -> PairwiseRanker:
+        """Learn weights from groups of (components, grades), one group per need."""
+        rng = np.random.RandomState(self.random_state)
+        x, y = pair_differences(groups, self.max_pairs_per_group, rng)
+        if len(x) == 0:
+            raise ValueError("no pair of offerings with different grades to learn from")
+        varied = np.abs(x).max(axis=0) > 1e-12
+        model = LogisticRegression(C=self.C, fit_intercept=False, max_iter=2000)
+        model.fit(x[:, varied], y)
+        learned = np.zeros(len(COMPONENTS))
+        learned[varied] = model.coef_[0]
+        prior = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])
+        scale = np.linalg.norm(learned[varied]) / max(np.linalg.norm(prior[varied]), 1e-12)
+        weights = np.where(varied, learned, prior * scale)
+        self.weights_ = dict(zip(COMPONENTS, weights.tolist(), strict=True))
+        self.learned_components_ = [c for c, v in zip(COMPONENTS, varied, strict=True) if v]
+        self.trained_on_ = {
+            "source": source,
+            "needs": len(groups),
+            "labelled_pairs": int(sum(int((g[1] > 0).sum()) for g in groups)),
+            "training_pairs": len(x) // 2,
+            "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        self.metrics_: dict[str, float] = {}
+        stamp = self.trained_on_["date"].replace("-", "").replace(":", "")
+        self.version_ = f"pairwise-{stamp}-{abs(hash(tuple(np.round(weights, 6)))) % 10**6:06d}"
+        return self
+
+    def decision_function(self, components: np.ndarray) -> np.ndarray:
+        """Scores of rows of a (rows × COMPONENTS) matrix."""
+        check_is_fitted(self, "weights_")
+        return components @ np.array([self.weights_[c] for c in COMPONENTS])
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write weights, version, training description and metrics as JSON."""
+        check_is_fitted(self, "weights_")
+        payload = {
+            "format": FORMAT,
+            "version": self.version_,
+            "params": self.get_params(),
+            "weights": self.weights_,
+            "learned_components": self.learned_components_,
+            "trained_on": self.trained_on_,
+            "metrics": self.metrics_,
+            "software": {"scikit-learn": sklearn.__version__, "python": platform.python_version()},
+        }
+        Path(path).write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> PairwiseRanker:
+        """Read a model written by :meth:`save`; unknown formats are refused clearly."""
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        if payload.get("format") != FORMAT:
+            raise ValueError(f"{path}: not a {FORMAT} model (format {payload.get('format')!r})")
+        missing = set(COMPONENTS) - set(payload["weights"])
+        if missing:
+            raise ValueError(f"{path}: weights missing for {sorted(missing)}")
+        ranker = cls(**payload["params"])
+        ranker.weights_ = {c: float(payload["weights"][c]) for c in COMPONENTS}
+        ranker.learned_components_ = payload.get("learned_components", [])
+        ranker.trained_on_ = payload["trained_on"]
+        ranker.metrics_ = payload.get("metrics", {})
+        ranker.version_ = payload["version"]
+        return ranker
+
+
+def prior_ranker() -> PairwiseRanker:
+    """The hand-set ranker used before any feedback exists."""
+    ranker = PairwiseRanker()
+    ranker.weights_ = dict(PRIOR_WEIGHTS)
+    ranker.learned_components_ = []
+    ranker.trained_on_ = {"source": "hand-set prior", "needs": 0, "labelled_pairs": 0}
+    ranker.metrics_ = {}
+    ranker.version_ = PRIOR_VERSION
+    return ranker

@@ -1,0 +1,100 @@
+"""Tokenisation of Chinese and English text into one vocabulary.
+
+Chinese runs are segmented with jieba; words longer than two characters also
+yield their two-character pieces, so a colloquial "排产" still meets a formal
+"自动排产系统". English words are lower-cased, stop words dropped and the rest
+Snowball-stemmed, so "scheduling" meets "schedule". Both kinds of token live in
+one vocabulary: a mixed text needs no language switch.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+import jieba
+import snowballstemmer
+
+jieba.setLogLevel(logging.WARNING)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
+_CJK_RE = re.compile(rf"[{_CJK}]")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Short, generic lists: they only remove words that carry no topic.
+EN_STOPWORDS = frozenset(
+    _words(
+        """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers him his how i if in into is it its
+    itself just me more most my no nor not now of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them then there these they
+    this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours us per via"""
+    )
+)
+ZH_STOPWORDS = frozenset(
+    _words(
+        """的 了 是 在 和 与 及 或 也 都 就 而 但 把 被 让 给 对 从 向 为 以 于 之 其 这 那
+    这个 那个 我 我们 你 你们 他 她 它 他们 自己 一个 一些 没有 不 很 还 又 要 想 能 会
+    可以 可 等 吗 呢 吧 啊
+    着 过 上 下 里 中 个 有 没 到 说 做 用 去 来 么 什么 怎么 如何 现在 目前 已经 比较 非常
+    所以 因为 如果 就是 还是 然后 一下 一直 每 多 少 大 小 年 月 天 人"""
+    )
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of an English word (cached: vocabularies are small, corpora large)."""
+    return _stemmer.stemWord(word)
+
+
+@lru_cache(maxsize=100_000)
+def _segment(run: str) -> tuple[str, ...]:
+    # Cached per run of Chinese characters: boilerplate phrases recur across listings.
+    out: list[str] = []
+    for word in jieba.cut(run, HMM=False):
+        if word in ZH_STOPWORDS or len(word) < 2:
+            continue
+        out.append(word)
+        if len(word) > 2:
+            out.extend(word[i : i + 2] for i in range(len(word) - 1))
+    return tuple(out)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters and digits become ASCII) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def tokenize(text: str | None) -> list[str]:
+    """Tokens of ``text``: jieba words (and their bigrams) for Chinese, stems for English."""
+    if not text:
+        return []
+    tokens: list[str] = []
+    for run in _TOKEN_RE.findall(normalise(text)):
+        if run[0].isascii():
+            if run not in EN_STOPWORDS and not (len(run) == 1 and run.isalpha()):
+                tokens.append(stem(run))
+        else:
+            tokens.extend(_segment(run))
+    return tokens
+
+
+def detect_lang(text: str | None) -> str:
+    """ "zh" when at least a tenth of the letters are Chinese characters, else "en"."""
+    if not text:
+        return "en"
+    cjk = len(_CJK_RE.findall(text))
+    letters = sum(1 for ch in text if ch.isalpha())
+    return "zh" if letters and cjk / letters >= 0.1 else "en"
