@@ -27,7 +27,10 @@ def train(min_needs: int) -> None:
         )
     engine = matching.engine()
     with click.progressbar(length=1, label="Training the pairwise ranker") as bar:
-        engine.fit_ranker_triples(triples, source="portal outcomes")
+        try:
+            engine.fit_ranker_triples(triples, source="portal outcomes")
+        except ValueError as exc:  # e.g. no need has offerings with different outcomes yet
+            raise click.ClickException(f"cannot train yet: {exc}") from None
         bar.update(1)
     path = matching.ranker_path()
     path.parent.mkdir(parents=True, exist_ok=True)
