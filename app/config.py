@@ -54,6 +54,7 @@ class BaseConfig:
     # Background jobs: "thread" (in-process), "rq" (a Redis-backed worker), "sync" (inline).
     JOBS = os.environ.get("JOBS", "thread")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "shuzhuan")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None  # default: instance folder
 
 

@@ -26,7 +26,10 @@ def enqueue(task: str, *args: Any) -> None:
         from redis import Redis
         from rq import Queue
 
-        queue = Queue("shuzhuan", connection=Redis.from_url(app.config["REDIS_URL"]))
+        queue = Queue(
+            app.config.get("JOBS_QUEUE", "shuzhuan"),
+            connection=Redis.from_url(app.config["REDIS_URL"]),
+        )
         queue.enqueue("app.tasks.run_task", task, *args)
     else:
         threading.Thread(target=_run, args=(app, task, args), daemon=True).start()

@@ -30,9 +30,13 @@ def match_need(need_id: int) -> None:
 
 
 def run_task(task: str, *args) -> None:
-    """Entry point for RQ workers: a fresh app, then the task."""
+    """Entry point for RQ workers: runs in the worker's app (see `flask jobs worker`)."""
+    from flask import has_app_context
+
+    if has_app_context():
+        globals()[task](*args)
+        return
     from app import create_app
 
-    app = create_app()
-    with app.app_context():
+    with create_app().app_context():
         globals()[task](*args)
