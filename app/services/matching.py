@@ -56,7 +56,7 @@ class CatalogueMatcher:
     def get(self) -> Matcher:
         with self._lock:
             listings_stamp = db.session.scalar(sa.select(sa.func.max(PluginListing.updated_at)))
-            if self._matcher is None:
+            if self._matcher is None or self._listings_seen is None:
                 self._fit()
             elif listings_stamp != self._listings_seen:
                 self._apply_changes()
