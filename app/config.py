@@ -71,6 +71,7 @@ class TestingConfig(BaseConfig):
     PLUGINS_AUTO_PUBLISH_BUNDLED = True
     LOG_LEVEL = "WARNING"
     JOBS = "sync"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
 
 
 class ProductionConfig(BaseConfig):

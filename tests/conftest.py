@@ -66,6 +66,7 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             "RATELIMIT_ENABLED": False,
             "LOG_LEVEL": "WARNING",
             "JOBS": "sync",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search")),
         }
     )

@@ -140,7 +140,7 @@ def test_profile_refuses_bad_values(sme_client):
     assert "Invalid URL." in page
 
 
-def test_login_is_rate_limited(database_url):
+def test_login_is_rate_limited(app, database_url):  # app: the schema exists
     app = create_app(
         {
             "TESTING": True,

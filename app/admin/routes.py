@@ -1,3 +1,450 @@
-"""Routes of the admin blueprint."""
+"""The platform admin's pages: a dashboard, the queues, match/review/user moderation, audit log.
 
-from app.admin import bp  # noqa: F401
+Every page and action is for admins only. Actions are POST forms with a CSRF token; each
+calls one service function, commits once, flashes a confirmation and goes back to the page
+it came from. Refusals (illegal transitions, missing reasons) are domain errors, which the
+error handler turns into a clear 4xx page.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import (
+    AuditFilterForm,
+    ListingFilterForm,
+    NeedFilterForm,
+    UserFilterForm,
+    VendorFilterForm,
+)
+from app.errors import NotFound
+from app.extensions import db
+from app.models import (
+    ListingStatus,
+    Match,
+    Need,
+    Organisation,
+    OrgKind,
+    PluginListing,
+    Review,
+    Role,
+    User,
+    VendorBlock,
+    Verification,
+)
+from app.permissions import role_required
+from app.services import listings, moderation, vendors
+from app.services.matching import visible_matches
+from app.services.ratings import vendor_ratings
+
+PER_PAGE = 30
+admin_only = role_required(Role.ADMIN)
+
+
+def _back(default: str):
+    """Redirect to the form's ``next`` (a path on this site) or to ``default``."""
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return redirect(target)
+    return redirect(default)
+
+
+def _reason() -> str:
+    return request.form.get("reason", "")
+
+
+def _filters(form) -> dict:
+    """The valid filter values of a GET form; an invalid one is ignored (and shown as such)."""
+    form.validate()
+    return {
+        name: field.data
+        for name, field in form._fields.items()
+        if name != "submit" and not field.errors and field.data not in (None, "")
+    }
+
+
+def _paginate(query: sa.Select):
+    return db.paginate(query, per_page=PER_PAGE, error_out=False)
+
+
+@bp.context_processor
+def _admin_tabs() -> dict:
+    """The queue counts shown as badges on the admin tabs of every admin page."""
+    if current_user.is_authenticated and current_user.role == Role.ADMIN:
+        return {"admin_queues": moderation.queue_counts()}
+    return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# dashboard
+
+
+@bp.route("/")
+@admin_only
+def dashboard():
+    return render_template(
+        "admin/dashboard.html",
+        queues=moderation.queue_counts(),
+        health=moderation.market_health(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# listings
+
+
+@bp.route("/listings")
+@admin_only
+def listings_index():
+    form = ListingFilterForm(formdata=request.args)
+    values = _filters(form)
+    query = sa.select(PluginListing).join(PluginListing.vendor)
+    if values.get("status"):
+        query = query.where(PluginListing.status == ListingStatus(values["status"]))
+    if values.get("q"):
+        term = f"%{values['q'].strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(PluginListing.name).like(term),
+                sa.func.lower(PluginListing.slug).like(term),
+                sa.func.lower(Organisation.name).like(term),
+            )
+        )
+    page = _paginate(query.order_by(PluginListing.updated_at.desc(), PluginListing.id.desc()))
+    return render_template(
+        "admin/listings.html", queue=listings.pending_review(), page=page, form=form
+    )
+
+
+@bp.route("/listings/<int:listing_id>/approve", methods=["POST"])
+@admin_only
+def listing_approve(listing_id: int):
+    listing = moderation.get(PluginListing, listing_id)
+    listings.approve(current_user, listing)
+    db.session.commit()
+    flash(_("“%(name)s” is published.", name=listing.name), "success")
+    return _back(url_for(".listings_index"))
+
+
+@bp.route("/listings/<int:listing_id>/reject", methods=["POST"])
+@admin_only
+def listing_reject(listing_id: int):
+    listing = moderation.get(PluginListing, listing_id)
+    listings.reject(current_user, listing, _reason())
+    db.session.commit()
+    flash(_("“%(name)s” was rejected; the vendor is told why.", name=listing.name), "success")
+    return _back(url_for(".listings_index"))
+
+
+@bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
+@admin_only
+def listing_suspend(listing_id: int):
+    listing = moderation.get(PluginListing, listing_id)
+    listings.suspend(current_user, listing, _reason())
+    db.session.commit()
+    flash(_("“%(name)s” is suspended.", name=listing.name), "success")
+    return _back(url_for(".listings_index"))
+
+
+@bp.route("/listings/<int:listing_id>/reinstate", methods=["POST"])
+@admin_only
+def listing_reinstate(listing_id: int):
+    listing = moderation.get(PluginListing, listing_id)
+    listings.reinstate(current_user, listing)
+    db.session.commit()
+    flash(_("“%(name)s” is published again.", name=listing.name), "success")
+    return _back(url_for(".listings_index"))
+
+
+# ---------------------------------------------------------------------------------------------
+# vendors
+
+
+@bp.route("/vendors")
+@admin_only
+def vendors_index():
+    form = VendorFilterForm(formdata=request.args)
+    values = _filters(form)
+    base = sa.select(Organisation).where(Organisation.kind == OrgKind.VENDOR)
+    queue = db.session.scalars(
+        base.where(Organisation.verification == Verification.PENDING).order_by(
+            Organisation.updated_at, Organisation.id
+        )
+    ).all()
+    query = base
+    if values.get("status"):
+        query = query.where(Organisation.verification == Verification(values["status"]))
+    if values.get("q"):
+        term = f"%{values['q'].strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Organisation.name).like(term),
+                sa.func.lower(sa.func.coalesce(Organisation.uscc, "")).like(term),
+            )
+        )
+    page = _paginate(query.order_by(Organisation.created_at.desc(), Organisation.id.desc()))
+    org_ids = [org.id for org in [*queue, *page.items]]
+    listing_counts = dict(
+        db.session.execute(
+            sa.select(PluginListing.vendor_id, sa.func.count(PluginListing.id))
+            .where(
+                PluginListing.vendor_id.in_(org_ids),
+                PluginListing.status == ListingStatus.PUBLISHED,
+            )
+            .group_by(PluginListing.vendor_id)
+        ).all()
+    )
+    blocks = moderation.global_blocks()
+    return render_template(
+        "admin/vendors.html",
+        queue=queue,
+        page=page,
+        form=form,
+        listing_counts=listing_counts,
+        ratings=vendor_ratings(org_ids),
+        blocks=blocks,
+        blocked_ids={b.vendor_id for b in blocks},
+    )
+
+
+def _vendor(org_id: int) -> Organisation:
+    org = moderation.get(Organisation, org_id)
+    if org.kind != OrgKind.VENDOR:
+        raise NotFound(_("No such vendor."))
+    return org
+
+
+@bp.route("/vendors/<int:org_id>/verify", methods=["POST"])
+@admin_only
+def vendor_verify(org_id: int):
+    org = _vendor(org_id)
+    vendors.verify(current_user, org)
+    db.session.commit()
+    flash(_("%(name)s is verified.", name=org.name), "success")
+    return _back(url_for(".vendors_index"))
+
+
+@bp.route("/vendors/<int:org_id>/suspend", methods=["POST"])
+@admin_only
+def vendor_suspend(org_id: int):
+    org = _vendor(org_id)
+    vendors.suspend(current_user, org, _reason())
+    db.session.commit()
+    flash(_("%(name)s is suspended; its plug-ins left the catalogue.", name=org.name), "success")
+    return _back(url_for(".vendors_index"))
+
+
+@bp.route("/vendors/<int:org_id>/block", methods=["POST"])
+@admin_only
+def vendor_block(org_id: int):
+    """Block a vendor from matching: for one need (``need_id``) or everywhere."""
+    org = _vendor(org_id)
+    need_id = request.form.get("need_id", type=int)
+    everywhere = request.form.get("scope") == "everywhere" or not need_id
+    need = None if everywhere else moderation.get(Need, need_id)
+    moderation.block_vendor(current_user, org, _reason(), need)
+    db.session.commit()
+    if need is None:
+        flash(_("%(name)s is blocked from every need's matches.", name=org.name), "success")
+    else:
+        flash(_("%(name)s is blocked for this need.", name=org.name), "success")
+    return _back(url_for(".vendors_index"))
+
+
+@bp.route("/blocks/<int:block_id>/remove", methods=["POST"])
+@admin_only
+def block_remove(block_id: int):
+    block = moderation.get(VendorBlock, block_id)
+    name = block.vendor.name
+    moderation.unblock_vendor(current_user, block, request.form.get("reason"))
+    db.session.commit()
+    flash(_("%(name)s is no longer blocked.", name=name), "success")
+    return _back(url_for(".vendors_index"))
+
+
+# ---------------------------------------------------------------------------------------------
+# plug-in health
+
+
+@bp.route("/plugins")
+@admin_only
+def plugins_index():
+    return render_template("admin/plugins.html", plugins=moderation.operator_plugins())
+
+
+@bp.route("/plugins/<int:listing_id>/reset", methods=["POST"])
+@admin_only
+def plugin_reset(listing_id: int):
+    listing = moderation.get(PluginListing, listing_id)
+    moderation.mark_plugin_fixed(current_user, listing)
+    db.session.commit()
+    flash(
+        _("“%(name)s” is marked fixed; its hooks are called again.", name=listing.name), "success"
+    )
+    return _back(url_for(".plugins_index"))
+
+
+# ---------------------------------------------------------------------------------------------
+# needs and their matches
+
+
+@bp.route("/needs")
+@admin_only
+def needs_index():
+    form = NeedFilterForm(formdata=request.args)
+    values = _filters(form)
+    page = _paginate(moderation.needs_query(values.get("q"), values.get("status")))
+    counts = moderation.match_counts([need.id for need in page.items])
+    return render_template("admin/needs.html", page=page, form=form, counts=counts)
+
+
+@bp.route("/needs/<int:need_id>")
+@admin_only
+def need_detail(need_id: int):
+    need = moderation.get(Need, need_id)
+    blocks = moderation.blocks_for(need)
+    return render_template(
+        "admin/need.html",
+        need=need,
+        matches=moderation.all_matches(need),
+        visible_ids={m.id for m in visible_matches(need)},
+        blocks=blocks,
+        blocked_ids={b.vendor_id for b in blocks},
+    )
+
+
+def _match_action(match_id: int, action, message: str, *args):
+    match = moderation.get(Match, match_id)
+    action(current_user, match, *args)
+    db.session.commit()
+    flash(message % {"name": match.listing.name}, "success")
+    return _back(url_for(".need_detail", need_id=match.need_id))
+
+
+@bp.route("/matches/<int:match_id>/pin", methods=["POST"])
+@admin_only
+def match_pin(match_id: int):
+    return _match_action(
+        match_id, moderation.pin_match, _("“%(name)s” is pinned first."), _reason()
+    )
+
+
+@bp.route("/matches/<int:match_id>/unpin", methods=["POST"])
+@admin_only
+def match_unpin(match_id: int):
+    return _match_action(match_id, moderation.unpin_match, _("“%(name)s” is no longer pinned."))
+
+
+@bp.route("/matches/<int:match_id>/hide", methods=["POST"])
+@admin_only
+def match_hide(match_id: int):
+    return _match_action(
+        match_id, moderation.hide_match, _("“%(name)s” is hidden from the SME."), _reason()
+    )
+
+
+@bp.route("/matches/<int:match_id>/unhide", methods=["POST"])
+@admin_only
+def match_unhide(match_id: int):
+    return _match_action(
+        match_id, moderation.unhide_match, _("“%(name)s” is shown to the SME again.")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# reviews
+
+
+@bp.route("/reviews")
+@admin_only
+def reviews_index():
+    return render_template(
+        "admin/reviews.html", reviews=moderation.flagged_reviews(), open_flags=moderation.open_flags
+    )
+
+
+@bp.route("/reviews/<int:review_id>/keep", methods=["POST"])
+@admin_only
+def review_keep(review_id: int):
+    review = moderation.get(Review, review_id)
+    moderation.keep_review(current_user, review, _reason())
+    db.session.commit()
+    flash(_("The review stays published; the flags are resolved."), "success")
+    return _back(url_for(".reviews_index"))
+
+
+@bp.route("/reviews/<int:review_id>/remove", methods=["POST"])
+@admin_only
+def review_remove(review_id: int):
+    review = moderation.get(Review, review_id)
+    moderation.remove_review(current_user, review, _reason())
+    db.session.commit()
+    flash(_("The review is removed and no longer counts."), "success")
+    return _back(url_for(".reviews_index"))
+
+
+# ---------------------------------------------------------------------------------------------
+# users
+
+
+@bp.route("/users")
+@admin_only
+def users_index():
+    form = UserFilterForm(formdata=request.args)
+    values = _filters(form)
+    page = _paginate(
+        moderation.users_query(values.get("q"), values.get("role"), values.get("status"))
+    )
+    return render_template("admin/users.html", page=page, form=form)
+
+
+@bp.route("/users/<int:user_id>/suspend", methods=["POST"])
+@admin_only
+def user_suspend(user_id: int):
+    user = moderation.get(User, user_id)
+    moderation.suspend_user(current_user, user, _reason())
+    db.session.commit()
+    flash(_("%(email)s is suspended.", email=user.email), "success")
+    return _back(url_for(".users_index"))
+
+
+@bp.route("/users/<int:user_id>/reinstate", methods=["POST"])
+@admin_only
+def user_reinstate(user_id: int):
+    user = moderation.get(User, user_id)
+    moderation.reinstate_user(current_user, user, request.form.get("reason"))
+    db.session.commit()
+    flash(_("%(email)s is active again.", email=user.email), "success")
+    return _back(url_for(".users_index"))
+
+
+# ---------------------------------------------------------------------------------------------
+# audit log
+
+
+@bp.route("/audit")
+@admin_only
+def audit_index():
+    form = AuditFilterForm(
+        formdata=request.args,
+        actions=moderation.audit_actions(),
+        subject_types=moderation.audit_subject_types(),
+    )
+    values = _filters(form)
+    page = _paginate(
+        moderation.audit_query(
+            actor=values.get("actor"),
+            action=values.get("action"),
+            subject_type=values.get("subject_type"),
+            subject_id=values.get("subject_id"),
+            since=values.get("since"),
+            until=values.get("until"),
+        )
+    )
+    return render_template("admin/audit.html", page=page, form=form)

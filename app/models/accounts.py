@@ -93,7 +93,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        from flask import current_app
+
+        # scrypt by default; tests configure a cheap method, hashing dominated their time.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -132,7 +132,17 @@ class VendorBlock(db.Model):
     """An admin's decision that a vendor must not be matched for one need, or anywhere."""
 
     __tablename__ = "vendor_blocks"
-    __table_args__ = (sa.UniqueConstraint("vendor_id", "need_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("vendor_id", "need_id"),
+        # NULLs are distinct in the constraint above: one "everywhere" block per vendor.
+        sa.Index(
+            "uq_vendor_blocks_one_global_per_vendor",
+            "vendor_id",
+            unique=True,
+            sqlite_where=sa.text("need_id IS NULL"),
+            postgresql_where=sa.text("need_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(
