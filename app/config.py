@@ -51,6 +51,11 @@ class BaseConfig:
 
     RFQ_CAP_PER_NEED = _int("RFQ_CAP_PER_NEED", 5)
 
+    # JSON API
+    API_TOKEN_DAYS = _int("API_TOKEN_DAYS", 30)
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "10 per minute;50 per hour")
+    IDEMPOTENCY_KEY_DAYS = _int("IDEMPOTENCY_KEY_DAYS", 1)
+
     # Background jobs: "thread" (in-process), "rq" (a Redis-backed worker), "sync" (inline).
     JOBS = os.environ.get("JOBS", "thread")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -25,6 +25,7 @@ from matching.taxonomy import (
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 MAX_TEXT = 20_000
+MAX_CNY = 2_000_000_000  # fits a 32-bit integer column; no SME project costs more
 
 
 class InvalidRecord(ValueError):
@@ -154,8 +155,8 @@ class Offering:
             industries=c.codes("industries", INDUSTRIES, wildcard=True),
             regions=c.codes("regions", REGIONS, wildcard=True),
             company_sizes=c.codes("company_sizes", COMPANY_SIZES),
-            price_min=c.integer("price_min"),
-            price_max=c.integer("price_max"),
+            price_min=c.integer("price_min", high=MAX_CNY),
+            price_max=c.integer("price_max", high=MAX_CNY),
             price_model=c.choice("price_model", PRICE_MODELS),
             deployment=c.codes("deployment", DEPLOYMENTS),
             delivery_weeks=c.integer("delivery_weeks", low=0, high=520),
@@ -227,7 +228,7 @@ class Need:
             region=c.choice("region", REGIONS),
             company_size=c.choice("company_size", COMPANY_SIZES),
             employees=c.integer("employees", low=0, high=10_000_000),
-            budget_max=c.integer("budget_max"),
+            budget_max=c.integer("budget_max", high=MAX_CNY),
             timeline_weeks=c.integer("timeline_weeks", low=0, high=520),
             capabilities=c.codes("capabilities", CAPABILITIES),
             maturity_level=c.choice("maturity_level", (1, 2, 3, 4)),

@@ -141,7 +141,10 @@ def test_profile_refuses_bad_values(sme_client):
 
 
 def test_login_is_rate_limited(app, database_url):  # app: the schema exists
-    app = create_app(
+    from app.extensions import limiter
+
+    enabled = limiter.enabled  # the limiter is shared by every app of this process
+    limited = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
@@ -150,15 +153,18 @@ def test_login_is_rate_limited(app, database_url):  # app: the schema exists
             "WTF_CSRF_ENABLED": False,
         }
     )
-    client = english(app.test_client())
-    codes = [
-        client.post("/auth/login", data={"email": "a@b.example", "password": "x"}).status_code
-        for _ in range(4)
-    ]
-    assert codes == [200, 200, 200, 429]
-    assert "Too many requests" in client.post("/auth/login").get_data(as_text=True)
-    with app.app_context():
-        _db.engine.dispose()
+    try:
+        client = english(limited.test_client())
+        codes = [
+            client.post("/auth/login", data={"email": "a@b.example", "password": "x"}).status_code
+            for _ in range(4)
+        ]
+        assert codes == [200, 200, 200, 429]
+        assert "Too many requests" in client.post("/auth/login").get_data(as_text=True)
+    finally:
+        limiter.enabled = enabled
+        with limited.app_context():
+            _db.engine.dispose()
 
 
 def test_create_admin_without_prompts(app, db):

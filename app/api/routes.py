@@ -1,3 +1,3 @@
-"""Routes of the JSON API."""
+"""Routes of the JSON API: importing the resource modules registers their operations."""
 
-from app.api import bp  # noqa: F401
+from app.api import accounts, admin, deals, docs, needs, plugins, reviews  # noqa: F401

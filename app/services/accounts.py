@@ -58,13 +58,27 @@ def register(
         if field in organisation:
             setattr(org, field, organisation[field] or None)
     if role == Role.VENDOR and organisation.get("uscc"):
-        org.uscc = organisation["uscc"]
+        org.uscc = _unused_uscc(organisation["uscc"])
     user = User(email=normalise_email(email), name=name.strip(), role=role, locale=locale)
     user.set_password(password)
     user.organisation = org
     db.session.add_all([org, user])
     audit.record(user, "account.registered", user, role=role.value)
     return user
+
+
+def _unused_uscc(code: str) -> str:
+    """A valid credit code that no other organisation has registered."""
+    from app.services.vendors import check_uscc
+
+    try:
+        code = check_uscc(code)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, {"organisation.uscc": exc.errors["uscc"]}) from None
+    if db.session.scalar(sa.select(Organisation.id).where(Organisation.uscc == code)):
+        message = _("This unified social credit code is already registered.")
+        raise InvalidInput(message, {"organisation.uscc": [message]})
+    return code
 
 
 def join_organisation(*, email: str, password: str, name: str, role: Role, uscc: str) -> User:

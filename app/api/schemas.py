@@ -1,0 +1,485 @@
+"""Request and response schemas of the JSON API: one source for validation and for OpenAPI.
+
+Request models are strict (JSON types only, no unknown fields) and check shapes, sizes and
+the taxonomy codes of ``../shared/data-formats.md``; the business rules (who may, which
+state, cross-field checks) stay in the services, which answer with the same 422/409 problems.
+Response models describe exactly what the endpoints return.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+)
+
+from matching import taxonomy
+from plugins.uscc import LENGTH as USCC_LENGTH
+
+INT32_MAX = 2_147_483_647  # the database's integer columns
+MAX_TEXT = 20_000
+Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+
+Capability = Literal[tuple(taxonomy.CAPABILITIES)]  # type: ignore[valid-type]
+Industry = Literal[tuple(taxonomy.INDUSTRIES)]  # type: ignore[valid-type]
+IndustryOrAny = Literal[(taxonomy.ANY, *taxonomy.INDUSTRIES)]  # type: ignore[valid-type]
+Region = Literal[tuple(taxonomy.REGIONS)]  # type: ignore[valid-type]
+RegionOrAny = Literal[(taxonomy.ANY, *taxonomy.REGIONS)]  # type: ignore[valid-type]
+CompanySize = Literal[tuple(taxonomy.COMPANY_SIZES)]  # type: ignore[valid-type]
+PriceModel = Literal[tuple(taxonomy.PRICE_MODELS)]  # type: ignore[valid-type]
+Deployment = Literal[tuple(taxonomy.DEPLOYMENTS)]  # type: ignore[valid-type]
+Lang = Literal["zh", "en"]
+Maturity = Annotated[int, Field(ge=1, le=4)]
+Amount = Annotated[int, Field(ge=0, le=INT32_MAX)]
+
+
+def _utc(value: datetime) -> str:
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+# Stored naive in UTC; sent as RFC 3339 with "Z".
+UtcDateTime = Annotated[
+    datetime,
+    PlainSerializer(_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+
+
+class In(BaseModel):
+    """A request body: JSON types only, unknown fields refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- problems -------------------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error answer of the API."""
+
+    type: str = Field(description="A stable URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, list[str]] = Field(
+        description='Field name (nested ones joined by ".") to messages; empty unless the '
+        "input was invalid."
+    )
+
+
+# --- accounts and tokens ----------------------------------------------------------------------
+
+
+class OrganisationIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    industry: Industry | None = None
+    region: Region | None = None
+    company_size: CompanySize | None = None
+    employees: int | None = Field(None, ge=0, le=1_000_000)
+    maturity_level: Maturity | None = None
+    description: str | None = Field(None, max_length=5000)
+    website: str | None = Field(None, max_length=300)
+    contact_email: EmailStr | None = Field(None, max_length=254)
+    uscc: str | None = Field(
+        None,
+        min_length=USCC_LENGTH,
+        max_length=USCC_LENGTH,
+        description="Vendors: the unified social credit code; giving it asks the admins "
+        "for verification (needed to list plug-ins).",
+    )
+
+
+class AccountIn(In):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=10, max_length=200)
+    name: str | None = Field(None, min_length=1, max_length=100, description="Your own name.")
+    role: Literal["sme", "vendor"]
+    locale: Lang | None = None
+    organisation: OrganisationIn
+
+
+class OrganisationOut(Out):
+    id: int
+    kind: Literal["sme", "vendor", "platform"]
+    name: str
+    industry: str | None
+    region: str | None
+    company_size: str | None
+    employees: int | None
+    maturity_level: int | None
+    verification: Literal["unverified", "pending", "verified", "suspended"]
+
+
+class AccountOut(Out):
+    id: int
+    email: str
+    name: str
+    role: Literal["sme", "vendor", "admin"]
+    status: Literal["active", "suspended"]
+    locale: str | None
+    organisation: OrganisationOut | None
+
+
+class TokenIn(In):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(None, max_length=100, description="A label for the token list.")
+
+
+class TokenOut(Out):
+    token: str = Field(description="The secret: shown this once, send it as a bearer token.")
+    token_type: Literal["Bearer"] = "Bearer"
+    id: int
+    prefix: str
+    expires_at: UtcDateTime
+
+
+# --- plug-ins -------------------------------------------------------------------------------
+
+
+class PluginIn(In):
+    """A listing from manifest fields (plugin.toml's keys); declarative only."""
+
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$", description="The slug: unique, lower case."
+    )
+    name: str = Field(min_length=1, max_length=500)
+    version: str = Field(
+        min_length=1, max_length=40, description='A semantic version, e.g. "1.0.0".'
+    )
+    summary: str = Field(min_length=1, max_length=1000)
+    description: str | None = Field(None, max_length=MAX_TEXT)
+    lang: Lang | None = None
+    capabilities: list[Capability] = Field(min_length=1, max_length=30)
+    industries: list[IndustryOrAny] = Field(default_factory=list, max_length=120)
+    regions: list[RegionOrAny] = Field(default_factory=list, max_length=40)
+    company_sizes: list[CompanySize] = Field(default_factory=list, max_length=3)
+    price_min: Amount | None = None
+    price_max: Amount | None = None
+    price_model: PriceModel | None = None
+    deployment: list[Deployment] = Field(default_factory=list, max_length=3)
+    delivery_weeks: int | None = Field(None, ge=0, le=520)
+    maturity_levels: list[Maturity] = Field(default_factory=list, max_length=4)
+    hooks: str | None = Field(
+        None,
+        max_length=200,
+        description="Refused: listings made through the API never run vendor code.",
+    )
+
+
+class VendorOut(Out):
+    id: int
+    name: str
+    verification: Literal["unverified", "pending", "verified", "suspended"]
+
+
+class RatingOut(Out):
+    mean: float
+    count: int
+    bayesian: float = Field(description="The Bayesian average that ranking uses.")
+
+
+class PluginOut(Out):
+    slug: str
+    name: str
+    status: Literal["draft", "pending_review", "published", "suspended", "rejected", "retired"]
+    vendor: VendorOut
+    version: str
+    summary: str | None
+    description: str | None
+    lang: str | None
+    capabilities: list[str]
+    industries: list[str]
+    regions: list[str]
+    company_sizes: list[str]
+    price_min: int | None
+    price_max: int | None
+    price_model: str | None
+    deployment: list[str]
+    delivery_weeks: int | None
+    maturity_levels: list[int]
+    rejection_reason: str | None
+    published_at: UtcDateTime | None
+    rating: RatingOut | None = Field(description="From verified reviews only; null before any.")
+
+
+class PluginRef(Out):
+    slug: str
+    name: str
+    vendor: VendorOut
+
+
+class PluginQuery(In):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    q: str | None = Field(None, max_length=200, description="Full-text search, Chinese or English.")
+    capability: list[str] = Field(default_factory=list, max_length=30)
+    industry: list[str] = Field(default_factory=list, max_length=30)
+    region: list[str] = Field(default_factory=list, max_length=40)
+
+
+# --- needs and matches ----------------------------------------------------------------------
+
+
+class NeedFields(In):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    lang: Lang | None = None
+    industry: Industry | None = None
+    region: Region | None = None
+    company_size: CompanySize | None = None
+    employees: int | None = Field(None, ge=0, le=10_000_000)
+    budget_max: Amount | None = Field(None, description="First-year budget in CNY.")
+    timeline_weeks: int | None = Field(None, ge=0, le=520)
+    capabilities: list[Capability] = Field(default_factory=list, max_length=30)
+    maturity_level: Maturity | None = None
+
+
+class NeedIn(NeedFields):
+    """A new need, posted at once (open) and matched."""
+
+
+class NeedPatch(In):
+    """Fields to change; a field sent as null is cleared."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    lang: Lang | None = None
+    industry: Industry | None = None
+    region: Region | None = None
+    company_size: CompanySize | None = None
+    employees: int | None = Field(None, ge=0, le=10_000_000)
+    budget_max: Amount | None = None
+    timeline_weeks: int | None = Field(None, ge=0, le=520)
+    capabilities: list[Capability] | None = Field(None, max_length=30)
+    maturity_level: Maturity | None = None
+
+
+class NeedOut(Out):
+    id: int
+    status: Literal["draft", "open", "awarded", "closed", "cancelled"]
+    organisation_id: int
+    title: str
+    description: str
+    lang: str | None
+    industry: str | None
+    region: str | None
+    company_size: str | None
+    employees: int | None
+    budget_max: int | None
+    timeline_weeks: int | None
+    capabilities: list[str]
+    maturity_level: int | None
+    cancel_reason: str | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    matched_at: UtcDateTime | None
+
+
+class NeedQuery(In):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["draft", "open", "awarded", "closed", "cancelled"] | None = None
+
+
+class ReasonIn(In):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OptionalReasonIn(In):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class MatchOut(Out):
+    id: int
+    need_id: int
+    plugin: PluginRef
+    score: float
+    rank: int
+    components: dict[str, float] = Field(description="Score components, each in [0, 1].")
+    explanation: str
+    status: Literal["shown", "pinned", "hidden"]
+    moderation_reason: str | None
+
+
+# --- requests for quotes, quotes, engagements ------------------------------------------------
+
+
+class RfqIn(In):
+    plugin: str = Field(min_length=1, max_length=80, description="The plug-in's slug.")
+    message: str = Field(min_length=1, max_length=5000)
+
+
+class QuoteIn(In):
+    licence: Amount = 0
+    implementation: Amount = 0
+    training: Amount = 0
+    annual_fees: Amount = 0
+    delivery_weeks: int = Field(ge=0, le=520)
+    scope: str = Field(min_length=1, max_length=5000)
+    valid_until: date
+
+
+class QuoteOut(Out):
+    id: int
+    rfq_id: int
+    need_id: int
+    vendor: VendorOut
+    status: Literal["submitted", "accepted", "rejected", "withdrawn", "expired"]
+    revision: int
+    licence: int
+    implementation: int
+    training: int
+    annual_fees: int
+    first_year_total: int
+    delivery_weeks: int
+    scope: str
+    valid_until: date
+    created_at: UtcDateTime
+
+
+class RfqOut(Out):
+    id: int
+    need_id: int
+    need_title: str
+    plugin: PluginRef
+    message: str
+    status: Literal["sent", "quoted", "declined", "expired", "awarded", "lost"]
+    decline_reason: str | None
+    quote: QuoteOut | None = Field(description="The live quote (submitted or accepted).")
+    created_at: UtcDateTime
+
+
+class RfqQuery(In):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["sent", "quoted", "declined", "expired", "awarded", "lost"] | None = None
+
+
+class EngagementOut(Out):
+    id: int
+    need_id: int
+    quote_id: int
+    plugin: str = Field(description="The plug-in's slug.")
+    sme_id: int
+    vendor_id: int
+    status: Literal["active", "completed"]
+    completed_at: UtcDateTime | None
+    created_at: UtcDateTime
+
+
+class AcceptOut(Out):
+    engagement: EngagementOut
+
+
+# --- reviews --------------------------------------------------------------------------------
+
+Stars = Annotated[int, Field(ge=1, le=5)]
+
+
+class ReviewIn(In):
+    rating: Stars
+    quality: Stars
+    cost: Stars
+    timeliness: Stars
+    support: Stars
+    text: str = Field("", max_length=5000)
+
+
+class ReviewOut(Out):
+    id: int
+    engagement_id: int
+    plugin: str
+    vendor_id: int
+    rating: int
+    quality: int
+    cost: int
+    timeliness: int
+    support: int
+    text: str
+    status: Literal["published", "flagged", "removed"]
+    moderation_reason: str | None
+    vendor_reply: str | None
+    replied_at: UtcDateTime | None
+    created_at: UtcDateTime
+
+
+class ReplyIn(In):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class FlagIn(In):
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class FlagOut(Out):
+    id: int
+    review_id: int
+    reason: str
+    created_at: UtcDateTime
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+class AuditQuery(In):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    actor: str | None = Field(None, max_length=254, description="Part of the actor's e-mail.")
+    action: str | None = Field(None, max_length=60, description='e.g. "listing.approved".')
+    subject: str | None = Field(
+        None,
+        max_length=60,
+        pattern=r"^[A-Za-z]+(:[0-9]{1,9})?$",
+        description='A subject type, optionally with an id: "Need" or "Need:12".',
+    )
+
+
+class ActorOut(Out):
+    id: int
+    email: str
+
+
+class AuditOut(Out):
+    id: int
+    actor: ActorOut | None
+    action: str
+    subject_type: str
+    subject_id: int | None
+    reason: str | None
+    data: dict[str, Any]
+    created_at: UtcDateTime
+
+
+# --- pagination -----------------------------------------------------------------------------
+
+
+class PageQuery(In):
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+def page_of(item: type[BaseModel]) -> type[BaseModel]:
+    """``{"items": [...], "page", "per_page", "total"}`` of ``item``."""
+    return create_model(
+        f"{item.__name__.removesuffix('Out')}Page",
+        __base__=Out,
+        items=(list[item], ...),
+        page=(int, ...),
+        per_page=(int, ...),
+        total=(int, ...),
+    )

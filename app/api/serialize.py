@@ -1,0 +1,190 @@
+"""Model rows as the API's response schemas (:mod:`app.api.schemas`)."""
+
+from __future__ import annotations
+
+from app.api import schemas as s
+from app.models import (
+    AuditEvent,
+    Engagement,
+    Match,
+    Need,
+    Organisation,
+    PluginListing,
+    Quote,
+    Review,
+    ReviewFlag,
+    Rfq,
+    User,
+)
+from app.services import deals
+from app.services.ratings import Rating, vendor_ratings
+
+
+def vendor(org: Organisation) -> s.VendorOut:
+    return s.VendorOut(id=org.id, name=org.name, verification=str(org.verification))
+
+
+def plugin_ref(listing: PluginListing) -> s.PluginRef:
+    return s.PluginRef(slug=listing.slug, name=listing.name, vendor=vendor(listing.vendor))
+
+
+def plugin(listing: PluginListing, rating: Rating | None = None, *, rated: bool = False):
+    if not rated:
+        rating = vendor_ratings([listing.vendor_id]).get(listing.vendor_id)
+    return s.PluginOut(
+        slug=listing.slug,
+        name=listing.name,
+        status=str(listing.status),
+        vendor=vendor(listing.vendor),
+        version=listing.version,
+        **{
+            name: getattr(listing, name)
+            for name in (
+                "summary",
+                "description",
+                "lang",
+                "price_min",
+                "price_max",
+                "price_model",
+                "delivery_weeks",
+                "rejection_reason",
+                "published_at",
+            )
+        },
+        **{
+            name: list(getattr(listing, name) or [])
+            for name in (
+                "capabilities",
+                "industries",
+                "regions",
+                "company_sizes",
+                "deployment",
+                "maturity_levels",
+            )
+        },
+        rating=s.RatingOut(mean=rating.mean, count=rating.count, bayesian=rating.bayesian)
+        if rating
+        else None,
+    )
+
+
+def organisation(org: Organisation) -> s.OrganisationOut:
+    return s.OrganisationOut.model_validate(org)
+
+
+def account(user: User) -> s.AccountOut:
+    return s.AccountOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=str(user.role),
+        status=str(user.status),
+        locale=user.locale,
+        organisation=organisation(user.organisation) if user.organisation else None,
+    )
+
+
+def need(row: Need) -> s.NeedOut:
+    return s.NeedOut.model_validate(row)
+
+
+def match(row: Match) -> s.MatchOut:
+    return s.MatchOut(
+        id=row.id,
+        need_id=row.need_id,
+        plugin=plugin_ref(row.listing),
+        score=row.score,
+        rank=row.rank,
+        components=dict(row.components or {}),
+        explanation=row.explanation or "",
+        status=str(row.status),
+        moderation_reason=row.moderation_reason,
+    )
+
+
+def quote(row: Quote) -> s.QuoteOut:
+    return s.QuoteOut(
+        id=row.id,
+        rfq_id=row.rfq_id,
+        need_id=row.need_id,
+        vendor=vendor(row.vendor),
+        status=str(row.status),
+        revision=row.revision,
+        licence=row.licence,
+        implementation=row.implementation,
+        training=row.training,
+        annual_fees=row.annual_fees,
+        first_year_total=row.first_year_total,
+        delivery_weeks=row.delivery_weeks,
+        scope=row.scope,
+        valid_until=row.valid_until,
+        created_at=row.created_at,
+    )
+
+
+def rfq(row: Rfq) -> s.RfqOut:
+    live = deals.live_quote(row)
+    return s.RfqOut(
+        id=row.id,
+        need_id=row.need_id,
+        need_title=row.need.title,
+        plugin=plugin_ref(row.listing),
+        message=row.message,
+        status=str(row.status),
+        decline_reason=row.decline_reason,
+        quote=quote(live) if live else None,
+        created_at=row.created_at,
+    )
+
+
+def engagement(row: Engagement) -> s.EngagementOut:
+    return s.EngagementOut(
+        id=row.id,
+        need_id=row.need_id,
+        quote_id=row.quote_id,
+        plugin=row.listing.slug,
+        sme_id=row.sme_id,
+        vendor_id=row.vendor_id,
+        status=str(row.status),
+        completed_at=row.completed_at,
+        created_at=row.created_at,
+    )
+
+
+def review(row: Review) -> s.ReviewOut:
+    return s.ReviewOut(
+        id=row.id,
+        engagement_id=row.engagement_id,
+        plugin=row.listing.slug,
+        vendor_id=row.vendor_id,
+        rating=row.rating,
+        quality=row.quality,
+        cost=row.cost,
+        timeliness=row.timeliness,
+        support=row.support,
+        text=row.text or "",
+        status=str(row.status),
+        moderation_reason=row.moderation_reason,
+        vendor_reply=row.vendor_reply,
+        replied_at=row.replied_at,
+        created_at=row.created_at,
+    )
+
+
+def flag(row: ReviewFlag) -> s.FlagOut:
+    return s.FlagOut(
+        id=row.id, review_id=row.review_id, reason=row.reason, created_at=row.created_at
+    )
+
+
+def audit_event(row: AuditEvent) -> s.AuditOut:
+    return s.AuditOut(
+        id=row.id,
+        actor=s.ActorOut(id=row.actor.id, email=row.actor.email) if row.actor else None,
+        action=row.action,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        reason=row.reason,
+        data=dict(row.data or {}),
+        created_at=row.created_at,
+    )
