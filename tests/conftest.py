@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask, has_app_context
@@ -87,6 +89,14 @@ def db(app) -> Iterator:
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+    _forget_process_caches(app)
+
+
+def _forget_process_caches(app: Flask) -> None:
+    """Production never deletes listings; tests empty the tables, so start caches afresh."""
+    for key in ("shuzhuan.matcher", "shuzhuan.search", "shuzhuan.plugins"):
+        app.extensions.pop(key, None)
+    shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]) / "search", ignore_errors=True)
 
 
 def english(client: FlaskClient) -> FlaskClient:

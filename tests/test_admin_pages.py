@@ -183,11 +183,11 @@ def test_suspend_and_reinstate_a_published_listing(admin_client, db, vendor):
 
 
 def test_vendor_verification_queue(admin_client, db):
-    waiting = factories.vendor_user(verified=False, uscc="91360700MA35XXXX1X")
+    waiting = factories.vendor_user(verified=False, uscc="91360700MA35XXXX1Y")
     waiting.organisation.verification = Verification.PENDING
     db.session.commit()
     page = admin_client.get("/admin/vendors").get_data(as_text=True)
-    assert waiting.organisation.name in page and "91360700MA35XXXX1X" in page
+    assert waiting.organisation.name in page and "91360700MA35XXXX1Y" in page
     org_id = waiting.organisation_id
     submit(admin_client, f"/admin/vendors/{org_id}/verify", {}, form_url="/admin/vendors")
     db.session.refresh(waiting.organisation)

@@ -1,3 +1,310 @@
-"""Routes of the needs blueprint."""
+"""SME pages: post and edit needs, see explained matches, ask for quotes, compare, award,
+complete, review. Views parse forms and commit once; the rules live in the services."""
 
-from app.needs import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from app.auth.routes import safe_next
+from app.errors import InvalidInput
+from app.extensions import db
+from app.i18n import code_label
+from app.models import NeedStatus, PluginListing, Role
+from app.needs import bp
+from app.needs.forms import (
+    ActionForm,
+    CancelForm,
+    EditNeedForm,
+    FlagForm,
+    NeedForm,
+    ReviewForm,
+    RfqForm,
+)
+from app.permissions import role_required
+from app.services import deals, matching, plugin_hooks, ratings, reviews
+from app.services import needs as needs_service
+
+SUGGESTIONS = 5
+
+
+def attach_errors(form, exc: InvalidInput) -> None:
+    """Show a service's field errors next to the form's fields (others as a flash)."""
+    shown = False
+    for name, messages in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+            shown = True
+    if not shown:
+        flash(exc.message, "danger")
+
+
+def suggestions_for(text: str, lang: str | None = None) -> list[dict]:
+    return [
+        {"code": code, "label": code_label("capability", code), "score": score}
+        for code, score in matching.suggest_capabilities(text or "", lang)[:SUGGESTIONS]
+    ]
+
+
+@bp.route("/")
+@role_required(Role.SME)
+def index():
+    items = needs_service.my_needs(current_user)
+    counts = {need.id: needs_service.rfq_count(need) for need in items}
+    return render_template("needs/index.html", needs=items, rfq_counts=counts)
+
+
+def _need_form_page(form, template: str, **context):
+    suggested: list[dict] = []
+    if form.is_submitted() and form.suggest.data:
+        suggested = suggestions_for(f"{form.title.data or ''}\n{form.description.data or ''}")
+        ticked = list(form.capabilities.data or [])
+        form.capabilities.data = ticked + [s["code"] for s in suggested if s["code"] not in ticked]
+        if not suggested:
+            flash(_("We found no kind of solution in your text yet: tell us a bit more."), "info")
+    return render_template(template, form=form, suggested=suggested, **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.SME)
+def new():
+    org = current_user.organisation
+    form = NeedForm(
+        data={
+            "industry": org.industry or "",
+            "region": org.region or "",
+            "company_size": org.company_size or "",
+            "employees": org.employees,
+            "maturity_level": org.maturity_level,
+        }
+    )
+    if not form.suggest.data and form.validate_on_submit():
+        try:
+            need = needs_service.create_need(
+                current_user, form.need_fields(), draft=bool(form.draft.data)
+            )
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            if need.status == NeedStatus.DRAFT:
+                flash(_("Your draft is saved. Post it when you are ready."), "success")
+            else:
+                flash(_("Your need is posted. Here are the plug-ins that fit it."), "success")
+            return redirect(url_for(".show", need_id=need.id))
+    return _need_form_page(form, "needs/form.html", need=None)
+
+
+@bp.route("/suggest", methods=["POST"])
+@role_required(Role.SME)
+def suggest():
+    """Capability suggestions for the text typed so far (JSON, for the need form's script)."""
+    payload = request.get_json(silent=True) or request.form
+    text = str(payload.get("text") or "")[:20000]
+    return jsonify(suggestions=suggestions_for(text))
+
+
+@bp.route("/<int:need_id>")
+@role_required(Role.SME)
+def show(need_id: int):
+    need = needs_service.get_for_sme(current_user, need_id)
+    matches = matching.visible_matches(need) if need.status != NeedStatus.DRAFT else []
+    rfqs = deals.rfqs_for_need(current_user, need)
+    requested = {rfq.listing_id for rfq in rfqs}
+    left = max(deals.rfq_cap() - len(rfqs), 0)
+    vendor_ids = {m.listing.vendor_id for m in matches} | {r.vendor_id for r in rfqs}
+    rfq_form = RfqForm()
+    rfq_form.listing_ids.choices = [
+        SelectChoice(m.listing_id, m.listing.name) for m in matches if m.listing_id not in requested
+    ]
+    engagement = deals.engagement_for_need(need)
+    return render_template(
+        "needs/show.html",
+        need=need,
+        matches=matches,
+        hooks={m.listing_id: _hooks(m.listing, need) for m in matches},
+        ratings=ratings.vendor_ratings(sorted(vendor_ids)) if vendor_ids else {},
+        rfqs=rfqs,
+        requested=requested,
+        rfq_left=left,
+        rfq_cap=deals.rfq_cap(),
+        rfq_form=rfq_form,
+        quotes=deals.quotes_for_need(current_user, need),
+        engagement=engagement,
+        review=reviews.review_for(engagement) if engagement else None,
+        cancel_form=CancelForm(),
+        action_form=ActionForm(),
+    )
+
+
+def _hooks(listing: PluginListing, need) -> dict:
+    return {
+        "estimate": plugin_hooks.estimate_for(listing, need),
+        "eligibility": plugin_hooks.eligibility_for(listing, need),
+    }
+
+
+@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@role_required(Role.SME)
+def edit(need_id: int):
+    need = needs_service.get_for_sme(current_user, need_id)
+    form = EditNeedForm(obj=need if request.method == "GET" else None)
+    if request.method == "GET":
+        form.lang.data = need.lang or ""
+    if not form.suggest.data and form.validate_on_submit():
+        try:
+            needs_service.update_need(current_user, need, form.need_fields())
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your need is saved; its matches are up to date."), "success")
+            return redirect(url_for(".show", need_id=need.id))
+    return _need_form_page(form, "needs/form.html", need=need)
+
+
+@bp.route("/<int:need_id>/post", methods=["POST"])
+@role_required(Role.SME)
+def post(need_id: int):
+    need = needs_service.get_for_sme(current_user, need_id)
+    if ActionForm().validate_on_submit():
+        needs_service.post_need(current_user, need)
+        db.session.commit()
+        flash(_("Your need is posted. Here are the plug-ins that fit it."), "success")
+    return redirect(url_for(".show", need_id=need.id))
+
+
+@bp.route("/<int:need_id>/cancel", methods=["GET", "POST"])
+@role_required(Role.SME)
+def cancel(need_id: int):
+    need = needs_service.get_for_sme(current_user, need_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            needs_service.cancel_need(current_user, need, form.reason.data)
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The need is cancelled; the vendors you asked are told."), "success")
+            return redirect(url_for(".show", need_id=need.id))
+    return render_template("needs/cancel.html", need=need, form=form)
+
+
+@bp.route("/<int:need_id>/rfqs", methods=["POST"])
+@role_required(Role.SME)
+def send_rfqs(need_id: int):
+    need = needs_service.get_for_sme(current_user, need_id)
+    form = RfqForm()
+    form.listing_ids.choices = None  # the service checks each listing
+    form.listing_ids.validate_choice = False
+    if not form.validate_on_submit():
+        for field in (form.message, form.listing_ids):
+            for message in field.errors:
+                flash(f"{field.label.text}: {message}", "danger")
+        return redirect(url_for(".show", need_id=need.id, _anchor="matches"))
+    try:
+        sent = deals.send_rfqs(current_user, need, form.listing_ids.data or [], form.message.data)
+    except InvalidInput as exc:
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "danger")
+        return redirect(url_for(".show", need_id=need.id, _anchor="matches"))
+    db.session.commit()
+    flash(
+        _("Sent %(n)s requests for quotes. We will tell you when quotes arrive.", n=len(sent)),
+        "success",
+    )
+    return redirect(url_for(".show", need_id=need.id, _anchor="requests"))
+
+
+@bp.route("/<int:need_id>/quotes")
+@role_required(Role.SME)
+def compare(need_id: int):
+    need = needs_service.get_for_sme(current_user, need_id)
+    quotes = deals.quotes_for_need(current_user, need)
+    rfqs = deals.rfqs_for_need(current_user, need)
+    vendor_ids = sorted({q.vendor_id for q in quotes})
+    cheapest = min((q.first_year_total for q in quotes), default=None)
+    fastest = min((q.delivery_weeks for q in quotes), default=None)
+    return render_template(
+        "needs/compare.html",
+        need=need,
+        quotes=quotes,
+        waiting=[r for r in rfqs if not any(q.rfq_id == r.id for q in quotes)],
+        ratings=ratings.vendor_ratings(vendor_ids) if vendor_ids else {},
+        estimates={q.id: plugin_hooks.estimate_for(q.rfq.listing, need) for q in quotes},
+        cheapest=cheapest,
+        fastest=fastest,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/quotes/<int:quote_id>/award", methods=["POST"])
+@role_required(Role.SME)
+def award(quote_id: int):
+    quote = deals.get_quote(current_user, quote_id)
+    need_id = quote.need_id
+    if ActionForm().validate_on_submit():
+        deals.award(current_user, quote)
+        db.session.commit()
+        flash(
+            _("Quote accepted. The engagement has started and the other vendors are told."),
+            "success",
+        )
+    return redirect(url_for(".show", need_id=need_id, _anchor="engagement"))
+
+
+@bp.route("/engagements/<int:engagement_id>/complete", methods=["POST"])
+@role_required(Role.SME)
+def complete(engagement_id: int):
+    engagement = deals.get_engagement(current_user, engagement_id)
+    if ActionForm().validate_on_submit():
+        deals.complete_engagement(current_user, engagement)
+        db.session.commit()
+        flash(_("The engagement is completed. Please review the vendor."), "success")
+        return redirect(url_for(".review", engagement_id=engagement.id))
+    return redirect(url_for(".show", need_id=engagement.need_id))
+
+
+@bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
+@role_required(Role.SME)
+def review(engagement_id: int):
+    engagement = deals.get_engagement(current_user, engagement_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            reviews.create_review(current_user, engagement, form.data)
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Thank you: your review is published."), "success")
+            return redirect(url_for(".show", need_id=engagement.need_id, _anchor="engagement"))
+    return render_template(
+        "needs/review.html",
+        engagement=engagement,
+        existing=reviews.review_for(engagement),
+        form=form,
+    )
+
+
+@bp.route("/reviews/<int:review_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag_review(review_id: int):
+    """Any signed-in user but the author asks the admins to look at a review."""
+    item = reviews.get_review(review_id)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            reviews.flag(current_user, item, form.reason.data)
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Thank you. The admins will look at this review."), "success")
+            return redirect(safe_next(url_for("main.index")))
+    return render_template("needs/flag.html", review=item, form=form)

@@ -1,3 +1,173 @@
-"""Routes of the vendor blueprint."""
+"""Vendor pages: the inbox of requests for quotes sent to the vendor's own plug-ins, quotes
+(submit, revise, withdraw), declining, outcomes, review replies and a small dashboard.
+The vendor's listing management lives in the listings blueprint (/vendor/listings)."""
 
-from app.vendor import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.errors import InvalidInput
+from app.extensions import db
+from app.models import QuoteStatus, RfqStatus, Role
+from app.needs.routes import attach_errors
+from app.permissions import role_required
+from app.services import deals, plugin_hooks, reviews
+from app.vendor import bp
+from app.vendor.forms import DeclineForm, QuoteForm, ReplyForm, ReviseForm, WithdrawForm
+
+TABS = {
+    "open": (RfqStatus.SENT, RfqStatus.QUOTED),
+    "won": (RfqStatus.AWARDED,),
+    "closed": (RfqStatus.DECLINED, RfqStatus.EXPIRED, RfqStatus.LOST),
+    "all": None,
+}
+DEFAULT_VALIDITY_DAYS = 30
+
+
+@bp.route("/")
+@role_required(Role.VENDOR)
+def home():
+    return redirect(url_for(".inbox"))
+
+
+@bp.route("/rfqs")
+@role_required(Role.VENDOR)
+def inbox():
+    tab = request.args.get("show", "open")
+    if tab not in TABS:
+        tab = "open"
+    counts = {name: len(deals.vendor_inbox(current_user, only)) for name, only in TABS.items()}
+    return render_template(
+        "vendor/inbox.html",
+        rfqs=deals.vendor_inbox(current_user, TABS[tab]),
+        tab=tab,
+        counts=counts,
+    )
+
+
+def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None):
+    quote = deals.live_quote(rfq)
+    if quote_form is None:
+        if quote is not None and quote.status == QuoteStatus.SUBMITTED:
+            quote_form = ReviseForm(obj=quote)
+        else:
+            quote_form = QuoteForm(
+                data={"valid_until": date.today() + timedelta(days=DEFAULT_VALIDITY_DAYS)}
+            )
+    return render_template(
+        "vendor/rfq.html",
+        rfq=rfq,
+        need=rfq.need,
+        quote=quote,
+        history=[q for q in rfq.quotes if q is not quote],
+        estimate=plugin_hooks.estimate_for(rfq.listing, rfq.need),
+        quote_form=quote_form,
+        decline_form=decline_form or DeclineForm(),
+        withdraw_form=withdraw_form or WithdrawForm(),
+    )
+
+
+@bp.route("/rfqs/<int:rfq_id>")
+@role_required(Role.VENDOR)
+def rfq(rfq_id: int):
+    return _rfq_page(deals.get_rfq_for_vendor(current_user, rfq_id))
+
+
+@bp.route("/rfqs/<int:rfq_id>/quote", methods=["POST"])
+@role_required(Role.VENDOR)
+def quote(rfq_id: int):
+    item = deals.get_rfq_for_vendor(current_user, rfq_id)
+    live = deals.live_quote(item)
+    revising = live is not None and live.status == QuoteStatus.SUBMITTED
+    form = ReviseForm() if revising else QuoteForm()
+    if form.validate_on_submit():
+        try:
+            if revising:
+                deals.revise_quote(current_user, live, form.quote_fields())
+            else:
+                deals.submit_quote(current_user, item, form.quote_fields())
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Your revised quote is sent.") if revising else _("Your quote is sent."),
+                "success",
+            )
+            return redirect(url_for(".rfq", rfq_id=item.id))
+    return _rfq_page(item, quote_form=form), 422
+
+
+@bp.route("/rfqs/<int:rfq_id>/decline", methods=["POST"])
+@role_required(Role.VENDOR)
+def decline(rfq_id: int):
+    item = deals.get_rfq_for_vendor(current_user, rfq_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            deals.decline_rfq(current_user, item, form.reason.data)
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("You declined the request; the enterprise is told your reason."), "success")
+            return redirect(url_for(".inbox"))
+    return _rfq_page(item, decline_form=form), 422
+
+
+@bp.route("/quotes/<int:quote_id>/withdraw", methods=["POST"])
+@role_required(Role.VENDOR)
+def withdraw(quote_id: int):
+    item = deals.get_quote(current_user, quote_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        deals.withdraw_quote(current_user, item, form.reason.data or "")
+        db.session.commit()
+        flash(_("Your quote is withdrawn. You may send a new one or decline."), "success")
+    return redirect(url_for(".rfq", rfq_id=item.rfq_id))
+
+
+@bp.route("/reviews")
+@role_required(Role.VENDOR)
+def review_list():
+    return render_template(
+        "vendor/reviews.html", reviews=reviews.vendor_reviews(current_user), form=ReplyForm()
+    )
+
+
+@bp.route("/reviews/<int:review_id>/reply", methods=["POST"])
+@role_required(Role.VENDOR)
+def reply(review_id: int):
+    item = reviews.get_review(review_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        reviews.reply(current_user, item, form.text.data)
+        db.session.commit()
+        flash(_("Your reply is published."), "success")
+    else:
+        for message in form.text.errors:
+            flash(f"{form.text.label.text}: {message}", "danger")
+    return redirect(url_for(".review_list", _anchor=f"review-{item.id}"))
+
+
+@bp.route("/dashboard")
+@role_required(Role.VENDOR)
+def dashboard():
+    stats = deals.vendor_dashboard(current_user)
+    totals = {
+        "views": sum(s.views for s in stats),
+        "requests": sum(s.requests for s in stats),
+        "quotes": sum(s.quotes for s in stats),
+        "awards": sum(s.awards for s in stats),
+    }
+    totals["win_rate"] = totals["awards"] / totals["quotes"] if totals["quotes"] else None
+    return render_template(
+        "vendor/dashboard.html",
+        stats=stats,
+        totals=totals,
+        reviews=reviews.vendor_reviews(current_user),
+    )

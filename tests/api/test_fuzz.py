@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from app.extensions import db as _db
 from app.services import matching, tokens
 from tests import factories
-from tests.test_deals_fixtures import make_deal
+from tests.deal_builders import make_deal
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "4"))
 CHECKS = [

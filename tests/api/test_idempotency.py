@@ -63,7 +63,7 @@ def test_anonymous_registration_is_idempotent(anon, db):
 
 
 def test_state_changes_replay_too(api_for, db):
-    from tests.test_deals_fixtures import make_deal
+    from tests.deal_builders import make_deal
 
     deal = make_deal(vendors=2)
     sme = api_for(deal.sme)

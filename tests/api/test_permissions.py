@@ -12,7 +12,7 @@ from app.services import matching
 from tests import factories
 from tests.api import helpers
 from tests.api.conftest import ApiClient, assert_problem
-from tests.test_deals_fixtures import make_deal
+from tests.deal_builders import make_deal
 
 ANY = ("sme", "vendor", "admin")
 

@@ -1,0 +1,621 @@
+"""Requests for quotes, quotes, awards and engagements: the deal half of the marketplace loop.
+
+States (DESIGN.md):
+
+- request for quote: sent → quoted | declined | expired; quoted → awarded | lost
+  (a withdrawn quote puts its request back to sent, so the vendor may quote again or decline);
+- quote: submitted → accepted | rejected | withdrawn | expired; revisions keep the
+  replaced version in ``QuoteRevision``;
+- engagement: active → completed (the need then goes awarded → closed).
+
+Who may: an SME acts on its own organisation's needs, a vendor on the requests addressed to
+its own organisation; anyone else's object is "not found". Quote amounts are visible only to
+the requesting SME, the quoting vendor and admins (:func:`can_see_quote`,
+:func:`quotes_for_need`). Nothing here commits; each function is one transaction's worth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import DomainError, Forbidden, InvalidInput, NotFound
+from app.extensions import db
+from app.models import (
+    PRICE_PARTS,
+    Engagement,
+    EngagementStatus,
+    ListingStatus,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Organisation,
+    OrgKind,
+    PluginListing,
+    Quote,
+    QuoteRevision,
+    QuoteStatus,
+    Rfq,
+    RfqStatus,
+    Role,
+    User,
+    UserStatus,
+    Verification,
+)
+from app.models.base import utcnow
+from app.services import audit, plugin_hooks
+from app.services.listings import vendor_members
+from app.services.matching import blocked_vendor_ids
+from app.services.needs import require_sme
+from app.services.notify import notify_all
+
+QUOTE_FIELDS = (*PRICE_PARTS, "delivery_weeks", "scope", "valid_until")
+MAX_AMOUNT = 1_000_000_000  # one billion CNY: anything above is a typo
+MAX_TEXT = 5000
+OPEN_RFQ = (RfqStatus.SENT, RfqStatus.QUOTED)
+
+
+# --- who is who -------------------------------------------------------------------------
+
+
+def require_vendor(user: User) -> Organisation:
+    """The vendor organisation ``user`` acts for."""
+    if user.role != Role.VENDOR or user.organisation is None:
+        raise Forbidden(_("Only vendors can answer requests for quotes."))
+    if user.organisation.kind != OrgKind.VENDOR:
+        raise Forbidden(_("Only vendors can answer requests for quotes."))
+    return user.organisation
+
+
+def sme_members(org_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.organisation_id == org_id, User.status == UserStatus.ACTIVE)
+        )
+    )
+
+
+def rfq_cap() -> int:
+    return int(current_app.config.get("RFQ_CAP_PER_NEED", 5))
+
+
+# --- requests for quotes (SME) ------------------------------------------------------------
+
+
+def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) -> list[Rfq]:
+    """Ask the vendors of ``listing_ids`` to quote for ``need``, within the per-need cap."""
+    org = require_sme(user)
+    if need.organisation_id != org.id:
+        raise NotFound(_("No such need."))
+    if need.status != NeedStatus.OPEN:
+        raise DomainError(_("Requests for quotes can only be sent for an open need."))
+    message = (message or "").strip()
+    ids = list(dict.fromkeys(int(i) for i in listing_ids))
+    errors: dict[str, list[str]] = {}
+    if not ids:
+        errors["listing_ids"] = [_("Choose at least one plug-in.")]
+    if not message:
+        errors["message"] = [_("Write a short message to the vendors.")]
+    elif len(message) > MAX_TEXT:
+        errors["message"] = [_("At most %(n)s characters.", n=MAX_TEXT)]
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+
+    already = set(db.session.scalars(sa.select(Rfq.listing_id).where(Rfq.need_id == need.id)))
+    cap = rfq_cap()
+    left = cap - len(already)
+    new_ids = [i for i in ids if i not in already]
+    if len(new_ids) < len(ids):
+        raise DomainError(_("You already asked this plug-in's vendor for a quote."))
+    if len(new_ids) > left:
+        raise DomainError(
+            _(
+                "You can ask at most %(cap)s plug-ins per need for quotes; %(left)s left.",
+                cap=cap,
+                left=max(left, 0),
+            )
+        )
+    listings = {
+        item.id: item
+        for item in db.session.scalars(sa.select(PluginListing).where(PluginListing.id.in_(ids)))
+    }
+    hidden = set(
+        db.session.scalars(
+            sa.select(Match.listing_id).where(
+                Match.need_id == need.id, Match.status == MatchStatus.HIDDEN
+            )
+        )
+    )
+    blocked = blocked_vendor_ids(need)
+    rfqs = []
+    for listing_id in new_ids:
+        listing = listings.get(listing_id)
+        if listing is None or listing.status != ListingStatus.PUBLISHED:
+            raise NotFound(_("No such plug-in in the catalogue."))
+        if listing.id in hidden or listing.vendor_id in blocked:
+            raise DomainError(_("“%(name)s” is not available for this need.", name=listing.name))
+        if listing.vendor_id == org.id:
+            raise Forbidden(_("You cannot ask your own organisation for a quote."))
+        if listing.vendor.verification == Verification.SUSPENDED:
+            raise DomainError(_("“%(name)s” is not available for this need.", name=listing.name))
+        rfq = Rfq(
+            need=need,
+            listing=listing,
+            vendor_id=listing.vendor_id,
+            sender_id=user.id,
+            message=message,
+            status=RfqStatus.SENT,
+        )
+        db.session.add(rfq)
+        db.session.flush()
+        audit.record(user, "rfq.sent", rfq, need_id=need.id, listing=listing.slug)
+        notify_all(
+            vendor_members(listing.vendor_id),
+            "rfq.received",
+            link=f"/vendor/rfqs/{rfq.id}",
+            name=listing.name,
+            need=need.title,
+        )
+        plugin_hooks.announce_rfq(rfq)
+        rfqs.append(rfq)
+    return rfqs
+
+
+def rfqs_for_need(user: User, need: Need) -> list[Rfq]:
+    """The requests the SME sent for its need (statuses, no amounts)."""
+    _see_need(user, need)
+    return list(db.session.scalars(sa.select(Rfq).where(Rfq.need_id == need.id).order_by(Rfq.id)))
+
+
+# --- the vendor's inbox ---------------------------------------------------------------------
+
+
+def get_rfq_for_vendor(user: User, rfq_id: int) -> Rfq:
+    """A request addressed to the user's organisation; anyone else's is 'not found'."""
+    org = require_vendor(user)
+    rfq = db.session.get(Rfq, rfq_id)
+    if rfq is None or rfq.vendor_id != org.id:
+        raise NotFound(_("No such request for quote."))
+    return rfq
+
+
+def vendor_inbox(user: User, statuses: Iterable[RfqStatus] | None = None) -> list[Rfq]:
+    """Requests sent to the vendor's own plug-ins, newest first, optionally by status."""
+    org = require_vendor(user)
+    query = sa.select(Rfq).where(Rfq.vendor_id == org.id)
+    if statuses is not None:
+        query = query.where(Rfq.status.in_(list(statuses)))
+    return list(db.session.scalars(query.order_by(Rfq.created_at.desc(), Rfq.id.desc())))
+
+
+def decline_rfq(user: User, rfq: Rfq, reason: str) -> Rfq:
+    """The vendor will not quote: sent → declined, with a reason the SME reads."""
+    _vendor_owns(user, rfq)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _("Tell the enterprise why you decline."), {"reason": [_("A reason is required.")]}
+        )
+    if len(reason) > MAX_TEXT:
+        raise InvalidInput(
+            _("Please correct the marked fields."),
+            {"reason": [_("At most %(n)s characters.", n=MAX_TEXT)]},
+        )
+    if rfq.status != RfqStatus.SENT:
+        raise DomainError(_("Only a request waiting for your answer can be declined."))
+    rfq.status = RfqStatus.DECLINED
+    rfq.decline_reason = reason
+    audit.record(user, "rfq.declined", rfq, reason=reason)
+    notify_all(
+        sme_members(rfq.need.organisation_id),
+        "rfq.declined",
+        link=f"/needs/{rfq.need_id}",
+        vendor=rfq.vendor.name,
+        need=rfq.need.title,
+        reason=reason,
+    )
+    return rfq
+
+
+# --- quotes (vendor) ------------------------------------------------------------------------
+
+
+def clean_quote(fields: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    """Validate a quote's structured breakdown; InvalidInput names every bad field."""
+    today = today or date.today()
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for part in (*PRICE_PARTS, "delivery_weeks"):
+        raw = fields.get(part)
+        if raw in (None, "") and part != "delivery_weeks":
+            raw = 0
+        try:
+            value = int(raw)
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[part] = [_("Enter a whole number.")]
+            continue
+        high = 520 if part == "delivery_weeks" else MAX_AMOUNT
+        if not 0 <= value <= high:
+            errors[part] = [_("Must be between 0 and %(high)s.", high=high)]
+            continue
+        values[part] = value
+    if not errors and sum(values[p] for p in PRICE_PARTS) <= 0:
+        errors["licence"] = [_("A quote needs a price: fill in at least one amount.")]
+    scope = (fields.get("scope") or "").strip()
+    if not scope:
+        errors["scope"] = [_("Describe what the price includes.")]
+    elif len(scope) > MAX_TEXT:
+        errors["scope"] = [_("At most %(n)s characters.", n=MAX_TEXT)]
+    values["scope"] = scope
+    valid_until = fields.get("valid_until")
+    if isinstance(valid_until, str):
+        try:
+            valid_until = date.fromisoformat(valid_until)
+        except ValueError:
+            valid_until = None
+    if not isinstance(valid_until, date):
+        errors["valid_until"] = [_("Enter the date until which the quote is valid.")]
+    elif valid_until < today:
+        errors["valid_until"] = [_("The date must not be in the past.")]
+    values["valid_until"] = valid_until
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+    return values
+
+
+def submit_quote(user: User, rfq: Rfq, fields: Mapping[str, Any]) -> Quote:
+    """Answer a request with a structured quote: request sent → quoted."""
+    _vendor_owns(user, rfq)
+    if rfq.need.organisation_id == user.organisation_id:
+        raise Forbidden(_("You cannot quote for your own organisation."))
+    if rfq.status != RfqStatus.SENT:
+        raise DomainError(_("This request is %(state)s: it cannot be quoted.", state=_s(rfq)))
+    if rfq.need.status != NeedStatus.OPEN:
+        raise DomainError(_("The need is no longer open for quotes."))
+    values = clean_quote(fields)
+    quote = Quote(
+        rfq=rfq,
+        need_id=rfq.need_id,
+        vendor_id=rfq.vendor_id,
+        author_id=user.id,
+        status=QuoteStatus.SUBMITTED,
+        revision=1,
+        **values,
+    )
+    db.session.add(quote)
+    rfq.status = RfqStatus.QUOTED
+    db.session.flush()
+    audit.record(user, "quote.submitted", quote, rfq_id=rfq.id, total=quote.first_year_total)
+    notify_all(
+        sme_members(rfq.need.organisation_id),
+        "quote.received",
+        link=f"/needs/{rfq.need_id}/quotes",
+        vendor=rfq.vendor.name,
+        need=rfq.need.title,
+    )
+    return quote
+
+
+def revise_quote(user: User, quote: Quote, fields: Mapping[str, Any]) -> Quote:
+    """Replace a live quote's terms; the replaced version is kept as a revision."""
+    rfq = _vendor_quote(user, quote)
+    if quote.status != QuoteStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted quote can be revised."))
+    if quote.need.status != NeedStatus.OPEN:
+        raise DomainError(_("The need is no longer open for quotes."))
+    values = clean_quote(fields)
+    db.session.add(
+        QuoteRevision(
+            quote=quote,
+            revision=quote.revision,
+            **{name: getattr(quote, name) for name in QUOTE_FIELDS},
+        )
+    )
+    before = quote.first_year_total
+    for name, value in values.items():
+        setattr(quote, name, value)
+    quote.revision += 1
+    quote.author_id = user.id
+    audit.record(
+        user,
+        "quote.revised",
+        quote,
+        revision=quote.revision,
+        total_before=before,
+        total=quote.first_year_total,
+    )
+    notify_all(
+        sme_members(quote.need.organisation_id),
+        "quote.revised",
+        link=f"/needs/{quote.need_id}/quotes",
+        vendor=rfq.vendor.name,
+        need=quote.need.title,
+    )
+    return quote
+
+
+def withdraw_quote(user: User, quote: Quote, reason: str = "") -> Quote:
+    """Take a live quote back; its request is open again (quote anew or decline)."""
+    rfq = _vendor_quote(user, quote)
+    if quote.status != QuoteStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted quote can be withdrawn."))
+    reason = (reason or "").strip()[:MAX_TEXT]
+    quote.status = QuoteStatus.WITHDRAWN
+    if rfq.status == RfqStatus.QUOTED:
+        rfq.status = RfqStatus.SENT
+    audit.record(user, "quote.withdrawn", quote, reason=reason or None)
+    notify_all(
+        sme_members(quote.need.organisation_id),
+        "quote.withdrawn",
+        link=f"/needs/{quote.need_id}/quotes",
+        vendor=rfq.vendor.name,
+        need=quote.need.title,
+    )
+    return quote
+
+
+def live_quote(rfq: Rfq) -> Quote | None:
+    """The request's current quote (submitted or accepted), if any."""
+    for quote in reversed(rfq.quotes):
+        if quote.status in (QuoteStatus.SUBMITTED, QuoteStatus.ACCEPTED):
+            return quote
+    return None
+
+
+# --- who sees amounts ---------------------------------------------------------------------
+
+
+def can_see_quote(user: User | None, quote: Quote) -> bool:
+    """Amounts are for the requesting SME, the quoting vendor and admins only."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.VENDOR:
+        return quote.vendor_id == user.organisation_id
+    if user.role == Role.SME:
+        return quote.need.organisation_id == user.organisation_id
+    return False
+
+
+def get_quote(user: User, quote_id: int) -> Quote:
+    """A quote its viewer may see; anyone else gets 'not found'."""
+    quote = db.session.get(Quote, quote_id)
+    if quote is None or not can_see_quote(user, quote):
+        raise NotFound(_("No such quote."))
+    return quote
+
+
+def quotes_for_need(user: User, need: Need, *, include_closed: bool = False) -> list[Quote]:
+    """The quotes ``user`` may see for ``need``: all of them for its SME and admins, only
+    their own for a vendor. Live ones (submitted or accepted) unless ``include_closed``."""
+    query = sa.select(Quote).where(Quote.need_id == need.id).order_by(Quote.id)
+    if not include_closed:
+        query = query.where(Quote.status.in_([QuoteStatus.SUBMITTED, QuoteStatus.ACCEPTED]))
+    if user.role == Role.VENDOR:
+        query = query.where(Quote.vendor_id == user.organisation_id)
+    elif user.role != Role.ADMIN:
+        _see_need(user, need)
+    return list(db.session.scalars(query))
+
+
+# --- award and engagement (SME) -----------------------------------------------------------
+
+
+def award(user: User, quote: Quote) -> Engagement:
+    """Accept one quote: in one transaction the others are rejected, the need is awarded
+    and an engagement starts.
+
+    The need row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises
+    writers) and the states are read again under the lock, so of two concurrent awards of
+    one need exactly one wins; the partial unique index on accepted quotes is the last line
+    of defence.
+    """
+    org = require_sme(user)
+    if quote.need.organisation_id != org.id:
+        raise NotFound(_("No such quote."))
+    need = db.session.scalar(
+        sa.select(Need)
+        .where(Need.id == quote.need_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    quotes = list(
+        db.session.scalars(
+            sa.select(Quote)
+            .where(Quote.need_id == need.id)
+            .order_by(Quote.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    quote = next(q for q in quotes if q.id == quote.id)
+    if need.status != NeedStatus.OPEN:
+        raise DomainError(
+            _("This need is %(state)s: a quote can no longer be accepted.", state=_s(need))
+        )
+    if quote.status != QuoteStatus.SUBMITTED:
+        raise DomainError(
+            _("Only a submitted quote can be accepted (this one is %(state)s).", state=_s(quote))
+        )
+    if quote.valid_until < date.today():
+        raise DomainError(_("This quote has expired; ask the vendor to revise it."))
+
+    unanswered = list(
+        db.session.scalars(
+            sa.select(Rfq).where(Rfq.need_id == need.id, Rfq.status == RfqStatus.SENT)
+        )
+    )
+    rejected = [q for q in quotes if q.id != quote.id and q.status == QuoteStatus.SUBMITTED]
+    try:
+        with db.session.begin_nested():  # a refused write undoes only this block
+            quote.status = QuoteStatus.ACCEPTED
+            quote.rfq.status = RfqStatus.AWARDED
+            need.status = NeedStatus.AWARDED
+            for other in rejected:
+                other.status = QuoteStatus.REJECTED
+                if other.rfq.status == RfqStatus.QUOTED:
+                    other.rfq.status = RfqStatus.LOST
+            for rfq in unanswered:
+                rfq.status = RfqStatus.EXPIRED
+            engagement = Engagement(
+                need_id=need.id,
+                quote_id=quote.id,
+                listing_id=quote.rfq.listing_id,
+                sme_id=need.organisation_id,
+                vendor_id=quote.vendor_id,
+                status=EngagementStatus.ACTIVE,
+            )
+            db.session.add(engagement)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("Another quote was accepted for this need a moment ago.")) from None
+    audit.record(
+        user,
+        "need.awarded",
+        need,
+        quote_id=quote.id,
+        engagement_id=engagement.id,
+        total=quote.first_year_total,
+        rejected=[q.id for q in rejected],
+    )
+    audit.record(user, "quote.accepted", quote, need_id=need.id)
+    for other in rejected:
+        audit.record(user, "quote.rejected", other, need_id=need.id)
+    audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
+    notify_all(
+        vendor_members(quote.vendor_id),
+        "quote.accepted",
+        link=f"/vendor/rfqs/{quote.rfq_id}",
+        need=need.title,
+    )
+    for other in rejected:
+        notify_all(
+            vendor_members(other.vendor_id),
+            "quote.rejected",
+            link=f"/vendor/rfqs/{other.rfq_id}",
+            need=need.title,
+        )
+    for rfq in unanswered:
+        notify_all(
+            vendor_members(rfq.vendor_id),
+            "rfq.closed",
+            link=f"/vendor/rfqs/{rfq.id}",
+            need=need.title,
+        )
+    return engagement
+
+
+def get_engagement(user: User, engagement_id: int) -> Engagement:
+    """An engagement for one of its two parties or an admin."""
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None or not (
+        user.role == Role.ADMIN
+        or (user.role == Role.SME and engagement.sme_id == user.organisation_id)
+        or (user.role == Role.VENDOR and engagement.vendor_id == user.organisation_id)
+    ):
+        raise NotFound(_("No such engagement."))
+    return engagement
+
+
+def engagement_for_need(need: Need) -> Engagement | None:
+    return db.session.scalar(sa.select(Engagement).where(Engagement.need_id == need.id))
+
+
+def complete_engagement(user: User, engagement: Engagement) -> Engagement:
+    """The SME confirms the work is done: engagement completed, need closed."""
+    org = require_sme(user)
+    if engagement.sme_id != org.id:
+        raise NotFound(_("No such engagement."))
+    if engagement.status != EngagementStatus.ACTIVE:
+        raise DomainError(_("This engagement is already completed."))
+    engagement.status = EngagementStatus.COMPLETED
+    engagement.completed_at = utcnow()
+    if engagement.need.status == NeedStatus.AWARDED:
+        engagement.need.status = NeedStatus.CLOSED
+    audit.record(user, "engagement.completed", engagement, need_id=engagement.need_id)
+    notify_all(
+        vendor_members(engagement.vendor_id),
+        "engagement.completed",
+        link=f"/vendor/rfqs/{engagement.quote.rfq_id}",
+        need=engagement.need.title,
+    )
+    return engagement
+
+
+# --- the vendor's dashboard ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingStats:
+    listing: PluginListing
+    views: int
+    requests: int
+    quotes: int  # requests the vendor answered with a quote
+    awards: int
+
+    @property
+    def win_rate(self) -> float | None:
+        """Awarded / quoted; None before the first quote."""
+        return self.awards / self.quotes if self.quotes else None
+
+
+def vendor_dashboard(user: User) -> list[ListingStats]:
+    """Views, requests, quotes, awards and win rate per plug-in of the vendor."""
+    org = require_vendor(user)
+    quoted = sa.exists().where(Quote.rfq_id == Rfq.id, Quote.status != QuoteStatus.WITHDRAWN)
+    rows = db.session.execute(
+        sa.select(
+            Rfq.listing_id,
+            sa.func.count(Rfq.id),
+            sa.func.count(Rfq.id).filter(quoted),
+            sa.func.count(Rfq.id).filter(Rfq.status == RfqStatus.AWARDED),
+        )
+        .where(Rfq.vendor_id == org.id)
+        .group_by(Rfq.listing_id)
+    )
+    counts = {listing_id: (r, q, a) for listing_id, r, q, a in rows}
+    listings = db.session.scalars(
+        sa.select(PluginListing)
+        .where(PluginListing.vendor_id == org.id)
+        .order_by(PluginListing.name, PluginListing.id)
+    )
+    return [ListingStats(item, item.views, *counts.get(item.id, (0, 0, 0))) for item in listings]
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _see_need(user: User, need: Need) -> None:
+    if user.role == Role.ADMIN:
+        return
+    if user.role != Role.SME or need.organisation_id != user.organisation_id:
+        raise NotFound(_("No such need."))
+
+
+def _vendor_owns(user: User, rfq: Rfq) -> None:
+    org = require_vendor(user)
+    if rfq.vendor_id != org.id:
+        raise NotFound(_("No such request for quote."))
+
+
+def _vendor_quote(user: User, quote: Quote) -> Rfq:
+    org = require_vendor(user)
+    if quote.vendor_id != org.id:
+        raise NotFound(_("No such quote."))
+    return quote.rfq
+
+
+def _s(obj) -> str:
+    from app.status_labels import status_label
+
+    return status_label(obj.status)

@@ -1,0 +1,83 @@
+"""Marketplace outcomes as the learned ranker's training signal.
+
+Each request for quote is one (need, plug-in) pair the SME judged worth asking; what
+happened next grades it on the 0-3 scale of ``data-formats.md``:
+
+=============================================================  =====
+outcome of the pair                                            grade
+=============================================================  =====
+requested (a request for quote was sent, whatever its answer)    1
+quoted (the vendor answered with a quote, not awarded)           1
+awarded (the SME accepted the plug-in's quote)                   2
+completed and reviewed with an overall rating ≥ 4                3
+completed and reviewed with an overall rating 3                  2
+completed and reviewed with an overall rating ≤ 2                0
+=============================================================  =====
+
+A removed review counts as no review (the pair stays "awarded", 2). Plug-ins of the
+catalogue that a need was never paired with are absent, which the trainer treats as not
+relevant, as absent labels are in the benchmarks. Cancelled and draft needs are left out:
+nobody judged their matches to the end.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Engagement,
+    EngagementStatus,
+    Need,
+    NeedStatus,
+    PluginListing,
+    Review,
+    ReviewStatus,
+    Rfq,
+    RfqStatus,
+)
+from matching.types import Need as NeedRecord
+
+REQUESTED, QUOTED, AWARDED, EXCELLENT = 1, 1, 2, 3
+SOURCE = "portal-outcomes"
+
+
+def grade(rfq_status: str, engagement_status: str | None, rating: int | None) -> int:
+    """The grade of one (need, plug-in) pair from its request's outcome (table above)."""
+    if rfq_status == RfqStatus.AWARDED:
+        if engagement_status == EngagementStatus.COMPLETED and rating is not None:
+            if rating >= 4:
+                return EXCELLENT
+            if rating <= 2:
+                return 0
+        return AWARDED
+    if rfq_status in (RfqStatus.QUOTED, RfqStatus.LOST):
+        return QUOTED
+    return REQUESTED
+
+
+def training_triples() -> list[tuple[NeedRecord, str, int]]:
+    """(need record, listing slug, grade 0-3) for every request for quote ever sent."""
+    rows = db.session.execute(
+        sa.select(Rfq.need_id, PluginListing.slug, Rfq.status, Engagement.status, Review.rating)
+        .join(PluginListing, PluginListing.id == Rfq.listing_id)
+        .join(Need, Need.id == Rfq.need_id)
+        .outerjoin(
+            Engagement,
+            sa.and_(Engagement.need_id == Rfq.need_id, Engagement.listing_id == Rfq.listing_id),
+        )
+        .outerjoin(
+            Review,
+            sa.and_(Review.engagement_id == Engagement.id, Review.status != ReviewStatus.REMOVED),
+        )
+        .where(Need.status.not_in([NeedStatus.CANCELLED, NeedStatus.DRAFT]))
+        .order_by(Rfq.need_id, PluginListing.slug)
+    ).all()
+    needs = {
+        need.id: need.to_record()
+        for need in db.session.scalars(sa.select(Need).where(Need.id.in_({r[0] for r in rows})))
+    }
+    return [
+        (needs[need_id], slug, grade(rfq_status, engagement_status, rating))
+        for need_id, slug, rfq_status, engagement_status, rating in rows
+    ]
