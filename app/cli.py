@@ -40,14 +40,12 @@ def create_admin(email: str, password: str, name: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo marketplace (idempotent: a second run changes nothing)."""
-    from app.demo import DEMO_PASSWORD, load_demo
+    from app.demo import DEMO_PASSWORD, demo_accounts, load_demo
 
     created = load_demo()
     db.session.commit()
     click.echo(f"Demo data: {created} new records." if created else "Demo data already loaded.")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-    from app.demo import demo_accounts
-
     for email, role, org in demo_accounts():
         click.echo(f"  {role:<7} {email:<28} {org}")
 

@@ -1,22 +1,28 @@
-"""Demo data for a first run, in Chinese and English. Loading it twice changes nothing."""
+"""Demo data for a first run, in Chinese and English, told as a story of the marketplace.
+
+Everything is made through the same services the pages use, so the demo also exercises
+the rules. Loading it twice changes nothing.
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
-from app.models import Organisation, Role, User, Verification
-from app.services import accounts
+from app.models import Need, Organisation, PluginListing, Role, User
+from app.services import accounts, deals, needs, reviews
+from app.services.plugin_sync import sync_plugins
+from plugins.manager import discover
 
 DEMO_PASSWORD = "shuzhuan-demo"
 
-# (email, name, role, locale, organisation fields)
-DEMO_USERS: list[tuple[str, str, Role, str, dict]] = [
-    ("admin@shuzhuan.demo", "平台管理员 Admin", Role.ADMIN, "zh", {}),
+SMES = [
     (
         "jinxiu@shuzhuan.demo",
         "赖国华",
-        Role.SME,
         "zh",
         {
             "name": "赣州锦绣纺织印染有限公司",
@@ -31,7 +37,6 @@ DEMO_USERS: list[tuple[str, str, Role, str, dict]] = [
     (
         "harbour@shuzhuan.demo",
         "Grace Lin",
-        Role.SME,
         "en",
         {
             "name": "Ningbo Harbour Hardware Co., Ltd.",
@@ -43,9 +48,19 @@ DEMO_USERS: list[tuple[str, str, Role, str, dict]] = [
             "description": "Stamped and machined hardware for appliance makers; exports to Europe.",
         },
     ),
-    # Vendor accounts join the organisations of bundled plug-ins (matched by credit code).
-    ("vendor@shuzhuan.demo", "刘晓峰", Role.VENDOR, "zh", {"uscc": "91360111MAHY0AFQ40"}),
 ]
+
+# Vendor accounts join the organisations of bundled plug-ins, found by credit code.
+VENDORS = [
+    ("vendor@shuzhuan.demo", "刘晓峰", "zh", "91360111MAHY0AFQ40"),  # dye-aps
+    ("jobshop@shuzhuan.demo", "陈建国", "zh", "91330106MA1B4YK94Y"),  # jobshop-aps
+    ("garment@shuzhuan.demo", "王丽", "zh", "91330502MAE3008P0H"),  # garment-quick-response
+    ("wattwise@shuzhuan.demo", "Kevin Huang", "en", "91440305682595370N"),  # wattwise-energy
+    ("wms@shuzhuan.demo", "吴海燕", "zh", "91320505MANN202N1T"),  # cloud-wms
+    ("vibrasense@shuzhuan.demo", "Daniel Zhou", "en", "913202119376202689"),  # vibrasense-pdm
+]
+
+ADMIN = ("admin@shuzhuan.demo", "平台管理员 Admin", "zh")
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
@@ -61,36 +76,239 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 def load_demo() -> int:
     """Add whatever demo records are missing; return how many were created."""
-    from flask import current_app
-
-    from app.services.plugin_sync import sync_plugins
-    from plugins.manager import discover
-
     report = sync_plugins(
         discover(folders=current_app.config["PLUGIN_FOLDERS"]), auto_publish_bundled=True
     )
-    created = len(report.created)
-    for email, name, role, locale, org in DEMO_USERS:
-        if accounts.email_taken(email):
-            continue
-        if role == Role.ADMIN:
-            user = accounts.create_admin(email, DEMO_PASSWORD, name)
-        elif "uscc" in org:
-            user = accounts.join_organisation(
-                email=email, password=DEMO_PASSWORD, name=name, role=role, uscc=org["uscc"]
-            )
-        else:
-            user = accounts.register(
+    created = len(report.created) + _accounts()
+    db.session.flush()
+    if not db.session.scalar(sa.select(sa.func.count(Need.id))):
+        created += _story()
+    return created
+
+
+def _accounts() -> int:
+    created = 0
+    email, name, locale = ADMIN
+    if not accounts.email_taken(email):
+        accounts.create_admin(email, DEMO_PASSWORD, name).locale = locale
+        created += 1
+    for email, name, locale, org in SMES:
+        if not accounts.email_taken(email):
+            accounts.register(
                 email=email,
                 password=DEMO_PASSWORD,
                 name=name,
-                role=role,
+                role=Role.SME,
                 organisation=org,
                 locale=locale,
             )
-            if role == Role.VENDOR:
-                user.organisation.verification = Verification.VERIFIED
-        user.locale = locale
-        created += 1
-    db.session.flush()
+            created += 1
+    for email, name, locale, uscc in VENDORS:
+        if not accounts.email_taken(email):
+            user = accounts.join_organisation(
+                email=email, password=DEMO_PASSWORD, name=name, role=Role.VENDOR, uscc=uscc
+            )
+            user.locale = locale
+            created += 1
     return created
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _listing(slug: str) -> PluginListing:
+    return db.session.scalar(sa.select(PluginListing).where(PluginListing.slug == slug))
+
+
+def _quote(one_off: int, weeks: int, scope: str, *, annual: int = 0) -> dict:
+    """A quote whose one-off part splits 50/35/15 into licence, implementation, training."""
+    licence = one_off * 50 // 100
+    implementation = one_off * 35 // 100
+    return {
+        "licence": licence,
+        "implementation": implementation,
+        "training": one_off - licence - implementation,
+        "annual_fees": annual,
+        "delivery_weeks": weeks,
+        "scope": scope,
+        "valid_until": date.today() + timedelta(days=60),
+    }
+
+
+def _ask(sme: User, need: Need, slugs: list[str], message: str) -> dict:
+    sent = deals.send_rfqs(sme, need, [_listing(s).id for s in slugs], message)
+    return {rfq.listing.slug: rfq for rfq in sent}
+
+
+def _story() -> int:
+    """Needs in every state, quotes, an award, reviews with replies, a flagged review."""
+    jinxiu, harbour = _user("jinxiu@shuzhuan.demo"), _user("harbour@shuzhuan.demo")
+    vendor = {email.split("@")[0]: _user(email) for email, *_ in VENDORS}
+
+    # 1. Open, two quotes to compare: the mill whose samples are 1 kg and lots 2 tonnes.
+    samples = needs.create_need(
+        jinxiu,
+        {
+            "title": "打样单1公斤，染缸最少2吨，排产排不过来",
+            "description": "客户打样往往只要1公斤布，可我们的溢流染缸最少要装2吨。小样单只能"
+            "单独开缸或者一直压着等，大货交期也被拖。现在全靠计划员用Excel和老师傅经验排，"
+            "想要一个能自动拼缸、按色系排序、插单时能重排的系统。共有24台染缸。",
+            "industry": "C17",
+            "region": "CN-JX",
+            "company_size": "small",
+            "employees": 160,
+            "budget_max": 150000,
+            "timeline_weeks": 12,
+            "maturity_level": 1,
+        },
+    )
+    asked = _ask(
+        jinxiu,
+        samples,
+        ["dye-aps", "jobshop-aps", "garment-quick-response"],
+        "我们有24台染缸，请按此报价，最好能来现场看一下。",
+    )
+    first = deals.submit_quote(
+        vendor["vendor"],
+        asked["dye-aps"],
+        _quote(128000, 8, "拼缸与色系排序排产、24台染缸接入、计划员培训、3个月驻场陪跑"),
+    )
+    deals.revise_quote(
+        vendor["vendor"],
+        first,
+        _quote(118000, 8, "拼缸与色系排序排产、24台染缸接入、计划员培训、3个月驻场陪跑（优惠价）"),
+    )
+    deals.submit_quote(
+        vendor["jobshop"],
+        asked["jobshop-aps"],
+        _quote(76000, 6, "通用多品种小批量排产，Excel 导入订单，远程实施与培训", annual=12000),
+    )
+    deals.decline_rfq(
+        vendor["garment"], asked["garment-quick-response"], "我们专注服装缝制环节，不做染整排产。"
+    )
+
+    # 2. Closed with a five-star review and the vendor's reply: energy accounting.
+    energy = needs.create_need(
+        jinxiu,
+        {
+            "title": "水电汽费用太高，想细到每台机器",
+            "description": "每月锅炉蒸汽、水、电费用两百多万，不知道哪台机器、哪个班最耗能；"
+            "经信局还要每季度报单位产品能耗。想把能耗细到每台设备、每一单货。",
+            "industry": "C17",
+            "region": "CN-JX",
+            "company_size": "small",
+            "budget_max": 100000,
+            "timeline_weeks": 8,
+        },
+    )
+    rfq = _ask(jinxiu, energy, ["wattwise-energy"], "请报价，含蒸汽流量计。")["wattwise-energy"]
+    quote = deals.submit_quote(
+        vendor["wattwise"],
+        rfq,
+        _quote(86000, 6, "电、水、蒸汽分项计量，按机台和订单分摊，季度能耗报表"),
+    )
+    engagement = deals.award(jinxiu, quote)
+    deals.complete_engagement(jinxiu, engagement)
+    review = reviews.create_review(
+        jinxiu,
+        engagement,
+        {
+            "rating": 5,
+            "quality": 5,
+            "cost": 4,
+            "timeliness": 5,
+            "support": 5,
+            "text": "两个月就看清了每台染缸的蒸汽用量，第一季度省了8%的蒸汽费。",
+        },
+    )
+    reviews.reply(
+        vendor["wattwise"], review, "Thank you! We will tune the steam alerts next quarter."
+    )
+
+    # 3. Awarded, work under way: a warehouse whose stock counts never match.
+    stock = needs.create_need(
+        harbour,
+        {
+            "title": "Stock counts never match the books",
+            "description": "We keep 3,000 SKUs of brackets and fasteners in two warehouses. "
+            "Every month-end count differs from the ERP and we ship wrong parts. We want "
+            "barcode receiving and picking on phones, and alerts when stock runs low.",
+            "industry": "C33",
+            "region": "CN-ZJ",
+            "company_size": "small",
+            "budget_max": 60000,
+            "timeline_weeks": 6,
+        },
+    )
+    rfq = _ask(harbour, stock, ["cloud-wms"], "Two warehouses, about 3,000 SKUs.")["cloud-wms"]
+    quote = deals.submit_quote(
+        vendor["wms"],
+        rfq,
+        _quote(42000, 4, "扫码收货、拣货、盘点；两个仓库；库存预警", annual=9800),
+    )
+    deals.award(harbour, quote)
+
+    # 4. Closed with a critical review the vendor flagged: it waits for moderation.
+    presses = needs.create_need(
+        harbour,
+        {
+            "title": "Predictive maintenance for our stamping presses",
+            "description": "Twelve mechanical presses; a failed gearbox stops a line for days. "
+            "We want vibration sensors and warnings before bearings or gearboxes fail.",
+            "industry": "C33",
+            "region": "CN-ZJ",
+            "company_size": "small",
+            "budget_max": 120000,
+            "timeline_weeks": 10,
+        },
+    )
+    rfq = _ask(harbour, presses, ["vibrasense-pdm"], "Twelve presses, two shifts.")[
+        "vibrasense-pdm"
+    ]
+    quote = deals.submit_quote(
+        vendor["vibrasense"], rfq, _quote(98000, 5, "24 sensors, gateway, dashboard, training")
+    )
+    engagement = deals.award(harbour, quote)
+    deals.complete_engagement(harbour, engagement)
+    review = reviews.create_review(
+        harbour,
+        engagement,
+        {
+            "rating": 2,
+            "quality": 3,
+            "cost": 2,
+            "timeliness": 1,
+            "support": 2,
+            "text": "Sensors arrived three weeks late and nobody told us why.",
+        },
+    )
+    reviews.flag(
+        vendor["vibrasense"],
+        review,
+        "The delay came from the customer's own electrical work; we have the e-mails.",
+    )
+
+    # 5. Cancelled, and 6. a draft still being written.
+    erp = needs.create_need(
+        harbour,
+        {
+            "title": "Replace our spreadsheets with an ERP",
+            "description": "Orders, purchasing and invoicing live in Excel files.",
+            "industry": "C33",
+            "region": "CN-ZJ",
+            "budget_max": 80000,
+        },
+    )
+    needs.cancel_need(harbour, erp, "Postponed to next year's budget.")
+    needs.create_need(
+        jinxiu,
+        {
+            "title": "质检记录还在纸上",
+            "description": "验布、色差检验都记在纸上，客户投诉时查不到是哪一缸、哪一班。",
+            "industry": "C17",
+            "region": "CN-JX",
+        },
+        draft=True,
+    )
+    return 6

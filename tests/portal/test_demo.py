@@ -1,0 +1,76 @@
+"""The demo marketplace a newcomer sees: a living story in both languages, loaded once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.models import (
+    AuditEvent,
+    Engagement,
+    ListingStatus,
+    Need,
+    NeedStatus,
+    PluginListing,
+    Quote,
+    Review,
+    ReviewStatus,
+    User,
+)
+
+
+def _count(db, model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_demo_load_tells_the_story_and_is_idempotent(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "jinxiu@shuzhuan.demo" in first.output and "shuzhuan-demo" in first.output
+    counts = {
+        model.__name__: _count(db, model)
+        for model in (User, PluginListing, Need, Quote, Engagement, Review, AuditEvent)
+    }
+    second = runner.invoke(args=["demo", "load"])
+    assert "already loaded" in second.output
+    assert counts == {
+        model.__name__: _count(db, model)
+        for model in (User, PluginListing, Need, Quote, Engagement, Review, AuditEvent)
+    }
+
+    assert _count(db, PluginListing, PluginListing.status == ListingStatus.PUBLISHED) >= 40
+    states = set(db.session.scalars(sa.select(Need.status)))
+    assert states == set(NeedStatus)  # a need in every state
+    samples = db.session.scalar(sa.select(Need).where(Need.title.like("打样单1公斤%")))
+    assert samples.status == NeedStatus.OPEN and len(samples.matches) >= 5
+    assert _count(db, Quote, Quote.need_id == samples.id) == 2  # two quotes to compare
+    assert _count(db, Review, Review.status == ReviewStatus.FLAGGED) == 1
+    assert _count(db, Review, Review.vendor_reply.is_not(None)) == 1
+    langs = set(db.session.scalars(sa.select(Need.lang)))
+    assert langs == {"zh", "en"}
+
+
+def test_demo_logins_work(app, db):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    from tests.conftest import english, submit
+
+    for email in ("jinxiu@shuzhuan.demo", "vendor@shuzhuan.demo", "admin@shuzhuan.demo"):
+        client = english(app.test_client())
+        response = submit(client, "/auth/login", {"email": email, "password": "shuzhuan-demo"})
+        assert response.status_code == 302, email
+        assert client.get("/notifications/").status_code == 200
+
+
+def test_the_demo_sme_sees_explained_matches_for_its_open_need(app, db):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    sme = db.session.scalar(sa.select(User).where(User.email == "jinxiu@shuzhuan.demo"))
+    need = db.session.scalar(sa.select(Need).where(Need.title.like("打样单1公斤%")))
+    page = app.test_client(user=sme).get(f"/needs/{need.id}").get_data(as_text=True)
+    from markupsafe import escape
+
+    from app.services.matching import visible_matches
+
+    top = visible_matches(need)[0]
+    assert "染整小批量智能排产系统" in page  # the dyeing scheduler is matched …
+    assert str(escape(top.explanation)) in page  # … with the engine's explanation
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in top.explanation)  # in Chinese
