@@ -56,6 +56,7 @@ from app.services.listings import vendor_members
 from app.services.matching import blocked_vendor_ids
 from app.services.needs import require_sme
 from app.services.notify import notify_all
+from app.services.reasons import clean_reason
 
 QUOTE_FIELDS = (*PRICE_PARTS, "delivery_weeks", "scope", "valid_until")
 MAX_AMOUNT = 1_000_000_000  # one billion CNY: anything above is a typo
@@ -199,16 +200,7 @@ def vendor_inbox(user: User, statuses: Iterable[RfqStatus] | None = None) -> lis
 def decline_rfq(user: User, rfq: Rfq, reason: str) -> Rfq:
     """The vendor will not quote: sent → declined, with a reason the SME reads."""
     _vendor_owns(user, rfq)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            _("Tell the enterprise why you decline."), {"reason": [_("A reason is required.")]}
-        )
-    if len(reason) > MAX_TEXT:
-        raise InvalidInput(
-            _("Please correct the marked fields."),
-            {"reason": [_("At most %(n)s characters.", n=MAX_TEXT)]},
-        )
+    reason = clean_reason(reason, ask=_("Tell the enterprise why you decline."))
     if rfq.status != RfqStatus.SENT:
         raise DomainError(_("Only a request waiting for your answer can be declined."))
     rfq.status = RfqStatus.DECLINED

@@ -29,6 +29,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import notify_all
+from app.services.reasons import clean_reason
 from plugins.manifest import Manifest, ManifestError, manifest_from_mapping, validate_upload
 
 EDITABLE = {
@@ -190,9 +191,7 @@ def approve(admin: User, listing: PluginListing) -> None:
 
 def reject(admin: User, listing: PluginListing, reason: str) -> None:
     _require_admin(admin)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Give the vendor a reason."), {"reason": [_("A reason is required.")]})
+    reason = clean_reason(reason, ask=_("Give the vendor a reason."))
     if listing.status != ListingStatus.PENDING_REVIEW:
         raise DomainError(_("Only a listing waiting for review can be rejected."))
     listing.status = ListingStatus.REJECTED
@@ -209,9 +208,7 @@ def reject(admin: User, listing: PluginListing, reason: str) -> None:
 
 def suspend(admin: User, listing: PluginListing, reason: str) -> None:
     _require_admin(admin)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Give the vendor a reason."), {"reason": [_("A reason is required.")]})
+    reason = clean_reason(reason, ask=_("Give the vendor a reason."))
     if listing.status != ListingStatus.PUBLISHED:
         raise DomainError(_("Only a published listing can be suspended."))
     listing.status = ListingStatus.SUSPENDED

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import DomainError, Forbidden, InvalidInput, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -46,8 +46,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import notify
-
-MAX_REASON = 2000
+from app.services.reasons import clean_reason
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -57,18 +56,6 @@ def require_admin(user: User | None) -> User:
     if user is None or user.role != Role.ADMIN or not user.is_active:
         raise Forbidden(_("Only platform admins can do this."))
     return user
-
-
-def _reason(reason: str | None, *, required: bool = True) -> str | None:
-    text = (reason or "").strip()
-    if not text:
-        if required:
-            raise InvalidInput(_("Please give a reason."), {"reason": [_("A reason is required.")]})
-        return None
-    if len(text) > MAX_REASON:
-        message = _("Keep the reason under %(max)s characters.", max=MAX_REASON)
-        raise InvalidInput(message, {"reason": [message]})
-    return text
 
 
 def get(model: type, object_id: int | None):
@@ -116,7 +103,7 @@ def _vendor_blocked(match: Match) -> bool:
 def pin_match(admin: User, match: Match, reason: str | None = None) -> Match:
     """Put a match first in the SME's list (shown → pinned)."""
     require_admin(admin)
-    reason = _reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     if match.status != MatchStatus.SHOWN:
         raise DomainError(_("Only a shown match can be pinned."))
     if match.listing.status != ListingStatus.PUBLISHED:
@@ -152,7 +139,7 @@ def hide_match(admin: User, match: Match, reason: str, *, tell_sme: bool = True)
     were looking at does not vanish without a word.
     """
     require_admin(admin)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     if match.status == MatchStatus.HIDDEN:
         raise DomainError(_("This match is already hidden."))
     from app.services.matching import visible_matches
@@ -201,7 +188,7 @@ def block_vendor(
 ) -> VendorBlock:
     """Stop matching ``vendor`` for ``need`` (or for every need when ``need`` is None)."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     if vendor.kind != OrgKind.VENDOR:
         raise DomainError(_("Only vendor organisations can be blocked."))
     everywhere = db.session.scalar(
@@ -243,7 +230,7 @@ def unblock_vendor(admin: User, block: VendorBlock, reason: str | None = None) -
     """Lift a block; the vendor's matches that were kept (pinned, hidden) come back as they were,
     shown ones return with the next refresh of the need's matches."""
     require_admin(admin)
-    reason = _reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     vendor = block.vendor
     need_id = block.need_id
     db.session.delete(block)
@@ -318,7 +305,7 @@ def _resolve_flags(review: Review) -> list[User]:
 def keep_review(admin: User, review: Review, reason: str) -> Review:
     """The flags are unfounded: the review stays published (flagged → published)."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     if review.status != ReviewStatus.FLAGGED:
         raise DomainError(_("Only a flagged review can be kept."))
     review.status = ReviewStatus.PUBLISHED
@@ -338,7 +325,7 @@ def keep_review(admin: User, review: Review, reason: str) -> Review:
 def remove_review(admin: User, review: Review, reason: str) -> Review:
     """The review breaks the rules: it disappears and stops counting (flagged → removed)."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     if review.status != ReviewStatus.FLAGGED:
         raise DomainError(_("Only a flagged review can be removed."))
     review.status = ReviewStatus.REMOVED
@@ -370,7 +357,7 @@ def remove_review(admin: User, review: Review, reason: str) -> Review:
 def suspend_user(admin: User, user: User, reason: str) -> User:
     """Lock an account out (active → suspended); admins cannot lock themselves out."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     if user.id == admin.id:
         raise DomainError(_("You cannot suspend your own account."))
     if user.status == UserStatus.SUSPENDED:
@@ -384,7 +371,7 @@ def suspend_user(admin: User, user: User, reason: str) -> User:
 def reinstate_user(admin: User, user: User, reason: str | None = None) -> User:
     """Let a suspended account log in again (suspended → active)."""
     require_admin(admin)
-    reason = _reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     if user.status != UserStatus.SUSPENDED:
         raise DomainError(_("Only a suspended account can be reinstated."))
     user.status = UserStatus.ACTIVE

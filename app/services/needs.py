@@ -33,6 +33,7 @@ from app.models.needs import NEED_FIELDS
 from app.services import audit, matching
 from app.services.listings import vendor_members
 from app.services.notify import notify_all
+from app.services.reasons import clean_reason
 from matching.types import InvalidRecord
 from matching.types import Need as NeedRecord
 
@@ -165,11 +166,7 @@ def post_need(user: User, need: Need) -> Need:
 def cancel_need(user: User, need: Need, reason: str) -> Need:
     """Cancel a draft or open need; outstanding requests and quotes end with it."""
     _own(user, need)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            _("Tell the vendors why you cancel."), {"reason": [_("A reason is required.")]}
-        )
+    reason = clean_reason(reason, ask=_("Tell the vendors why you cancel."))
     if need.status not in CANCELLABLE:
         raise DomainError(
             _("A need that is %(state)s cannot be cancelled.", state=_state(need.status))

@@ -32,6 +32,7 @@ from app.services.deals import require_vendor
 from app.services.listings import admins, vendor_members
 from app.services.needs import require_sme
 from app.services.notify import notify, notify_all
+from app.services.reasons import clean_reason
 
 SCORES = ("rating", *RATING_DIMENSIONS)
 MAX_TEXT = 5000
@@ -158,16 +159,7 @@ def flag(user: User, review: Review, reason: str) -> ReviewFlag:
         raise Forbidden(_("Log in to flag a review."))
     if review.author_id == user.id:
         raise Forbidden(_("You cannot flag your own review."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            _("Tell the admins what is wrong."), {"reason": [_("A reason is required.")]}
-        )
-    if len(reason) > MAX_TEXT:
-        raise InvalidInput(
-            _("Please correct the marked fields."),
-            {"reason": [_("At most %(n)s characters.", n=MAX_TEXT)]},
-        )
+    reason = clean_reason(reason, ask=_("Tell the admins what is wrong."))
     if review.status == ReviewStatus.REMOVED:
         raise DomainError(_("This review has already been removed."))
     existing = db.session.scalar(

@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.services import audit
 from app.services.listings import admins, vendor_members
 from app.services.notify import notify_all
+from app.services.reasons import clean_reason
 from plugins.uscc import normalize_uscc, uscc_problems
 
 
@@ -69,9 +70,7 @@ def verify(admin: User, org: Organisation) -> None:
 
 def suspend(admin: User, org: Organisation, reason: str) -> None:
     _vendor_org(admin, org)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Give the vendor a reason."), {"reason": [_("A reason is required.")]})
+    reason = clean_reason(reason, ask=_("Give the vendor a reason."))
     if org.verification == Verification.SUSPENDED:
         raise DomainError(_("This vendor is already suspended."))
     org.verification = Verification.SUSPENDED
