@@ -51,4 +51,4 @@ eval: install
 	$(PY) -m matching evaluate --catalog ../shared/benchmarks/scifact/catalog.jsonl --cases ../shared/benchmarks/scifact/cases-test.jsonl --train ../shared/benchmarks/scifact/cases-train.jsonl
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite instance/search .pytest_cache
+	rm -rf $(VENV) instance/*.sqlite instance/search-* .pytest_cache

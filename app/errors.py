@@ -72,7 +72,19 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=body), status
 
 
+def refuse_nul_characters():
+    """No text column accepts NUL: refuse it in forms and URLs with a 400, not a 500 later."""
+    if request.path.startswith("/api/"):
+        return None  # the API answers with a 422 problem naming the field
+    values = [*request.args.values(), *request.form.values()] if request.method else []
+    if any("\x00" in value for value in values):
+        return render_error(400, _("Text may not contain NUL characters."))
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         return render_error(exc.status, exc.message)

@@ -111,3 +111,11 @@ def test_every_guarded_page_asks_anonymous_visitors_to_log_in(client, app):
     for url, _ in _guarded_pages(app):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_nul_characters_in_a_form_get_a_400_not_a_500(client):
+    from tests.conftest import submit
+
+    response = submit(client, "/auth/login", {"email": "a\x00@b.com", "password": "x"})
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)

@@ -213,13 +213,36 @@ def _parse_body(model: type[BaseModel], raw: bytes, *, required: bool) -> BaseMo
         raise InvalidInput(
             _("Please correct the marked fields."), {"body": [_("Send a JSON object.")]}
         )
+    _refuse_nul(_nul_paths(data))
     try:
         return model.model_validate_json(json.dumps(data))
     except ValidationError as exc:
         raise InvalidInput(_("Please correct the marked fields."), field_errors(exc)) from None
 
 
+def _nul_paths(value: Any, path: str = "") -> list[str]:
+    """Where a JSON value holds NUL characters, which no database text column accepts."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            found
+            for key, item in value.items()
+            for found in _nul_paths(item, f"{path}.{key}" if path else str(key))
+        ] + ([path or "body"] if any("\x00" in str(key) for key in value) else [])
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in _nul_paths(item, f"{path}.{i}")]
+    return []
+
+
+def _refuse_nul(paths: list[str]) -> None:
+    if paths:
+        message = _("Text may not contain NUL characters.")
+        raise InvalidInput(_("Please correct the marked fields."), {p: [message] for p in paths})
+
+
 def _parse_query(model: type[BaseModel]) -> BaseModel:
+    _refuse_nul([name for name, value in request.args.items(multi=True) if "\x00" in value])
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         if name not in request.args:

@@ -6,6 +6,7 @@ never reaches the index; a missing or corrupt index is rebuilt from the database
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,20 @@ def catalogue_index() -> CatalogueIndex:
     """
     extensions = current_app.extensions
     if "shuzhuan.search" not in extensions:
-        directory = Path(current_app.config.get("SEARCH_INDEX_DIR") or current_app.instance_path)
-        index = CatalogueIndex(directory / "search")
+        index = CatalogueIndex(index_directory())
         index.ensure(published_documents)
         extensions["shuzhuan.search"] = index
     return extensions["shuzhuan.search"]
+
+
+def index_directory() -> Path:
+    """SEARCH_INDEX_DIR/search, or a folder per database in the instance folder, so two
+    portals on two databases never share an index."""
+    configured = current_app.config.get("SEARCH_INDEX_DIR")
+    if configured:
+        return Path(configured) / "search"
+    url = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return Path(current_app.instance_path) / f"search-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
 def listing_document(listing: PluginListing, rating: Rating | None) -> dict[str, Any]:

@@ -109,3 +109,15 @@ def test_429_when_rate_limited(app, database_url):  # app: the schema exists
 def test_problems_follow_accept_language(anon):
     response = anon.get("/needs", headers={"Accept-Language": "zh"})
     assert response.status_code == 401
+
+
+def test_nul_characters_are_a_422_naming_the_field(client, db):
+    body = {
+        "email": "nul@example.com",
+        "password": "a-long-password",
+        "role": "sme",
+        "organisation": {"name": "Bad\u0000Name"},
+    }
+    response = client.post("/api/v1/accounts", json=body)
+    assert_problem(response, 422)
+    assert "organisation.name" in response.get_json()["errors"]
