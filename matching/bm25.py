@@ -44,36 +44,39 @@ class BM25Index:
     def fit(self, docs: Iterable[Fields]) -> BM25Index:
         self.vocab_: dict[str, int] = {}
         self.__dict__.pop("avgdl_", None)  # a refit measures its own mean length
-        # Stream documents into typed arrays of raw weighted term frequencies, then saturate
-        # them in one vectorised step once the mean length is known: no per-document
-        # Counter outlives its document, which keeps the peak memory of a 100k fit low.
-        self.main_ = self._matrix(weighted_counts(fields) for fields in docs)
+        self.__dict__.pop("_idf_cache", None)
+        # Stream documents into typed arrays of raw weighted term frequencies (float32,
+        # int32: 8 bytes a posting), then saturate them in place once the mean length is
+        # known: no per-document Counter outlives its document, and no full-size
+        # temporary is made, which keeps the peak memory of a 100k fit low.
+        main_csr = self._matrix(weighted_counts(fields) for fields in docs)
+        self.main_ = main_csr.tocsc()  # postings per term, for scoring
+        self._main_csr = main_csr  # terms per document, for feedback and explanations
         self.delta_rows_: list[tuple[Counter, float]] = []
-        self.delta_ = self._matrix([])
+        self.delta_ = self._matrix([]).tocsc()
+        self._delta_csr: sp.csr_matrix | None = None
         self.alive_ = np.ones(self.main_.shape[0], dtype=bool)
-        self._csr: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+        self._dead = np.zeros(0, dtype=np.int64)
         self.df_ = np.zeros(len(self.vocab_), dtype=np.float64)
         self._count_df(self.main_, +1)
         return self
 
-    def _term_id(self, term: str) -> int:
-        tid = self.vocab_.get(term)
-        if tid is None:
-            tid = self.vocab_[term] = len(self.vocab_)
-        return tid
-
-    def _matrix(self, counts: Iterable[tuple[Counter, float]]) -> sp.csc_matrix:
-        """Saturated term weights tf·(k1+1)/(tf+k1·(1-b+b·dl/avgdl)), one row per doc.
+    def _matrix(self, counts: Iterable[tuple[Counter, float]]) -> sp.csr_matrix:
+        """Saturated term weights tf·(k1+1)/(tf+k1·(1-b+b·dl/avgdl)), one CSR row per doc.
 
         The first call (``fit``) sets ``avgdl_``; later calls (the delta segment) reuse it.
         """
         indptr = array("q", [0])
         cols = array("i")
-        tfs = array("d")
+        tfs = array("f")
         lengths = array("d")
+        vocab = self.vocab_
         for tf, length in counts:
             for term, f in tf.items():
-                cols.append(self._term_id(term))
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(vocab)
+                cols.append(tid)
                 tfs.append(f)
             indptr.append(len(cols))
             lengths.append(length)
@@ -81,12 +84,21 @@ class BM25Index:
         if not hasattr(self, "avgdl_"):
             self.avgdl_ = float(lens.mean()) if len(lens) and lens.mean() > 0 else 1.0
         ptr = np.frombuffer(indptr, dtype=np.int64)
-        tf = np.frombuffer(tfs, dtype=np.float64) if len(tfs) else np.zeros(0)
-        norm = np.repeat(self.k1 * (1.0 - self.b + self.b * lens / self.avgdl_), np.diff(ptr))
-        data = tf * (self.k1 + 1.0) / (tf + norm)
+        data = np.frombuffer(tfs, dtype=np.float32) if len(tfs) else np.zeros(0, np.float32)
         col_ids = np.frombuffer(cols, dtype=np.int32) if len(cols) else np.zeros(0, np.int32)
-        shape = (len(lens), len(self.vocab_))
-        return sp.csr_matrix((data, col_ids, ptr), shape=shape).tocsc()
+        norm = (self.k1 * (1.0 - self.b + self.b * lens / self.avgdl_)).astype(np.float32)
+        step = 8192  # saturate in row blocks: temporaries stay small
+        for start in range(0, len(lens), step):
+            lo, hi = ptr[start], ptr[min(start + step, len(lens))]
+            block = data[lo:hi]
+            rows_norm = np.repeat(
+                norm[start : start + step], np.diff(ptr[start : start + step + 1])
+            )
+            block *= np.float32(self.k1 + 1.0) / (block + rows_norm)
+        shape = (len(lens), len(vocab))
+        if ptr[-1] < 2**31:
+            ptr = ptr.astype(np.int32)
+        return sp.csr_matrix((data, col_ids, ptr), shape=shape)
 
     def _count_df(self, matrix: sp.spmatrix, sign: int, rows: np.ndarray | None = None) -> None:
         if len(self.df_) < len(self.vocab_):
@@ -99,9 +111,9 @@ class BM25Index:
         np.add.at(self.df_, csr[rows].indices, sign)
 
     def _rows_csr(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        if self._csr is None:
-            self._csr = (self.main_.tocsr(), self.delta_.tocsr())
-        return self._csr
+        if self._delta_csr is None:
+            self._delta_csr = self.delta_.tocsr()
+        return self._main_csr, self._delta_csr
 
     # -- incremental updates ----------------------------------------------------------------
     @property
@@ -112,13 +124,17 @@ class BM25Index:
     def n_alive(self) -> int:
         return int(self.alive_.sum())
 
+    def dead_rows(self) -> np.ndarray:
+        """Rows removed from the index."""
+        return self._dead
+
     def add(self, fields: Fields) -> int:
         """Index one document; return its row."""
         counts = weighted_counts(fields)
         self.delta_rows_.append(counts)
-        self.delta_ = self._matrix(self.delta_rows_)
+        self._delta_csr = self._matrix(self.delta_rows_)
+        self.delta_ = self._delta_csr.tocsc()
         self._grow_main()
-        self._csr = None
         row = self.n_rows - 1
         self.alive_ = np.append(self.alive_, True)
         self._count_df(self.delta_, +1, np.array([len(self.delta_rows_) - 1]))
@@ -131,6 +147,7 @@ class BM25Index:
         if not self.alive_[row]:
             return
         self.alive_[row] = False
+        self._dead = np.flatnonzero(~self.alive_)
         n_main = self.main_.shape[0]
         if row < n_main:
             self._count_df(self.main_, -1, np.array([row]))
@@ -146,18 +163,31 @@ class BM25Index:
                 indptr = np.pad(m.indptr, (0, width - m.shape[1]), mode="edge")
                 m = sp.csc_matrix((m.data, m.indices, indptr), shape=(m.shape[0], width))
                 setattr(self, name, m)
+        for name in ("_main_csr", "_delta_csr"):
+            m = getattr(self, name)
+            if m is not None and m.shape[1] < width:
+                setattr(
+                    self, name, sp.csr_matrix((m.data, m.indices, m.indptr), (m.shape[0], width))
+                )
 
     def _merge(self) -> None:
-        self.main_ = sp.vstack([self.main_, self.delta_], format="csc")
+        self._main_csr = sp.vstack([self._main_csr, self._rows_csr()[1]], format="csr")
+        self.main_ = self._main_csr.tocsc()
         self.delta_rows_ = []
-        self.delta_ = sp.csc_matrix((0, self.main_.shape[1]))
-        self._csr = None
+        self.delta_ = sp.csc_matrix((0, self.main_.shape[1]), dtype=np.float32)
+        self._delta_csr = None
 
     # -- scoring ----------------------------------------------------------------------------
     def idf(self, term_ids: np.ndarray) -> np.ndarray:
-        n = max(self.n_alive, 1)
-        df = self.df_[term_ids]
-        return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        # The whole vocabulary's idf is kept until a document is added or removed.
+        key = (len(self._dead), self.n_rows)
+        if getattr(self, "_idf_cache", (None,))[0] != key or len(self._idf_cache[1]) < len(
+            self.df_
+        ):
+            n = max(self.n_rows - len(self._dead), 1)
+            df = self.df_
+            self._idf_cache = (key, np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+        return self._idf_cache[1][term_ids]
 
     def query_weights(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Known term ids of ``tokens`` and their weights idf·(query term count)."""
@@ -175,28 +205,38 @@ class BM25Index:
     def scores_and_coverage(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score of every row, and the share of the query's idf mass each row contains."""
         ids, weights = self.query_weights(tokens)
-        out = np.zeros(self.n_rows, dtype=np.float64)
-        cover = np.zeros(self.n_rows, dtype=np.float64)
-        if len(ids) == 0:
-            return out, cover
-        n_main = self.main_.shape[0]
-        for matrix, offset in ((self.main_, 0), (self.delta_, n_main)):
-            if matrix.shape[0] == 0:
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for matrix in (self.main_, self.delta_):
+            n_rows = matrix.shape[0]
+            indptr = matrix.indptr
+            spans = [(indptr[i], indptr[i + 1]) for i in ids.tolist()]
+            sizes = np.array([e - s for s, e in spans], dtype=np.int64)
+            if not n_rows or not sizes.sum():
+                parts.append((np.zeros(n_rows), np.zeros(n_rows)))
                 continue
-            indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-            starts, ends = indptr[ids], indptr[ids + 1]
-            sizes = ends - starts
-            if not sizes.sum():
-                continue
-            pos = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+            # The query terms' postings are contiguous slices: concatenating them is the
+            # cheapest gather (a sparse product costs about three times as much here).
+            rows = np.concatenate([matrix.indices[s:e] for s, e in spans]).astype(np.intp)
+            vals = np.concatenate([matrix.data[s:e] for s, e in spans])
             w = np.repeat(weights, sizes)
-            part = np.bincount(indices[pos], weights=data[pos] * w, minlength=matrix.shape[0])
-            out[offset : offset + matrix.shape[0]] += part
-            seen = np.bincount(indices[pos], weights=w, minlength=matrix.shape[0])
-            cover[offset : offset + matrix.shape[0]] += seen
-        out[~self.alive_] = 0.0
-        cover[~self.alive_] = 0.0
-        return out, cover / weights.sum()
+            vals = vals * w
+            parts.append(
+                (
+                    np.bincount(rows, weights=vals, minlength=n_rows),
+                    np.bincount(rows, weights=w, minlength=n_rows),
+                )
+            )
+        if self.delta_.shape[0]:
+            out = np.concatenate([parts[0][0], parts[1][0]])
+            cover = np.concatenate([parts[0][1], parts[1][1]])
+        else:
+            out, cover = parts[0]
+        if not len(ids):
+            return out, cover
+        out[self._dead] = 0.0
+        cover[self._dead] = 0.0
+        cover *= 1.0 / weights.sum()
+        return out, cover
 
     def row_vectors(self, rows: np.ndarray) -> sp.csr_matrix:
         """Saturated term weights of ``rows`` (one CSR row each), for feedback models."""
@@ -213,19 +253,29 @@ class BM25Index:
         stacked = sp.vstack([main_part, delta_part], format="csr")
         return stacked[np.argsort(order)]
 
+    def row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(position in ``rows``, term id, saturated weight) of every term of ``rows``."""
+        n_main = self.main_.shape[0]
+        main, delta = self._rows_csr()
+        spans = []
+        for r in np.asarray(rows, dtype=np.int64).tolist():
+            m, i = (main, r) if r < n_main else (delta, r - n_main)
+            spans.append((m, m.indptr[i], m.indptr[i + 1]))
+        if not spans:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        sizes = np.array([e - s for _, s, e in spans], dtype=np.int64)
+        doc = np.repeat(np.arange(len(spans)), sizes)
+        terms = np.concatenate([m.indices[s:e] for m, s, e in spans]).astype(np.int64)
+        vals = np.concatenate([m.data[s:e] for m, s, e in spans]).astype(np.float64)
+        return doc, terms, vals
+
     def matched_terms(self, row: int, tokens: Sequence[str]) -> list[str]:
         """Query tokens that occur in document ``row`` (for explanations)."""
         n_main = self.main_.shape[0]
-        matrix, r = (self.main_, row) if row < n_main else (self.delta_, row - n_main)
-        found = []
-        for tok in dict.fromkeys(tokens):
-            tid = self.vocab_.get(tok)
-            if tid is None or tid >= matrix.shape[1]:
-                continue
-            col = matrix.indices[matrix.indptr[tid] : matrix.indptr[tid + 1]]
-            if r in col:
-                found.append(tok)
-        return found
+        main, delta = self._rows_csr()
+        matrix, r = (main, row) if row < n_main else (delta, row - n_main)
+        present = set(matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]].tolist())
+        return [t for t in dict.fromkeys(tokens) if self.vocab_.get(t, -1) in present]
 
 
 def bm25_idf(n: int, df: float) -> float:

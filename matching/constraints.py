@@ -7,6 +7,7 @@ and the numbers behind it, which ``explain`` turns into a sentence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -42,55 +43,89 @@ class HardLimits:
 
 @dataclass
 class Verdicts:
-    """Per-row outcome of the hard constraints for one need.
+    """Outcome of the hard constraints for one need, computed for the rows asked about.
 
-    Reasons are built on demand for the rows that are shown: building them for every
-    flagged row of a 100k catalogue would cost more than the ranking itself.
+    Ranking asks only for its candidates and the rows it shows; the full masks
+    (``dropped``, ``demoted``) are built on first use, for the "why not" list.
     """
 
-    dropped: np.ndarray
-    demoted: np.ndarray
-    flagged: dict[str, np.ndarray] = field(default_factory=dict)
+    need: Need
+    cat: CatalogArrays
+    limits: HardLimits
     facts: dict[str, dict] = field(default_factory=dict)
-    price_low: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        need, limits = self.need, self.limits
+        if (
+            need.budget_max
+            and limits.max_budget_ratio is not None
+            and limits.budget_policy != "ignore"
+        ):
+            self.facts["over_budget_limit"] = {
+                "budget": need.budget_max,
+                "ratio": limits.max_budget_ratio,
+            }
+        if need.region and limits.region_policy != "ignore":
+            self.facts["no_onsite_in_region"] = {"region": need.region}
+
+    @property
+    def budget_limit(self) -> float | None:
+        """The price above which the budget constraint acts, or None."""
+        fact = self.facts.get("over_budget_limit")
+        return None if fact is None else fact["ratio"] * fact["budget"]
+
+    def flags(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Reason code → mask over ``rows`` (default: all rows) of the rows it flags."""
+        cat = self.cat
+        rows = slice(None) if rows is None else np.asarray(rows, dtype=np.int64)
+        out = {}
+        if "over_budget_limit" in self.facts:
+            with np.errstate(invalid="ignore"):
+                out["over_budget_limit"] = cat.price_low[rows] > self.budget_limit
+        if "no_onsite_in_region" in self.facts:
+            local = (cat.regions[rows] >> REG_INDEX[self.need.region]) & 1 == 1
+            out["no_onsite_in_region"] = ~local & ~cat.reg_any[rows] & cat.on_site[rows]
+        return out
+
+    def _split(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.cat) if rows is None else len(rows)
+        dropped = np.zeros(n, dtype=bool)
+        demoted = np.zeros(n, dtype=bool)
+        policies = {
+            "over_budget_limit": self.limits.budget_policy,
+            "no_onsite_in_region": self.limits.region_policy,
+        }
+        for code, mask in self.flags(rows).items():
+            if policies[code] == "drop":
+                dropped |= mask
+            else:
+                demoted |= mask
+        return dropped, demoted & ~dropped
+
+    @cached_property
+    def dropped(self) -> np.ndarray:
+        return self._split(None)[0]
+
+    @cached_property
+    def demoted(self) -> np.ndarray:
+        return self._split(None)[1]
+
+    def demoted_at(self, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` are demoted (not dropped)."""
+        return self._split(rows)[1]
 
     def reasons(self, row: int) -> list[tuple[str, dict]]:
         """(reason code, facts) of every constraint ``row`` violates."""
         out = []
-        for code, mask in self.flagged.items():
-            if mask[row]:
+        for code, mask in self.flags(np.array([row])).items():
+            if mask[0]:
                 fact = dict(self.facts[code])
-                if code == "over_budget_limit" and self.price_low is not None:
-                    fact["price"] = float(self.price_low[row])
+                if code == "over_budget_limit":
+                    fact["price"] = float(self.cat.price_low[row])
                 out.append((code, fact))
         return out
 
 
 def apply_limits(need: Need, cat: CatalogArrays, limits: HardLimits) -> Verdicts:
-    """Rows to drop or demote for ``need``; ``Verdicts.reasons(row)`` says why."""
-    n = len(cat)
-    flagged: dict[str, np.ndarray] = {}
-    facts: dict[str, dict] = {}
-    if need.budget_max and limits.max_budget_ratio is not None and limits.budget_policy != "ignore":
-        with np.errstate(invalid="ignore"):
-            over = cat.price_low > limits.max_budget_ratio * need.budget_max
-        flagged["over_budget_limit"] = over
-        facts["over_budget_limit"] = {"budget": need.budget_max, "ratio": limits.max_budget_ratio}
-    if need.region and limits.region_policy != "ignore":
-        local = (cat.regions >> REG_INDEX[need.region]) & 1 == 1
-        flagged["no_onsite_in_region"] = ~local & ~cat.reg_any & cat.on_site
-        facts["no_onsite_in_region"] = {"region": need.region}
-
-    policies = {
-        "over_budget_limit": limits.budget_policy,
-        "no_onsite_in_region": limits.region_policy,
-    }
-    dropped = np.zeros(n, dtype=bool)
-    demoted = np.zeros(n, dtype=bool)
-    for code, mask in flagged.items():
-        if policies[code] == "drop":
-            dropped |= mask
-        else:
-            demoted |= mask
-    demoted &= ~dropped
-    return Verdicts(dropped, demoted, flagged, facts, cat.price_low)
+    """The hard constraints for ``need``; ``Verdicts.reasons(row)`` says why."""
+    return Verdicts(need, cat, limits)

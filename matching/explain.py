@@ -64,9 +64,10 @@ def explain(
     matched_caps: list[str],
     reasons: list[str],
     quality: float | None,
+    lang: str | None = None,
 ) -> str:
     """A one-line explanation: why it fits, then any demotion reasons."""
-    lang = lang_of(need)
+    lang = lang or lang_of(need)
     parts: list[str] = list(reasons)
     if matched_caps:
         caps = "、" if lang == "zh" else ", "

@@ -8,7 +8,9 @@ flagged dead), so a published offering is one appended row, not a rebuild.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -63,7 +65,7 @@ def capability_weights(codes: list[str], text: str) -> np.ndarray:
     vec = np.zeros(len(CAP_CODES))
     if codes:
         vec[[CAP_INDEX[c] for c in codes]] = 1.0
-    for code, score in suggest_capabilities(text):
+    for code, score in suggest_capabilities(text) if text else ():
         # Text-inferred codes count less than declared ones, and only the stronger ones.
         if score >= 0.3:
             i = CAP_INDEX[code]
@@ -71,50 +73,12 @@ def capability_weights(codes: list[str], text: str) -> np.ndarray:
     return vec
 
 
-@dataclass
-class OfferingRow:
-    """The structured fields of one offering, as numbers."""
-
-    caps: np.ndarray
-    caps_known: bool
-    industries: int  # bit i set: serves industry i of INDUSTRIES (bitmasks keep scans cheap)
-    ind_any: bool
-    regions: int  # bit i set: on-site delivery in region i of REGIONS
-    reg_any: bool
-    sizes: int  # bit i set: suits size i (micro, small, medium)
-    price_low: float
-    price_high: float
-    weeks: float
-    maturity: int  # bit i set: suits maturity level i + 1
-    on_site: bool
-
-    @classmethod
-    def of(cls, o: Offering) -> OfferingRow:
-        ind = _bits(IND_INDEX[c] for c in o.industries if c != ANY)
-        reg = _bits(REG_INDEX[c] for c in o.regions if c != ANY)
-        sizes = _bits(SIZE_ORDER[s] for s in o.company_sizes)
-        mat = _bits(m - 1 for m in o.maturity_levels)
-        caps = capability_weights(o.capabilities, "")
-        low = o.price_min if o.price_min is not None else o.price_max
-        high = o.price_max if o.price_max is not None else o.price_min
-        deploy = set(o.deployment)
-        on_site = bool(deploy & {"on_prem", "hybrid"}) or (
-            not deploy and bool(set(o.capabilities) & ON_SITE_CAPABILITIES)
-        )
-        return cls(
-            caps=caps,
-            caps_known=bool(caps.any()),
-            industries=ind,
-            ind_any=ANY in o.industries or not o.industries,
-            regions=reg,
-            reg_any=ANY in o.regions or not o.regions,
-            sizes=sizes,
-            price_low=np.nan if low is None else float(low),
-            price_high=np.nan if high is None else float(high),
-            weeks=np.nan if o.delivery_weeks is None else float(o.delivery_weeks),
-            maturity=mat,
-            on_site=on_site,
-        )
+# Bits of a row's static code (see ``CatalogArrays.code``): everything about an offering
+# that takes few values, so one need's fit of every possible code is a small table and
+# the first stage reads the whole catalogue's structured fit in one gather.
+_SIZE_BITS, _MAT_SHIFT, _REG_ANY, _ON_SITE, _IND_ANY, _CAPS_KNOWN = 3, 3, 7, 8, 9, 10
+_CODE_WIDTH = 11
+_UNKNOWN = -1.0  # price / weeks sentinel: real values are >= 0
 
 
 def _bits(positions) -> int:
@@ -124,45 +88,155 @@ def _bits(positions) -> int:
     return out
 
 
-_FIELDS = (
-    "caps",
-    "caps_known",
-    "industries",
-    "ind_any",
-    "regions",
-    "reg_any",
-    "sizes",
-    "price_low",
-    "price_high",
-    "weeks",
-    "maturity",
-    "on_site",
-)
-_DTYPES = {"industries": np.int64, "regions": np.int64, "sizes": np.int64, "maturity": np.int64}
-
-
 class CatalogArrays:
-    """Column arrays of all offering rows, grown one row at a time on publish."""
+    """Column arrays of all offering rows, grown one row at a time on publish.
 
-    def __init__(self, rows: list[OfferingRow]):
-        template = OfferingRow.of(Offering(id="_", name="_"))
-        for name in _FIELDS:
-            values = [getattr(r, name) for r in rows]
-            empty = np.zeros((0, *np.shape(getattr(template, name))))
-            arr = np.array(values) if values else empty
-            dtype = _DTYPES.get(name, np.asarray(getattr(template, name)).dtype)
-            setattr(self, name, arr.astype(dtype))
-        self.quality = np.full(len(rows), np.nan)
+    Besides the raw columns (bitmasks of industries/regions/sizes/maturity, prices,
+    weeks, quality) it keeps, built lazily and kept up to date on ``append``:
+    postings (rows per industry, region and capability code) and the rows sorted by
+    cheapest price, so a need's hits and over-budget rows are found without a scan.
+    """
+
+    def __init__(self, offerings: Sequence[Offering] = ()):
+        n = len(offerings)
+        self.caps = np.zeros((n, len(CAP_CODES)), dtype=np.float32)
+        cols: dict[str, list] = {k: [] for k in ("ind", "reg", "sizes", "mat", "low", "high")}
+        weeks, flags = [], []
+        for r, o in enumerate(offerings):
+            ind, reg, sizes, mat, low, high, wk, flag = _row_values(o)
+            if o.capabilities:
+                self.caps[r, [CAP_INDEX[c] for c in o.capabilities]] = 1.0
+            for key, value in zip(cols, (ind, reg, sizes, mat, low, high), strict=True):
+                cols[key].append(value)
+            weeks.append(wk)
+            flags.append(flag)
+        self.industries = np.array(cols["ind"], dtype=np.int64)
+        self.regions = np.array(cols["reg"], dtype=np.int64)
+        self.sizes = np.array(cols["sizes"], dtype=np.int64)
+        self.maturity = np.array(cols["mat"], dtype=np.int64)
+        self.price_low = np.array(cols["low"], dtype=np.float64)
+        self.price_high = np.array(cols["high"], dtype=np.float64)
+        self.weeks = np.array(weeks, dtype=np.float64)
+        flag_arr = np.array(flags, dtype=bool).reshape(n, 3)
+        self.ind_any, self.reg_any, self.on_site = flag_arr.T.copy()
+        self.caps_known = self.caps.any(axis=1)
+        self.quality = np.full(n, np.nan)
+        self._derive()
+
+    def _derive(self) -> None:
+        """Derived columns (codes, sentinel-filled prices and weeks); drops lazy indexes."""
+        self.code = (
+            self.sizes
+            | self.maturity << _MAT_SHIFT
+            | self.reg_any.astype(np.int64) << _REG_ANY
+            | self.on_site.astype(np.int64) << _ON_SITE
+            | self.ind_any.astype(np.int64) << _IND_ANY
+            | self.caps_known.astype(np.int64) << _CAPS_KNOWN
+        ).astype(np.intp)
+        # NaN-free copies for the whole-catalogue passes; the unknown rows are listed.
+        self.low_filled = np.where(np.isnan(self.price_low), _UNKNOWN, self.price_low)
+        self.high_filled = np.where(np.isnan(self.price_high), np.inf, self.price_high)
+        self.weeks_filled = np.where(np.isnan(self.weeks), _UNKNOWN, self.weeks)
+        self.price_unknown = np.flatnonzero(np.isnan(self.price_low))
+        self.weeks_unknown = np.flatnonzero(np.isnan(self.weeks))
+        self._postings: dict[tuple[str, int], np.ndarray] | None = None
+        self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.price_low)
 
-    def append(self, row: OfferingRow) -> None:
-        for name in _FIELDS:
+    def append(self, o: Offering) -> None:
+        """Add one offering as the last row."""
+        ind, reg, sizes, mat, low, high, wk, (ind_any, reg_any, on_site) = _row_values(o)
+        caps = np.zeros((1, len(CAP_CODES)), dtype=np.float32)
+        if o.capabilities:
+            caps[0, [CAP_INDEX[c] for c in o.capabilities]] = 1.0
+        self.caps = np.vstack([self.caps, caps])
+        for name, value in (
+            ("industries", ind),
+            ("regions", reg),
+            ("sizes", sizes),
+            ("maturity", mat),
+            ("price_low", low),
+            ("price_high", high),
+            ("weeks", wk),
+            ("ind_any", ind_any),
+            ("reg_any", reg_any),
+            ("on_site", on_site),
+            ("caps_known", bool(caps.any())),
+            ("quality", np.nan),
+        ):
             arr = getattr(self, name)
-            new = np.asarray(getattr(row, name), dtype=arr.dtype)[None]
-            setattr(self, name, np.concatenate([arr, new]))
-        self.quality = np.append(self.quality, np.nan)
+            setattr(self, name, np.append(arr, np.asarray(value, dtype=arr.dtype)))
+        postings, orders = self._postings, self._orders
+        self._derive()
+        row = len(self) - 1
+        if postings is not None:  # keep the lazy indexes: one row is cheap to add
+            for key in self._keys_of(row):
+                postings[key] = np.append(postings.get(key, np.zeros(0, np.int64)), row)
+            self._postings = postings
+        for column, (order, values) in orders.items():
+            value = getattr(self, column)[row]
+            at = int(np.searchsorted(values, value, side="right"))
+            self._orders[column] = (np.insert(order, at, row), np.insert(values, at, value))
+
+    def _keys_of(self, row: int) -> list[tuple[str, int]]:
+        keys = [("cap", int(i)) for i in np.flatnonzero(self.caps[row])]
+        for kind, masks in (("ind", self.industries), ("reg", self.regions)):
+            value = int(masks[row])
+            keys.extend((kind, i) for i in range(value.bit_length()) if value >> i & 1)
+        return keys
+
+    def rows_with(self, kind: str, index: int) -> np.ndarray:
+        """Rows whose ``kind`` ("cap", "ind", "reg") includes code number ``index``."""
+        if self._postings is None:
+            postings: dict[tuple[str, int], np.ndarray] = {}
+            for i in range(len(CAP_CODES)):
+                postings["cap", i] = np.flatnonzero(self.caps[:, i])
+            for kind_, masks, width in (
+                ("ind", self.industries, len(IND_INDEX)),
+                ("reg", self.regions, len(REG_INDEX)),
+            ):
+                for i in range(width):
+                    postings[kind_, i] = np.flatnonzero((masks >> i) & 1)
+            self._postings = postings
+        return self._postings.get((kind, index), np.zeros(0, np.int64))
+
+    def sorted_by(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, values) of ``column`` ("low_filled", "high_filled", "weeks_filled"),
+        in ascending order: a threshold on the column is then a ``searchsorted``."""
+        if column not in self._orders:
+            order = np.argsort(getattr(self, column), kind="stable")
+            self._orders[column] = (order, getattr(self, column)[order])
+        return self._orders[column]
+
+    def rows_priced_over(self, limit: float) -> np.ndarray:
+        """Rows whose cheapest first-year cost is known and above ``limit``."""
+        order, prices = self.sorted_by("low_filled")
+        return order[np.searchsorted(prices, limit, side="right") :]
+
+
+def _row_values(o: Offering):
+    ind = _bits(IND_INDEX[c] for c in o.industries if c != ANY)
+    reg = _bits(REG_INDEX[c] for c in o.regions if c != ANY)
+    sizes = _bits(SIZE_ORDER[s] for s in o.company_sizes)
+    mat = _bits(m - 1 for m in o.maturity_levels)
+    low = o.price_min if o.price_min is not None else o.price_max
+    high = o.price_max if o.price_max is not None else o.price_min
+    deploy = set(o.deployment)
+    on_site = bool(deploy & {"on_prem", "hybrid"}) or (
+        not deploy and bool(set(o.capabilities) & ON_SITE_CAPABILITIES)
+    )
+    return (
+        ind,
+        reg,
+        sizes,
+        mat,
+        np.nan if low is None else float(low),
+        np.nan if high is None else float(high),
+        np.nan if o.delivery_weeks is None else float(o.delivery_weeks),
+        (ANY in o.industries or not o.industries, ANY in o.regions or not o.regions, on_site),
+    )
 
 
 @dataclass
@@ -178,80 +252,242 @@ class NeedProfile:
 
 
 def structure_components(
-    need: Need, profile: NeedProfile, cat: CatalogArrays
+    need: Need, profile: NeedProfile, cat: CatalogArrays, rows: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """Every structured component of every offering row for ``need``."""
-    n = len(cat)
-    half = np.full(n, 0.5)
+    """Every structured component of ``rows`` (default: every row) for ``need``."""
+    rows = np.arange(len(cat)) if rows is None else np.asarray(rows, dtype=np.int64)
+    code = cat.code[rows].astype(np.int64)
     out: dict[str, np.ndarray] = {}
-
-    # Capability: the best-matched wanted code counts most, the breadth of overlap a little.
     wanted = np.flatnonzero(profile.caps)
     if len(wanted):
-        w = profile.caps[wanted] / profile.caps.max()
-        per_code = cat.caps[:, wanted] * w
-        fit = 0.7 * per_code.max(axis=1) + 0.3 * per_code.sum(axis=1) / w.sum()
-        # A listing that declares no capability is unknown, not a mismatch.
-        out["capability"] = np.where(cat.caps_known, fit, 0.5)
+        out["capability"] = _cap_base(code, True) + _cap_fit(profile, cat.caps[rows])
     else:
-        out["capability"] = half
-
+        out["capability"] = _cap_base(code, False)
+    out["industry"] = _ind_base(code, need)
     if need.industry:
-        hit = (cat.industries >> IND_INDEX[need.industry]) & 1 == 1
-        out["industry"] = np.where(hit, 1.0, np.where(cat.ind_any, 0.5, 0.0))
-    else:
-        out["industry"] = half
-
+        hit = (cat.industries[rows] >> IND_INDEX[need.industry]) & 1 == 1
+        out["industry"] = np.where(hit, 1.0, out["industry"])
+    out["region"] = _reg_base(code, need)
     if need.region:
-        local = (cat.regions >> REG_INDEX[need.region]) & 1 == 1
-        # Nationwide/remote delivery is a good fit, a local team a better one; a listing
-        # that delivers on site only elsewhere fits badly when on-site work is needed.
-        out["region"] = np.where(
-            local, 1.0, np.where(cat.reg_any, 0.7, np.where(cat.on_site, 0.0, 0.4))
-        )
-    else:
-        out["region"] = half
-
-    if profile.size:
-        # Fit of each possible bitmask, looked up per row: 8 values instead of n × 3.
-        out["size"] = _mask_fit(cat.sizes, SIZE_ORDER[profile.size], len(SIZE_ORDER), 0.6)
-    else:
-        out["size"] = half
-
-    out["budget"] = budget_fit(need.budget_max, cat.price_low, cat.price_high)
-
-    if need.timeline_weeks:
-        over = (cat.weeks - need.timeline_weeks) / max(need.timeline_weeks, 1)
-        out["timeline"] = np.where(np.isnan(cat.weeks), 0.5, np.clip(1.0 - over, 0.0, 1.0))
-    else:
-        out["timeline"] = half
-
-    if need.maturity_level:
-        out["maturity"] = _mask_fit(cat.maturity, need.maturity_level - 1, 4, 0.5)
-    else:
-        out["maturity"] = half
-
-    # Bayesian-average rating 1-5 from verified reviews, centred: 3 stars and unknown are 0.
-    out["quality"] = np.where(np.isnan(cat.quality), 0.0, np.clip((cat.quality - 3) / 2, -1, 1))
+        local = (cat.regions[rows] >> REG_INDEX[need.region]) & 1 == 1
+        out["region"] = np.where(local, 1.0, out["region"])
+    out["size"] = _size_fit(code, profile)
+    out["budget"] = budget_fit(need.budget_max, cat.price_low[rows], cat.price_high[rows])
+    out["timeline"] = timeline_fit(need.timeline_weeks, cat.weeks[rows])
+    out["maturity"] = _maturity_fit(code, need)
+    out["quality"] = _quality(cat.quality[rows])
     return out
 
 
-def _mask_fit(masks: np.ndarray, want: int, width: int, step: float) -> np.ndarray:
-    """1 - step × distance from ``want`` to the nearest set bit; 0.5 for an empty mask."""
+def structure_prior(
+    need: Need,
+    profile: NeedProfile,
+    cat: CatalogArrays,
+    weights: dict[str, float],
+    region_penalty: float = 0.0,
+) -> np.ndarray:
+    """``sum(weights[c] * component c)`` for every row, in a handful of vectorised passes.
+
+    Equal to weighting :func:`structure_components` (a test checks it), minus
+    ``region_penalty`` for on-site offerings that do not deliver in the need's region
+    (``np.inf`` drops them). The few-valued parts come from one table over the row
+    codes; hits (industry, region, capability) are added through the postings.
+    """
+    codes = np.arange(1 << _CODE_WIDTH)
+    wants = bool(profile.caps.any())
+
+    def table(local: bool) -> np.ndarray:
+        t = weights["capability"] * _cap_base(codes, wants)
+        t = t + weights["industry"] * _ind_base(codes, need)
+        t = t + weights["size"] * _size_fit(codes, profile)
+        t = t + weights["maturity"] * _maturity_fit(codes, need)
+        if local:
+            return t + weights["region"] * 1.0
+        t = t + weights["region"] * _reg_base(codes, need)
+        if need.region and region_penalty:
+            far = (codes >> _ON_SITE & 1 == 1) & (codes >> _REG_ANY & 1 == 0)
+            t = np.where(far, t - region_penalty, t)
+        return t
+
+    first = np.take(table(False), cat.code)
+    if need.region:
+        local = cat.rows_with("reg", REG_INDEX[need.region])
+        first[local] = table(True)[cat.code[local]]
+    if need.industry:
+        hit = cat.rows_with("ind", IND_INDEX[need.industry])
+        first[hit] += weights["industry"] * (1.0 - _ind_base(cat.code[hit].astype(np.int64), need))
+    if wants and np.count_nonzero(profile.caps) == 1:
+        hit = cat.rows_with("cap", int(np.flatnonzero(profile.caps)[0]))
+        first[hit] += weights["capability"]  # 0.7 × 1 + 0.3 × 1 / 1
+    elif wants:
+        # Capability fit of the rows declaring a wanted code (the others have their base):
+        # scattered code by code, the best code's weight assigned in ascending order.
+        wanted = np.flatnonzero(profile.caps)
+        w = profile.caps[wanted] / profile.caps.max()
+        best = np.zeros(len(first))
+        for i in np.argsort(w, kind="stable"):
+            hit = cat.rows_with("cap", int(wanted[i]))
+            best[hit] = w[i]
+            first[hit] += weights["capability"] * 0.3 * w[i] / w.sum()
+        best *= weights["capability"] * 0.7
+        first += best
+    # Budget and timeline through the rows sorted by price / weeks: only the rows on a
+    # ramp or past a step are touched; the level most rows share is one constant.
+    constant = 0.0
+    if need.budget_max:
+        scale, budget = weights["budget"], float(need.budget_max)
+        lows = cat.sorted_by("low_filled")
+        constant += _sorted_curve(lows, budget, BUDGET_CURVE, 0.9 * scale, first)
+        order, highs = cat.sorted_by("high_filled")
+        constant += _step(order, np.searchsorted(highs, budget, side="right"), 0.1 * scale, first)
+        first[cat.price_unknown] += 0.5 * scale - 0.9 * scale  # the sentinel scored 0.9
+    else:
+        constant += 0.5 * weights["budget"]
+    if need.timeline_weeks:
+        scale = weights["timeline"]
+        weeks = cat.sorted_by("weeks_filled")
+        constant += _sorted_curve(weeks, float(need.timeline_weeks), TIMELINE_CURVE, scale, first)
+        first[cat.weeks_unknown] += 0.5 * scale - scale  # the sentinel scored 1
+    else:
+        constant += 0.5 * weights["timeline"]
+    first += constant
+    if weights["quality"] and not np.isnan(cat.quality).all():
+        first += weights["quality"] * _quality(cat.quality)
+    return first
+
+
+def _cap_base(code: np.ndarray, wants: bool) -> np.ndarray:
+    # With wanted codes: a listing that declares no capability is unknown (0.5), not a
+    # mismatch; one that declares others scores 0 before its hits are added.
+    if not wants:
+        return np.full(len(code), 0.5)
+    return np.where(code >> _CAPS_KNOWN & 1 == 1, 0.0, 0.5)
+
+
+def _cap_fit(profile: NeedProfile, caps: np.ndarray) -> np.ndarray:
+    # The best-matched wanted code counts most, the breadth of overlap a little.
+    wanted = np.flatnonzero(profile.caps)
+    w = profile.caps[wanted] / profile.caps.max()
+    per_code = caps[:, wanted] * w
+    return 0.7 * per_code.max(axis=1) + 0.3 * per_code.sum(axis=1) / w.sum()
+
+
+def _ind_base(code: np.ndarray, need: Need) -> np.ndarray:
+    if not need.industry:
+        return np.full(len(code), 0.5)
+    return np.where(code >> _IND_ANY & 1 == 1, 0.5, 0.0)
+
+
+def _reg_base(code: np.ndarray, need: Need) -> np.ndarray:
+    # Nationwide/remote delivery is a good fit, a local team (1.0) a better one; a
+    # listing that delivers on site only elsewhere fits badly when on-site work is needed.
+    if not need.region:
+        return np.full(len(code), 0.5)
+    reg_any = code >> _REG_ANY & 1 == 1
+    on_site = code >> _ON_SITE & 1 == 1
+    return np.where(reg_any, 0.7, np.where(on_site, 0.0, 0.4))
+
+
+def _size_fit(code: np.ndarray, profile: NeedProfile) -> np.ndarray:
+    if not profile.size:
+        return np.full(len(code), 0.5)
+    table = _mask_table(SIZE_ORDER[profile.size], len(SIZE_ORDER), 0.6)
+    return table[code & ((1 << _SIZE_BITS) - 1)]
+
+
+def _maturity_fit(code: np.ndarray, need: Need) -> np.ndarray:
+    if not need.maturity_level:
+        return np.full(len(code), 0.5)
+    return _mask_table(need.maturity_level - 1, 4, 0.5)[code >> _MAT_SHIFT & 15]
+
+
+def _quality(quality: np.ndarray) -> np.ndarray:
+    # Bayesian-average rating 1-5 from verified reviews, centred: 3 stars and unknown are 0.
+    return np.where(np.isnan(quality), 0.0, np.clip((quality - 3) / 2, -1, 1))
+
+
+@lru_cache(maxsize=64)
+def _mask_table(want: int, width: int, step: float) -> np.ndarray:
+    """Fit of every bitmask: 1 - step × distance from ``want`` to the nearest set bit.
+
+    An empty mask (the listing does not say) is 0.5.
+    """
     table = np.empty(1 << width)
     table[0] = 0.5
     for mask in range(1, 1 << width):
         dist = min(abs(i - want) for i in range(width) if mask >> i & 1)
         table[mask] = max(0.0, 1.0 - step * dist)
-    return table[masks]
+    return table
+
+
+def _curve(x: np.ndarray, unit: float, points, scale: float, out: np.ndarray) -> float:
+    """Add piecewise-linear ``points`` ((multiple of unit, value), ...) × scale to ``out``.
+
+    Flat outside the points. Only the ramps are added (a few in-place passes: much
+    faster than ``np.interp``); the value left of the first point is returned, for the
+    caller to add once.
+    """
+    (_, y0), *rest = points
+    ramp = np.empty(len(x))
+    for (xa, ya), (xb, yb) in zip(points, rest, strict=False):
+        np.subtract(x, xa * unit, out=ramp)
+        np.clip(ramp, 0.0, (xb - xa) * unit, out=ramp)
+        ramp *= (yb - ya) / ((xb - xa) * unit) * scale
+        out += ramp
+    return y0 * scale
+
+
+def _step(order: np.ndarray, cut: int, value: float, out: np.ndarray) -> float:
+    """Add ``value`` to the rows ``order[:cut]``: scattered, or as a constant (returned)
+    minus a scatter on the other rows, whichever touches fewer rows."""
+    if cut <= len(order) - cut:
+        out[order[:cut]] += value
+        return 0.0
+    out[order[cut:]] -= value
+    return value
+
+
+def _sorted_curve(by: tuple[np.ndarray, np.ndarray], unit: float, points, scale, out) -> float:
+    """``_curve`` through a column's sorted (rows, values); returns the constant to add."""
+    order, values = by
+    (_, y0), *rest = points
+    constant = y0 * scale
+    for (xa, ya), (xb, yb) in zip(points, rest, strict=False):
+        lo = np.searchsorted(values, xa * unit, side="right")
+        hi = np.searchsorted(values, xb * unit, side="right")
+        slope = (yb - ya) / ((xb - xa) * unit) * scale
+        out[order[lo:hi]] += slope * (values[lo:hi] - xa * unit)
+        # Rows past this segment get its whole rise: the rows order[hi:].
+        rise = (yb - ya) * scale
+        constant += rise + _step(order, hi, -rise, out)
+    return constant
+
+
+def timeline_fit(wanted_weeks: int | None, weeks: np.ndarray) -> np.ndarray:
+    """1 when live within the wanted weeks, falling to 0 at twice as long; unknown 0.5."""
+    if not wanted_weeks:
+        return np.full(len(weeks), 0.5)
+    fit = np.zeros(len(weeks))
+    fit += _curve(np.nan_to_num(weeks), float(wanted_weeks), TIMELINE_CURVE, 1.0, fit)
+    return np.where(np.isnan(weeks), 0.5, fit)
 
 
 def budget_fit(budget: int | None, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """1 when the cheapest first-year cost is within budget, falling to 0 at twice the budget."""
+    """Fit of the cheapest first-year cost ``low`` to the budget (``BUDGET_CURVE``).
+
+    Fully within budget (even the top of the range ``high``) is a little better than
+    "from": 0.9 × the curve, + 0.1 when the dearest is within budget too. An unknown
+    price (NaN) is 0.5.
+    """
     if not budget:
         return np.full(len(low), 0.5)
-    ratio = low / budget
-    fit = np.clip(2.0 - ratio, 0.0, 1.0)
-    # Fully within budget (even the top of the range) is a little better than "from".
-    fit = np.where(high <= budget, fit, fit * 0.9)
+    fit = np.zeros(len(low))
+    fit += _curve(np.nan_to_num(low), float(budget), BUDGET_CURVE, 0.9, fit)
+    with np.errstate(invalid="ignore"):
+        fit += np.where(high <= budget, 0.1, 0.0)
     return np.where(np.isnan(low), 0.5, fit)
+
+
+# Fit as a function of a multiple of the budget / the wanted weeks (linear in between).
+BUDGET_CURVE = ((1.0, 1.0), (2.0, 0.0))
+TIMELINE_CURVE = ((1.0, 1.0), (2.0, 0.0))

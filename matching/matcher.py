@@ -28,17 +28,17 @@ from matching.features import (
     CAP_CODES,
     CatalogArrays,
     NeedProfile,
-    OfferingRow,
     structure_components,
+    structure_prior,
 )
 from matching.ranker import COMPONENTS, PRIOR_WEIGHTS, PairwiseRanker, prior_ranker
 from matching.text import normalise, stem, tokenize
 from matching.types import Need, Offering
 
 ENGINE_VERSION = "shuzhuan-matcher-1"
-_PRIOR = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_SUBWORD_CHARS = 4000  # the sub-word view reads this much of each candidate's text
 
 
 @dataclass
@@ -83,11 +83,22 @@ class _Stage:
     need: Need
     tokens: list[str]
     first: np.ndarray  # first-stage score per row (-inf for rows not rankable)
-    columns: dict[str, np.ndarray]  # component -> per-row values
-    demoted: np.ndarray
+    text: np.ndarray  # BM25 normalised by the best rankable score, per row
+    coverage: np.ndarray  # share of the query's idf mass per row
     verdicts: Verdicts
-    rankable: np.ndarray
     profile: NeedProfile
+
+    def components(self, cat: CatalogArrays, rows: np.ndarray) -> np.ndarray:
+        """Components matrix (rows × COMPONENTS); the second-stage text views are 0."""
+        cols = structure_components(self.need, self.profile, cat, rows)
+        cols["text"] = self.text[rows]
+        cols["coverage"] = self.coverage[rows]
+        cols["subword"] = cols["feedback"] = np.zeros(len(rows))
+        return (
+            np.column_stack([cols[c] for c in COMPONENTS])
+            if len(rows)
+            else np.zeros((0, len(COMPONENTS)))
+        )
 
 
 def _offering_fields(o: Offering, name_weight: float) -> list[tuple[list[str], float]]:
@@ -163,7 +174,7 @@ class Matcher(BaseEstimator):
         self.index_ = BM25Index(k1=self.k1, b=self.b).fit(
             _offering_fields(o, self.name_weight) for o in offerings
         )
-        self.arrays_ = CatalogArrays([OfferingRow.of(o) for o in offerings])
+        self.arrays_ = CatalogArrays(offerings)
         self.offerings_: list[Offering] = offerings
         self.texts_ = [normalise(o.text) for o in offerings]
         self.row_of_: dict[str, int] = {o.id: r for r, o in enumerate(offerings)}
@@ -178,7 +189,7 @@ class Matcher(BaseEstimator):
         if offering.id in self.row_of_:
             self.index_.remove(self.row_of_[offering.id])
         row = self.index_.add(_offering_fields(offering, self.name_weight))
-        self.arrays_.append(OfferingRow.of(offering))
+        self.arrays_.append(offering)
         self.offerings_.append(offering)
         self.texts_.append(normalise(offering.text))
         self.row_of_[offering.id] = row
@@ -214,23 +225,23 @@ class Matcher(BaseEstimator):
     # -- ranking ----------------------------------------------------------------------------
     def rank(self, need: Need, k: int | None = 10) -> list[Match]:
         """The top ``k`` offerings for ``need`` (all rankable ones if k is None), explained."""
-        rows, scores, stage, cand_cols = self._ranking(need, k)
+        rows, scores, stage, matrix = self._ranking(need, k)
         lang = lang_of(need)
         surface = _surface_words(need.text)
         need_caps = stage.profile.caps
         matches = []
         for rank, (row, score) in enumerate(zip(rows, scores, strict=True), start=1):
-            row = int(row)
-            values = cand_cols.get(row) or {c: stage.columns[c][row] for c in COMPONENTS}
-            comps = {c: round(float(v), 4) for c, v in values.items()}
+            comps = {
+                c: round(float(v), 4) for c, v in zip(COMPONENTS, matrix[rank - 1], strict=True)
+            }
             matches.append(
-                self._match(stage, row, rank, float(score), comps, (lang, surface, need_caps))
+                self._match(stage, int(row), rank, float(score), comps, (lang, surface, need_caps))
             )
         return matches
 
     def rank_ids(self, need: Need, k: int | None = None) -> list[tuple[str, float]]:
         """(offering id, score) best first, without explanations (for evaluation)."""
-        rows, scores, _, _ = self._ranking(need, k)
+        rows, scores, _, _ = self._ranking(need, k, with_components=False)
         return [(self.offerings_[r].id, float(s)) for r, s in zip(rows, scores, strict=True)]
 
     def dropped(self, need: Need) -> list[Dropped]:
@@ -306,30 +317,43 @@ class Matcher(BaseEstimator):
         return np.array([self.ranker_.weights_[c] for c in COMPONENTS])
 
     def _first_stage(self, need: Need) -> _Stage:
-        check_is_fitted(self, "index_")
+        if "index_" not in self.__dict__:  # check_is_fitted's generic test costs ~0.3 ms
+            check_is_fitted(self, "index_")
         tokens = tokenize(need.text)
         bm25, coverage = self.index_.scores_and_coverage(tokens)
         verdicts = apply_limits(need, self.arrays_, self.limits_)
-        rankable = self.index_.alive_ & ~verdicts.dropped
-        top = bm25[rankable].max() if rankable.any() else 0.0
-        n = len(bm25)
-        columns = {"text": bm25 / top if top > 0 else np.zeros(n), "coverage": coverage}
-        columns["subword"] = np.zeros(n)
-        columns["feedback"] = np.zeros(n)
         profile = NeedProfile.of(need)
-        columns.update(structure_components(need, profile, self.arrays_))
+        limits = self.limits_
         # The first stage always uses the prior: a learned model only re-orders candidates,
         # so a weight fitted on one kind of data cannot empty the candidate list on another.
-        first = -self.limits_.demotion * verdicts.demoted
-        for name, weight in zip(COMPONENTS, _PRIOR, strict=True):
-            if weight and name not in ("subword", "feedback"):  # second-stage views are 0 here
-                first = first + weight * columns[name]
-        first = np.where(rankable, first, -np.inf)
-        return _Stage(need, tokens, first, columns, verdicts.demoted, verdicts, rankable, profile)
+        # Structured fit and hard limits for every row in a few vectorised passes (a table
+        # over the rows' codes plus the postings of the need's codes), see structure_prior.
+        region_penalty = {"drop": np.inf, "demote": limits.demotion}.get(limits.region_policy, 0.0)
+        first = structure_prior(need, profile, self.arrays_, PRIOR_WEIGHTS, region_penalty)
+        excluded = self.index_.dead_rows()
+        if verdicts.budget_limit is not None:
+            over = self.arrays_.rows_priced_over(verdicts.budget_limit)
+            if limits.budget_policy == "drop":
+                excluded = np.concatenate([excluded, over])
+            else:  # demoted once, even when the region limit demotes the row too
+                far = verdicts.flags(over).get("no_onsite_in_region")
+                if far is not None and limits.region_policy == "demote":
+                    over = over[~far]
+                first[over] -= limits.demotion
+        first[excluded] = -np.inf
+        bm25[excluded] = 0.0
+        if limits.region_policy == "drop" and need.region:
+            bm25[np.isneginf(first)] = 0.0
+        top = bm25.max() if len(bm25) else 0.0
+        if top > 0:
+            bm25 *= 1.0 / top
+        first += PRIOR_WEIGHTS["text"] * bm25
+        first += PRIOR_WEIGHTS["coverage"] * coverage
+        return _Stage(need, tokens, first, bm25, coverage, verdicts, profile)
 
     def _second_stage(self, stage: _Stage, rows: np.ndarray) -> np.ndarray:
         """Components matrix (rows × COMPONENTS) with the document-level text views filled in."""
-        matrix = np.column_stack([stage.columns[c][rows] for c in COMPONENTS])
+        matrix = stage.components(self.arrays_, rows)
         if len(rows) == 0 or not stage.tokens:
             return matrix
         matrix[:, COMPONENTS.index("subword")] = self._subword(stage.need.text, rows)
@@ -338,19 +362,45 @@ class Matcher(BaseEstimator):
 
     def _subword(self, text: str, rows: np.ndarray) -> np.ndarray:
         # Character pieces catch what tokens miss: "IL-6"/"il6", inflections beyond the
-        # stemmer, Chinese words segmented differently on the two sides.
+        # stemmer, Chinese words written differently on the two sides. Vectorised: the
+        # candidates' texts become one array of code points, every 4-letter window of
+        # ASCII and every 2-character window becomes an integer, and a sorted lookup finds
+        # which of the need's pieces each candidate contains.
         norm = normalise(text)
-        grams = {
+        ascii_grams = {
             w[i : i + 4]
             for w in _ASCII_WORD.findall(norm)
             if len(w) >= 4
             for i in range(len(w) - 3)
         }
-        grams |= {r[i : i + 2] for r in _CJK_RUN.findall(norm) for i in range(len(r) - 1)}
-        if not grams:
+        cjk_grams = {r[i : i + 2] for r in _CJK_RUN.findall(norm) for i in range(len(r) - 1)}
+        if not ascii_grams and not cjk_grams:
             return np.zeros(len(rows))
-        grams_list = sorted(grams)
-        hits = np.array([[g in self.texts_[r] for g in grams_list] for r in rows], dtype=float)
+        texts = [self.texts_[r] for r in rows.tolist()]
+        texts = [t if len(t) <= _SUBWORD_CHARS else t[:_SUBWORD_CHARS] for t in texts]
+        lengths = np.array([len(t) + 1 for t in texts])
+        chars = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        chars = chars.astype(np.int64)
+        doc_of = np.repeat(np.arange(len(rows)), lengths)[: len(chars)]
+        hits = np.zeros((len(rows), len(ascii_grams) + len(cjk_grams)), dtype=bool)
+        offset = 0
+        for grams, width in ((ascii_grams, 4), (cjk_grams, 2)):
+            if not grams:
+                continue
+            keys = np.sort(np.array([_gram_code(g) for g in grams], dtype=np.int64))
+            codes = _window_codes(chars, width)
+            # A hashed bitmap of the pieces discards almost every window in two cheap
+            # passes; the exact sorted lookup then runs on the few that remain.
+            table = np.zeros(1 << _HASH_BITS, dtype=bool)
+            table[_hash(keys)] = True
+            maybe = np.flatnonzero(table[_hash(codes)])
+            at = np.searchsorted(keys, codes[maybe])
+            at[at == len(keys)] = 0
+            ok = keys[at] == codes[maybe]
+            found, at = maybe[ok], at[ok]
+            hits[doc_of[found], offset + at] = True
+            offset += len(keys)
+        hits = hits.astype(float)
         weight = np.log1p(len(rows) / (1.0 + hits.sum(axis=0)))  # rarer among candidates, stronger
         score = hits @ weight
         top = score.max()
@@ -359,52 +409,74 @@ class Matcher(BaseEstimator):
     def _feedback(self, stage: _Stage, rows: np.ndarray) -> np.ndarray:
         # Pseudo-relevance feedback (RM3's idea, applied to the candidates only): likeness
         # to the profile of the best first-stage documents.
-        lead = rows[: self.feedback_docs]
-        vectors = self.index_.row_vectors(rows)
-        if vectors.nnz == 0:
+        # Plain arrays of (candidate, term, weight) entries rather than sparse matrices:
+        # for a hundred rows scipy's per-call overhead costs more than the arithmetic.
+        doc, terms, vals = self.index_.row_entries(rows)
+        if len(terms) == 0:
             return np.zeros(len(rows))
-        vectors.data *= self.index_.idf(vectors.indices)
-        norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
+        vals = vals * self.index_.idf(terms)
+        norms = np.sqrt(np.bincount(doc, weights=vals * vals, minlength=len(rows)))
         norms[norms == 0] = 1.0
-        lead_scores = stage.first[lead]
+        n_lead = min(self.feedback_docs, len(rows))
+        lead_scores = stage.first[rows[:n_lead]]
         w = np.exp(lead_scores - lead_scores.max())
-        centroid = np.asarray(vectors[: len(lead)].T @ (w / norms[: len(lead)])).ravel() / w.sum()
-        sim = np.asarray(vectors @ centroid).ravel() / norms
+        in_lead = doc < n_lead
+        lead_terms, at = np.unique(terms[in_lead], return_inverse=True)
+        centroid = (
+            np.bincount(
+                at,
+                weights=vals[in_lead] * (w / norms[:n_lead])[doc[in_lead]],
+                minlength=len(lead_terms),
+            )
+            / w.sum()
+        )
+        pos = np.searchsorted(lead_terms, terms)
+        pos[pos == len(lead_terms)] = 0
+        shared = lead_terms[pos] == terms if len(lead_terms) else np.zeros(len(terms), dtype=bool)
+        sim = (
+            np.bincount(
+                doc[shared], weights=vals[shared] * centroid[pos[shared]], minlength=len(rows)
+            )
+            / norms
+        )
         top = sim.max()
         return sim / top if top > 0 else sim
 
     def _candidate_rows(self, stage: _Stage, extra: Sequence[int] = ()) -> np.ndarray:
-        live = np.flatnonzero(stage.rankable)
-        n = min(self.candidates, len(live))
+        first = stage.first
+        n = min(self.candidates, len(first))
         if n == 0:
             rows = np.array([], dtype=np.int64)
         else:
-            part = live[np.argpartition(-stage.first[live], n - 1)[:n]] if n < len(live) else live
-            rows = part[np.lexsort((part, -stage.first[part]))]  # by score, ties by row: stable
+            pool = _top_pool(first, n)
+            part = pool[np.argpartition(-first[pool], n - 1)[:n]] if n < len(pool) else pool
+            part = part[np.isfinite(first[part])]  # fewer rankable rows than candidates
+            rows = part[np.lexsort((part, -first[part]))]  # by score, ties by row: stable
         if len(extra):
             rows = np.concatenate([rows, np.setdiff1d(np.asarray(extra, dtype=np.int64), rows)])
         return rows
 
-    def _ranking(self, need: Need, k: int | None):
+    def _ranking(self, need: Need, k: int | None, with_components: bool = True):
         stage = self._first_stage(need)
         cands = self._candidate_rows(stage)
         matrix = self._second_stage(stage, cands)
-        scores = matrix @ self._weights() - self.limits_.demotion * stage.demoted[cands]
+        demoted = stage.verdicts.demoted_at(cands)
+        scores = matrix @ self._weights() - self.limits_.demotion * demoted
         order = np.lexsort((cands, -scores))
-        rows, final = cands[order], scores[order]
-        cand_cols = {
-            int(r): dict(zip(COMPONENTS, matrix[i].tolist(), strict=True))
-            for i, r in enumerate(cands)
-        }
+        rows, final, matrix = cands[order], scores[order], matrix[order]
         if k is None or k > len(rows):
-            rest = np.setdiff1d(np.flatnonzero(stage.rankable), cands)
+            rest = np.setdiff1d(np.flatnonzero(np.isfinite(stage.first)), cands)
             rest = rest[np.lexsort((rest, -stage.first[rest]))]
+            if k is not None:
+                rest = rest[: k - len(rows)]
             floor = final.min() if len(final) else 0.0
             rows = np.concatenate([rows, rest])
             final = np.concatenate([final, np.minimum(stage.first[rest], floor)])
+            if with_components:
+                matrix = np.vstack([matrix, stage.components(self.arrays_, rest)])
         if k is not None:
-            rows, final = rows[:k], final[:k]
-        return rows, final, stage, cand_cols
+            rows, final, matrix = rows[:k], final[:k], matrix[:k]
+        return rows, final, stage, matrix
 
     def _match(self, stage: _Stage, row: int, rank: int, score: float, comps, context) -> Match:
         lang, surface, need_caps = context
@@ -425,6 +497,7 @@ class Matcher(BaseEstimator):
             caps,
             reasons,
             None if np.isnan(quality) else float(quality),
+            lang,
         )
         return Match(
             offering_id=offering.id,
@@ -444,3 +517,45 @@ def _surface_words(text: str) -> dict[str, str]:
     for word in _ASCII_WORD.findall(normalise(text)):
         out.setdefault(stem(word), word)
     return out
+
+
+_HASH_BITS = 16
+_HASH_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+
+def _hash(codes: np.ndarray) -> np.ndarray:
+    return (codes.astype(np.uint64) * _HASH_MULT) >> np.uint64(64 - _HASH_BITS)
+
+
+def _gram_code(gram: str) -> int:
+    """The integer of a 4-letter ASCII or 2-character piece, as ``_window_codes`` makes it."""
+    if len(gram) == 4:
+        return sum(ord(ch) << (7 * (3 - i)) for i, ch in enumerate(gram))
+    return ord(gram[0]) << 21 | ord(gram[1])
+
+
+def _window_codes(chars: np.ndarray, width: int) -> np.ndarray:
+    """Integer of every window of ``width`` (4: ASCII only, 7 bits a letter; 2: 21 bits)."""
+    if width == 2:
+        return np.concatenate([chars[:-1] << 21 | chars[1:], [-1]])
+    # Windows touching a non-ASCII character get a 0 letter, which no piece contains.
+    a = np.where(chars < 128, chars, 0)
+    codes = np.full(len(a), -1, dtype=np.int64)
+    if len(a) >= 4:
+        pairs = a[:-1] << 7 | a[1:]
+        codes[: len(a) - 3] = pairs[:-2] << 14 | pairs[2:]
+    return codes
+
+
+def _top_pool(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows that surely include the ``n`` best: those scoring at least the n-th best of an
+    evenly spaced sample (a lower bound of the n-th best overall), so that the exact
+    selection runs on a few thousand rows instead of the whole catalogue."""
+    step = len(scores) // (20 * n)
+    if step < 2:
+        return np.arange(len(scores))
+    sample = scores[::step]
+    bound = np.partition(sample, len(sample) - n)[len(sample) - n]
+    if not np.isfinite(bound):
+        return np.arange(len(scores))
+    return np.flatnonzero(scores >= bound)

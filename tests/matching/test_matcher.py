@@ -165,3 +165,12 @@ def test_suggest_capabilities_reads_both_languages():
         "quality.inspection"
     )
     assert m.suggest_capabilities("") == []
+
+
+def test_region_policy_drop_removes_far_on_site_offerings(mixed_catalog):
+    need = Need.from_dict({"id": "n", "description": "车间报工 工单 MES", "region": "CN-ZJ"})
+    matcher = Matcher(region_policy="drop").fit(mixed_catalog)
+    ranked = ids(matcher.rank(need, k=None))
+    assert "zh-mes" not in ranked and "en-vision" not in ranked and "zh-wms" in ranked
+    dropped = {d.offering_id: d.flags for d in matcher.dropped(need)}
+    assert dropped == {"zh-mes": ["no_onsite_in_region"], "en-vision": ["no_onsite_in_region"]}
