@@ -16,7 +16,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import ListingStatus, PluginListing
-from app.search.index import CatalogueIndex
+from app.search.index import CatalogueIndex, IndexMissing
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -91,8 +91,10 @@ def sync_listings(slugs: list[str]) -> None:
         else:
             changes.append(("remove", slug))
     index = catalogue_index()
-    if not index.ensure(published_documents):  # a rebuild already holds these changes
+    try:
         index.apply(changes)
+    except IndexMissing:  # removed since start-up: a rebuild from the database holds the changes
+        index.ensure(published_documents)
 
 
 def reindex(progress: Callable[[int, int], None] | None = None):

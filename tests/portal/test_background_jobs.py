@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -34,7 +35,7 @@ def test_a_published_listing_is_indexed_by_the_worker(app, db, vendor, client, r
     def search() -> str:
         response = client.get("/solutions/", query_string={"q": "排队排产测试"})
         assert response.status_code == 200
-        return response.get_data(as_text=True)
+        return re.sub(r"<[^>]+>", "", response.get_data(as_text=True))  # no highlight markup
 
     try:
         search()  # the index exists before the change

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -67,7 +68,10 @@ def vendor_with_code(db, vendor):
 
 
 def _search(client, q: str) -> str:
-    return client.get("/solutions/", query_string={"q": q}).get_data(as_text=True)
+    """The result page's text, highlight markup removed."""
+    response = client.get("/solutions/", query_string={"q": q})
+    assert response.status_code == 200
+    return re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
 
 
 def test_a_form_listing_goes_through_review_into_the_catalogue(
