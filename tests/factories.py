@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import sqlalchemy as sa
+
 from app.extensions import db
 from app.models import (
     ListingSource,
@@ -112,3 +114,16 @@ def need(owner: User, **fields: Any) -> Need:
     db.session.add(item)
     db.session.commit()
     return item
+
+
+def notification_kinds(user: User) -> list[str]:
+    """The kinds of ``user``'s notifications, oldest first."""
+    from app.models import Notification
+
+    return list(
+        db.session.scalars(
+            sa.select(Notification.kind)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id)
+        )
+    )

@@ -15,7 +15,6 @@ from app.models import (
     EngagementStatus,
     ListingStatus,
     NeedStatus,
-    Notification,
     QuoteRevision,
     QuoteStatus,
     RfqStatus,
@@ -38,16 +37,6 @@ def actions(db, subject) -> list[str]:
     )
 
 
-def kinds(db, user) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification.kind)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id)
-        )
-    )
-
-
 # --- requests for quotes -------------------------------------------------------------------
 
 
@@ -56,7 +45,7 @@ def test_sending_requests_notifies_each_vendor_and_audits(db):
     assert [r.status for r in deal.rfqs] == [RfqStatus.SENT, RfqStatus.SENT]
     assert {r.vendor_id for r in deal.rfqs} == {v.organisation_id for v in deal.vendors}
     for rfq, vendor in zip(deal.rfqs, deal.vendors, strict=True):
-        assert kinds(db, vendor) == ["rfq.received"]
+        assert factories.notification_kinds(vendor) == ["rfq.received"]
         assert actions(db, rfq) == ["rfq.sent"]
 
 
@@ -133,7 +122,7 @@ def test_declining_needs_a_reason_and_tells_the_sme(db):
     deals.decline_rfq(vendor, rfq, "不在服务区域")
     db.session.commit()
     assert rfq.status == RfqStatus.DECLINED and rfq.decline_reason == "不在服务区域"
-    assert kinds(db, deal.sme) == ["rfq.declined"]
+    assert factories.notification_kinds(deal.sme) == ["rfq.declined"]
     assert actions(db, rfq) == ["rfq.sent", "rfq.declined"]
     with pytest.raises(DomainError, match="Only a request waiting"):
         deals.decline_rfq(vendor, rfq, "again")
@@ -150,7 +139,7 @@ def test_a_quote_moves_the_request_to_quoted_and_tells_the_sme(db):
     assert quote.status == QuoteStatus.SUBMITTED and quote.revision == 1
     assert quote.first_year_total == 50000
     assert rfq.status == RfqStatus.QUOTED
-    assert kinds(db, deal.sme) == ["quote.received"]
+    assert factories.notification_kinds(deal.sme) == ["quote.received"]
     with pytest.raises(DomainError, match="cannot be quoted"):
         deals.submit_quote(deal.vendors[0], rfq, quote_terms())
 
@@ -190,7 +179,11 @@ def test_revising_keeps_the_history(db):
         (1, 20000, 6),
         (2, 10000, 4),
     ]
-    assert kinds(db, deal.sme) == ["quote.received", "quote.revised", "quote.revised"]
+    assert factories.notification_kinds(deal.sme) == [
+        "quote.received",
+        "quote.revised",
+        "quote.revised",
+    ]
     assert actions(db, quote) == ["quote.submitted", "quote.revised", "quote.revised"]
 
 
@@ -200,7 +193,7 @@ def test_withdrawing_reopens_the_request_and_a_new_quote_may_follow(db):
     deals.withdraw_quote(vendor, quote, "价格算错了")
     db.session.commit()
     assert quote.status == QuoteStatus.WITHDRAWN and rfq.status == RfqStatus.SENT
-    assert kinds(db, deal.sme)[-1] == "quote.withdrawn"
+    assert factories.notification_kinds(deal.sme)[-1] == "quote.withdrawn"
     with pytest.raises(DomainError, match="Only a submitted quote can be withdrawn"):
         deals.withdraw_quote(vendor, quote)
     with pytest.raises(DomainError, match="Only a submitted quote can be revised"):
@@ -257,9 +250,9 @@ def test_award_declines_the_others_and_starts_an_engagement_in_one_go(db):
     assert (engagement.status, engagement.quote_id) == (EngagementStatus.ACTIVE, winner.id)
     assert engagement.vendor_id == deal.vendors[0].organisation_id
     assert engagement.sme_id == deal.sme.organisation_id
-    assert kinds(db, deal.vendors[0])[-1] == "quote.accepted"
-    assert kinds(db, deal.vendors[1])[-1] == "quote.rejected"
-    assert kinds(db, deal.vendors[2])[-1] == "rfq.closed"
+    assert factories.notification_kinds(deal.vendors[0])[-1] == "quote.accepted"
+    assert factories.notification_kinds(deal.vendors[1])[-1] == "quote.rejected"
+    assert factories.notification_kinds(deal.vendors[2])[-1] == "rfq.closed"
     assert "need.awarded" in actions(db, deal.need)
     assert actions(db, engagement) == ["engagement.started"]
 
@@ -311,7 +304,7 @@ def test_completing_closes_the_need_once(db):
     assert deal.engagement.status == EngagementStatus.COMPLETED
     assert deal.engagement.completed_at is not None
     assert deal.need.status == NeedStatus.CLOSED
-    assert kinds(db, deal.vendors[0])[-1] == "engagement.completed"
+    assert factories.notification_kinds(deal.vendors[0])[-1] == "engagement.completed"
     with pytest.raises(DomainError, match="already completed"):
         deals.complete_engagement(deal.sme, deal.engagement)
 

@@ -28,7 +28,9 @@ def test_only_a_completed_engagement_can_be_reviewed_once(db):
     with pytest.raises(DomainError, match="already been reviewed"):
         reviews.create_review(deal.sme, deal.engagement, SCORES)
     kinds = db.session.scalars(
-        sa.select(Notification.kind).where(Notification.user_id == deal.vendors[0].id)
+        sa.select(Notification.kind)
+        .where(Notification.user_id == deal.vendors[0].id)
+        .order_by(Notification.id)
     ).all()
     assert kinds[-1] == "review.received"
 
@@ -65,7 +67,9 @@ def test_the_vendor_replies_once(db):
     with pytest.raises(DomainError, match="already replied"):
         reviews.reply(vendor, deal.review, "再次感谢")
     kinds = db.session.scalars(
-        sa.select(Notification.kind).where(Notification.user_id == deal.sme.id)
+        sa.select(Notification.kind)
+        .where(Notification.user_id == deal.sme.id)
+        .order_by(Notification.id)
     ).all()
     assert kinds[-1] == "review.replied"
 
