@@ -32,7 +32,7 @@ from matching.features import (
     structure_prior,
 )
 from matching.ranker import COMPONENTS, PRIOR_WEIGHTS, PairwiseRanker, prior_ranker
-from matching.text import normalise, stem, tokenize
+from matching.text import normalise, readable_cjk_terms, stem, tokenize
 from matching.types import Need, Offering
 
 ENGINE_VERSION = "shuzhuan-matcher-1"
@@ -484,7 +484,9 @@ class Matcher(BaseEstimator):
         offering = self.offerings_[row]
         found = stage.verdicts.reasons(row)
         reasons = [reason_text(c, f, lang, dropped=False) for c, f in found]
-        terms = [surface.get(t, t) for t in self.index_.matched_terms(row, stage.tokens)]
+        matched = self.index_.matched_terms(row, stage.tokens)
+        terms = [surface[t] for t in matched if t in surface]  # English, as the need wrote it
+        terms += readable_cjk_terms(normalise(need.text), {t for t in matched if t not in surface})
         caps = [
             c for i, c in enumerate(CAP_CODES) if need_caps[i] > 0 and self.arrays_.caps[row, i] > 0
         ]

@@ -20,6 +20,7 @@ import snowballstemmer
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 _CJK_RE = re.compile(rf"[{_CJK}]")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
 
 
 def _words(text: str) -> list[str]:
@@ -95,3 +96,34 @@ def detect_lang(text: str | None) -> str:
     cjk = len(_CJK_RE.findall(text))
     letters = sum(1 for ch in text if ch.isalpha())
     return "zh" if letters and cjk / letters >= 0.1 else "en"
+
+
+# Characters that make a bigram grammatical glue rather than a topic ("们的", "只能").
+_GLUE = frozenset(
+    "的了是在和与及或也都就而但把被让给对从向为以于之其这那我你他她它们个些不很还又要想能会可"
+    "等吗呢吧啊着过上下里中有没到说做用去来么每多少年月天人只该得地所"
+)
+
+
+def readable_cjk_terms(text: str, matched_bigrams: set[str]) -> list[str]:
+    """Matched Chinese bigrams shown as the phrases the need wrote ("小批" + "批量" → "小批量").
+
+    Spans made only of grammatical glue characters are left out: they match but explain
+    nothing to a reader.
+    """
+    topical = {gram for gram in matched_bigrams if not set(gram) <= _GLUE}
+    phrases: list[str] = []
+    for run in _CJK_RUN.findall(text or ""):
+        covered = [False] * len(run)
+        for i in range(len(run) - 1):
+            if run[i : i + 2] in topical:
+                covered[i] = covered[i + 1] = True
+        start = None
+        for i, flag in enumerate([*covered, False]):
+            if flag and start is None:
+                start = i
+            elif not flag and start is not None:
+                if run[start:i] not in phrases:
+                    phrases.append(run[start:i])
+                start = None
+    return phrases

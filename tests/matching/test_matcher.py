@@ -174,3 +174,10 @@ def test_region_policy_drop_removes_far_on_site_offerings(mixed_catalog):
     assert "zh-mes" not in ranked and "en-vision" not in ranked and "zh-wms" in ranked
     dropped = {d.offering_id: d.flags for d in matcher.dropped(need)}
     assert dropped == {"zh-mes": ["no_onsite_in_region"], "en-vision": ["no_onsite_in_region"]}
+
+
+def test_chinese_matched_terms_are_shown_as_written_phrases():
+    from matching.text import readable_cjk_terms
+
+    text = "我们的染缸最少要装2吨，小批量排产只能靠老师傅"
+    assert readable_cjk_terms(text, {"小批", "批量", "排产", "们的", "只能"}) == ["小批量排产"]
