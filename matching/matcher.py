@@ -485,7 +485,8 @@ class Matcher(BaseEstimator):
         found = stage.verdicts.reasons(row)
         reasons = [reason_text(c, f, lang, dropped=False) for c, f in found]
         matched = self.index_.matched_terms(row, stage.tokens)
-        terms = [surface[t] for t in matched if t in surface]  # English, as the need wrote it
+        # English as the need wrote it; a lone digit ("1 kg") explains nothing.
+        terms = [surface[t] for t in matched if t in surface and (len(t) > 1 or not t.isdigit())]
         terms += readable_cjk_terms(normalise(need.text), {t for t in matched if t not in surface})
         caps = [
             c for i, c in enumerate(CAP_CODES) if need_caps[i] > 0 and self.arrays_.caps[row, i] > 0
