@@ -22,6 +22,8 @@ def catalogue_changed(slug: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released inside the operation: nothing is committed yet
     slugs = session.info.pop(_KEY, None)
     if slugs:
         from app.jobs import enqueue
@@ -31,4 +33,5 @@ def _announce(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(_KEY, None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the outer changes
+        session.info.pop(_KEY, None)

@@ -74,3 +74,11 @@ def test_the_demo_sme_sees_explained_matches_for_its_open_need(app, db):
     assert "染整小批量智能排产系统" in page  # the dyeing scheduler is matched …
     assert str(escape(top.explanation)) in page  # … with the engine's explanation
     assert any("\u4e00" <= ch <= "\u9fff" for ch in top.explanation)  # in Chinese
+
+
+def test_after_the_demo_load_the_catalogue_search_finds_the_bundled_plugins(app, db, client):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    page = client.get("/solutions/", query_string={"q": "小批量 排产"}).get_data(as_text=True)
+    assert "dye-aps" in page and "<mark>" in page
+    page = client.get("/solutions/", query_string={"q": "predictive maintenance"})
+    assert "vibrasense-pdm" in page.get_data(as_text=True)

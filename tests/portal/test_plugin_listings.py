@@ -237,3 +237,16 @@ def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/vendor/listings/")
+
+
+def test_catalogue_changes_wait_for_the_outer_commit_not_a_savepoint(db, vendor, admin, client):
+    listing = factories.listing(
+        vendor, slug="nested-aps", name="嵌套排产系统", status=ListingStatus.PENDING_REVIEW
+    )
+    _search(client, "嵌套 排产")  # the index exists already
+    service.approve(admin, listing)
+    with db.session.begin_nested():
+        pass  # e.g. an award's savepoint in the same operation
+    assert "嵌套排产系统" not in _search(client, "嵌套 排产")
+    db.session.commit()
+    assert "嵌套排产系统" in _search(client, "嵌套 排产")
