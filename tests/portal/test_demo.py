@@ -82,3 +82,12 @@ def test_after_the_demo_load_the_catalogue_search_finds_the_bundled_plugins(app,
     assert "dye-aps" in page and "<mark>" in page
     page = client.get("/solutions/", query_string={"q": "predictive maintenance"})
     assert "vibrasense-pdm" in page.get_data(as_text=True)
+
+
+def test_signed_in_readers_can_report_a_review_from_the_plugin_page(app, db):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    reader = db.session.scalar(sa.select(User).where(User.email == "harbour@shuzhuan.demo"))
+    page = app.test_client(user=reader).get("/solutions/wattwise-energy").get_data(as_text=True)
+    assert "/needs/reviews/" in page and "/flag" in page
+    anonymous = app.test_client().get("/solutions/wattwise-energy").get_data(as_text=True)
+    assert "/flag" not in anonymous
