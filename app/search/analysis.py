@@ -166,6 +166,8 @@ def english_stem(word: str) -> str:
 
 def _normalise(word: str) -> str:
     # NFKC folds full-width letters and digits (ＡＰＳ, ５Ｇ) into ASCII.
+    if word.isascii():
+        return word.lower()
     return unicodedata.normalize("NFKC", word).lower()
 
 

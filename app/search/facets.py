@@ -49,27 +49,67 @@ def _segment_postings(generation: str, reader) -> dict[str, dict[str, np.ndarray
 
 
 @dataclass
+class _FieldPostings:
+    """One facet field over all segments: value -> docnums, and (docnum, value) pairs."""
+
+    values: dict[str, np.ndarray]
+    codes: list[str]
+    pair_docs: np.ndarray  # docnum of each (document, value) pair
+    pair_values: np.ndarray  # index into ``codes`` of each pair
+
+
+# (generation, segment ids and offsets) -> merged postings of a searcher's view
+_merged_cache: dict[tuple, FacetPostings] = {}
+
+
+@dataclass
 class FacetPostings:
     """For one searcher: facet field -> value -> global docnums."""
 
     doc_count_all: int
-    values: dict[str, dict[str, np.ndarray]]
+    fields: dict[str, _FieldPostings]
+
+    @property
+    def values(self) -> dict[str, dict[str, np.ndarray]]:
+        return {field: postings.values for field, postings in self.fields.items()}
 
     @classmethod
     def of(cls, searcher: Searcher, generation: str) -> FacetPostings:
         reader = searcher.reader()
+        leaves = reader.leaf_readers()
+        key = (
+            generation,
+            reader.doc_count_all(),
+            tuple(
+                (leaf.segment().segment_id() if leaf.segment() else None, offset)
+                for leaf, offset in leaves
+            ),
+        )
+        cached = _merged_cache.get(key)
+        if cached is not None:
+            return cached
         merged: dict[str, dict[str, list[np.ndarray]]] = {f: {} for f, _ in FACETS.values()}
-        for leaf, offset in reader.leaf_readers():
+        for leaf, offset in leaves:
             for field, values in _segment_postings(generation, leaf).items():
                 for value, ids in values.items():
                     merged[field].setdefault(value, []).append(ids + offset)
-        return cls(
-            reader.doc_count_all(),
-            {
-                field: {value: np.concatenate(parts) for value, parts in values.items()}
-                for field, values in merged.items()
-            },
-        )
+        fields = {}
+        for field, parts in merged.items():
+            values = {value: np.concatenate(p) for value, p in parts.items()}
+            codes = list(values)
+            arrays = [values[code] for code in codes]
+            fields[field] = _FieldPostings(
+                values,
+                codes,
+                np.concatenate(arrays) if arrays else np.empty(0, np.int64),
+                np.repeat(np.arange(len(codes)), [len(a) for a in arrays]),
+            )
+        result = cls(reader.doc_count_all(), fields)
+        with _cache_lock:
+            if len(_merged_cache) >= 16:
+                _merged_cache.clear()
+            _merged_cache[key] = result
+        return result
 
     def mask_of(self, facet: str, selected: list[str]) -> np.ndarray:
         """Documents having any of the ``selected`` values ("*" listings count for every value)."""
@@ -79,7 +119,7 @@ class FacetPostings:
         if facet in WILDCARD_FACETS and wanted - {ANY}:
             wanted.add(ANY)
         for value in wanted:
-            ids = self.values[field].get(value)
+            ids = self.fields[field].values.get(value)
             if ids is not None:
                 mask[ids] = True
         return mask
@@ -90,21 +130,21 @@ class FacetPostings:
         Under the wildcard facets a specific value's count includes the "*"
         listings, as choosing that value would show them too.
         """
-        field = FACETS[facet][0]
-        values = self.values[field]
-        wildcard = values.get(ANY) if facet in WILDCARD_FACETS else None
-        n_wildcard = 0
+        postings = self.fields[FACETS[facet][0]]
+        size = len(postings.codes)
+        inside = within[postings.pair_docs]
+        counts = np.bincount(postings.pair_values[inside], minlength=size)
+        wildcard = postings.values.get(ANY) if facet in WILDCARD_FACETS else None
         if wildcard is not None:
             # |within ∩ (v ∪ *)| = |within ∩ v| + |within ∩ *| - |within ∩ v ∩ *|
             within_wild = np.zeros(self.doc_count_all, dtype=bool)
             within_wild[wildcard] = True
             within_wild &= within
             n_wildcard = int(np.count_nonzero(within_wild))
-        counts: dict[str, int] = {}
-        for value, ids in values.items():
-            count = int(np.count_nonzero(within[ids]))
-            if wildcard is not None and value != ANY:
-                count += n_wildcard - int(np.count_nonzero(within_wild[ids]))
-            if count:
-                counts[value] = count
-        return counts
+            both = np.bincount(
+                postings.pair_values[within_wild[postings.pair_docs]], minlength=size
+            )
+            extra = n_wildcard - both
+            extra[postings.codes.index(ANY)] = 0
+            counts = counts + extra
+        return {code: int(c) for code, c in zip(postings.codes, counts.tolist(), strict=True) if c}

@@ -39,12 +39,13 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query, sorting
+from whoosh import query
 from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from app.search.analysis import ENGLISH_STOP_WORDS
+from app.search.evaluate import QueryArrays, Unsupported
 from app.search.facets import FacetPostings
 from app.search.highlight import highlight
 from app.search.locking import file_lock, try_file_lock
@@ -71,15 +72,16 @@ from matching.taxonomy import ANY, label
 
 log = logging.getLogger(__name__)
 
-# Query-time field boosts, chosen by ``python -m app.search.tune`` (see docs/search.md).
+# Query-time field boosts, measured by ``python -m app.search.tune`` (see docs/search.md):
+# with exact ranking, equal weights score best on held-out cases, so no field is favoured.
 DEFAULT_BOOSTS: dict[str, float] = {
-    "name": 4.0,
+    "name": 1.0,
     "summary": 1.0,
     "description": 1.0,
     "vendor": 1.0,
-    "capability_text": 2.0,
-    "industry_text": 0.5,
-    "region_text": 4.0,
+    "capability_text": 1.0,
+    "industry_text": 1.0,
+    "region_text": 1.0,
 }
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -524,12 +526,13 @@ class CatalogueIndex:
             sort = "rating"
 
         postings = FacetPostings.of(searcher, generation)
+        arrays = QueryArrays(searcher, generation, BM25_K1, BM25_B)
         masks = {facet: postings.mask_of(facet, codes) for facet, codes in chosen.items()}
-        base = self._matching(searcher, postings, parsed)
+        base = arrays.live.copy() if browsing else arrays.matching(parsed)
         matched = _combine(base, masks.values())
         if not browsing and not matched.any():
             relaxed, _ = parse(self._parsers[False], text)
-            relaxed_base = self._matching(searcher, postings, relaxed)
+            relaxed_base = arrays.matching(relaxed)
             relaxed_matched = _combine(relaxed_base, masks.values())
             if relaxed_matched.any():
                 parsed, base, matched = relaxed, relaxed_base, relaxed_matched
@@ -546,26 +549,63 @@ class CatalogueIndex:
             return result
 
         result.page = page = min(page, result.pages)
-        allowed = set(np.flatnonzero(matched).tolist()) if chosen else None
-        hits = searcher.search(
-            parsed,
-            filter=allowed,
-            limit=page * per_page,
-            sortedby=_sort_facet(sort),
-        )
+        # Only the page is ranked in full, scored and highlighted.
+        page_hits = _page(searcher, arrays, parsed, matched, sort, page * per_page, chosen)
         terms = {t.decode() if isinstance(t, bytes) else t for f, t in parsed.iter_all_terms()}
-        for hit in hits[(page - 1) * per_page :]:
-            result.hits.append(
-                _hit(hit.fields(), hit.score if sort == "relevance" else None, terms)
-            )
+        for docnum, score in page_hits[(page - 1) * per_page :]:
+            result.hits.append(_hit(searcher.stored_fields(docnum), score, terms))
         return result
 
-    @staticmethod
-    def _matching(searcher: Searcher, postings: FacetPostings, q: query.Query) -> np.ndarray:
-        mask = np.zeros(postings.doc_count_all, dtype=bool)
-        ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-        mask[ids] = True
-        return mask
+
+def _top(candidates: np.ndarray, keys: list[np.ndarray], limit: int) -> np.ndarray:
+    """The first ``limit`` of ``candidates`` ordered by ``keys`` (most significant
+    first, ascending), ties in docnum order as Whoosh's collectors break them."""
+    if len(candidates) > 4 * limit and len(keys) == 1:
+        # Cut to the candidates that can make the page before the full sort.
+        key = keys[0]
+        bound = np.partition(key, limit - 1)[limit - 1]
+        keep = key <= bound
+        candidates, keys = candidates[keep], [key[keep]]
+    order = np.lexsort([candidates, *reversed(keys)])
+    return candidates[order[:limit]]
+
+
+def _page(
+    searcher: Searcher,
+    arrays: QueryArrays,
+    parsed: query.Query,
+    matched: np.ndarray,
+    sort: str,
+    limit: int,
+    chosen: dict[str, list[str]],
+) -> list[tuple[int, float | None]]:
+    """(docnum, score) of the first ``limit`` results in ``sort`` order."""
+    candidates = np.flatnonzero(matched)
+    if sort == "relevance":
+        try:
+            _mask, scores = arrays.scores(parsed)
+        except Unsupported:
+            # Phrases, relaxed (coordinated) queries: Whoosh scores them itself.
+            allowed = set(candidates.tolist()) if chosen else None
+            hits = searcher.search(parsed, filter=allowed, limit=limit)
+            return [(hit.docnum, hit.score) for hit in hits]
+        found = _top(candidates, [-scores[candidates]], limit)
+        return [(int(d), float(scores[d])) for d in found.tolist()]
+    name = arrays.ranks("name_sort")[candidates]
+    rating = arrays.column("rating_sort", _ints)[candidates]
+    if sort == "rating":
+        keys = [-rating, name]
+    elif sort == "price_asc":
+        keys = [arrays.column("price_low_sort", _ints)[candidates], -rating, name]
+    elif sort == "price_desc":
+        keys = [-arrays.column("price_high_sort", _ints)[candidates], -rating, name]
+    else:
+        keys = [name]
+    return [(int(d), None) for d in _top(candidates, keys, limit).tolist()]
+
+
+def _ints(values: list) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
 
 
 def _clean_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, list[str]]:
@@ -625,22 +665,6 @@ def _facets(
             values.sort(key=lambda v: (-v.count, v.label))
         facets[facet] = values
     return facets
-
-
-def _sort_facet(sort: str) -> sorting.FacetType | None:
-    by_rating = sorting.FieldFacet("rating_sort", reverse=True)
-    by_name = sorting.FieldFacet("name_sort")
-    if sort == "rating":
-        return sorting.MultiFacet([by_rating, by_name])
-    if sort == "price_asc":
-        return sorting.MultiFacet([sorting.FieldFacet("price_low_sort"), by_rating, by_name])
-    if sort == "price_desc":
-        return sorting.MultiFacet(
-            [sorting.FieldFacet("price_high_sort", reverse=True), by_rating, by_name]
-        )
-    if sort == "name":
-        return by_name
-    return None
 
 
 def _did_you_mean(searcher: Searcher, text: str) -> str | None:

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from app.search.analysis import bilingual_analyzer, spelling_analyzer
 from matching.taxonomy import ANY, ANY_LABEL, CAPABILITIES, DEPLOYMENTS, INDUSTRIES, REGIONS, Label
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class CatalogueDocument(TypedDict, total=False):
@@ -87,6 +88,16 @@ TEXT_FIELDS = (
 NO_PRICE_LOW = 2**40  # sorts listings without a price after all priced ones (ascending)
 
 
+class TextColumn(COLUMN):
+    """A string per document in a column (UTF-8, so byte order is code-point order)."""
+
+    def __init__(self) -> None:
+        super().__init__(VarBytesColumn())
+
+    def to_column_value(self, value: str | bytes) -> bytes:
+        return value.encode("utf-8") if isinstance(value, str) else value
+
+
 def build_schema() -> Schema:
     """The Whoosh schema of the catalogue index."""
     text = bilingual_analyzer()
@@ -106,14 +117,16 @@ def build_schema() -> Schema:
         region=KEYWORD(commas=True, stored=True),
         deployment=KEYWORD(commas=True, stored=True),
         price_band=KEYWORD(commas=True),
-        price_min=NUMERIC(int, bits=64, stored=True),
-        price_max=NUMERIC(int, bits=64, stored=True),
-        rating=NUMERIC(float, stored=True),
-        review_count=NUMERIC(int, stored=True),
-        name_sort=ID(sortable=True),
-        rating_sort=NUMERIC(int, sortable=True),  # rating x 1000: float columns are broken
-        price_low_sort=NUMERIC(int, bits=64, sortable=True),
-        price_high_sort=NUMERIC(int, bits=64, sortable=True),
+        # Shown, never searched: stored only (indexed numbers cost 2-4 terms each).
+        price_min=STORED(),
+        price_max=STORED(),
+        rating=STORED(),
+        review_count=STORED(),
+        # Sort keys: per-document columns only, read into arrays by app.search.evaluate.
+        name_sort=TextColumn(),
+        rating_sort=COLUMN(NumericColumn("q")),  # rating x 1000, -1 without one
+        price_low_sort=COLUMN(NumericColumn("q")),
+        price_high_sort=COLUMN(NumericColumn("q")),
     )
 
 

@@ -1,6 +1,7 @@
 """Measure field boosts for the catalogue search on a labelled set.
 
     python -m app.search.tune [--data ../shared/benchmarks/market-dev] [--rounds 2]
+    python -m app.search.tune --evaluate-only     # score the current boosts, no tuning
 
 The catalogue of the set becomes the index; each case's title and
 description is a query; the graded labels give nDCG@10 (linear gain, ideal
@@ -95,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data", type=Path, default=DEFAULT_DATA, help="folder with catalog.jsonl and cases.jsonl"
     )
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--evaluate-only",
+        action="store_true",
+        help="only score all-1 and the current DEFAULT_BOOSTS (seconds, not minutes)",
+    )
     args = parser.parse_args(argv)
     catalog = [as_document(o) for o in read_jsonl(args.data / "catalog.jsonl")]
     cases = [c for c in read_jsonl(args.data / "cases.jsonl") if c.get("relevant")]
@@ -106,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(catalog)} listings, {len(cases)} labelled cases from {args.data}")
         print(f"all boosts 1            nDCG@10 {evaluate(directory, uniform, cases):.4f}")
         print(f"current DEFAULT_BOOSTS  nDCG@10 {evaluate(directory, DEFAULT_BOOSTS, cases):.4f}")
+        if args.evaluate_only:
+            print(f"({time.perf_counter() - started:.0f} s)")
+            return 0
         print("coordinate ascent on all cases:")
         boosts, best = coordinate_ascent(directory, cases, args.rounds, verbose=True)
         print(f"tuned boosts {json.dumps(boosts)}  nDCG@10 {best:.4f}")
