@@ -12,6 +12,7 @@ from app.auth import bp
 from app.auth.forms import LoginForm, ProfileForm, RegisterForm, organisation_data
 from app.errors import InvalidInput
 from app.extensions import db, limiter
+from app.form_errors import show_errors
 from app.models import Role, User
 from app.services import accounts, audit
 
@@ -77,8 +78,7 @@ def register():
                 locale=str(request.accept_languages.best_match(["zh", "en"]) or "zh"),
             )
         except InvalidInput as exc:
-            for field, messages in exc.errors.items():
-                getattr(form, field).errors.extend(messages)
+            show_errors(form, exc)
         else:
             db.session.commit()
             login_user(user)

@@ -9,25 +9,13 @@ from flask_login import current_user
 
 from app.errors import InvalidInput
 from app.extensions import db
+from app.form_errors import show_errors
 from app.listings import bp
 from app.listings.forms import ListingForm, UploadForm
 from app.models import ListingSource, PluginListing, Role
 from app.permissions import role_required
 from app.services import listings as service
 from app.services import vendors
-
-
-def _show_errors(form, exc: InvalidInput) -> None:
-    """Put each validator message next to its field; the rest goes on top of the form."""
-    for name, messages in exc.errors.items():
-        field = form._fields.get(name)
-        if field is not None:
-            field.errors = [*field.errors, *messages]
-        else:
-            for message in messages:
-                flash(f"{name}: {message}" if name != "(file)" else message, "danger")
-    if not exc.errors:
-        flash(exc.message, "danger")
 
 
 @bp.route("/")
@@ -50,7 +38,7 @@ def new():
             manifest = service.validate_fields(current_user, form.manifest_fields())
             listing = service.create_listing(current_user, manifest)
         except InvalidInput as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(
@@ -107,7 +95,7 @@ def edit(slug: str):
             manifest = service.validate_fields(current_user, fields)
             service.update_listing(current_user, listing, manifest)
         except InvalidInput as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Saved. The changes go live once an admin approves them."), "success")

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from app.auth.routes import safe_next
 from app.errors import InvalidInput
 from app.extensions import db
+from app.form_errors import show_errors
 from app.i18n import code_label
 from app.models import NeedStatus, PluginListing, Role
 from app.needs import bp
@@ -28,18 +29,6 @@ from app.services import deals, matching, plugin_hooks, ratings, reviews
 from app.services import needs as needs_service
 
 SUGGESTIONS = 5
-
-
-def attach_errors(form, exc: InvalidInput) -> None:
-    """Show a service's field errors next to the form's fields (others as a flash)."""
-    shown = False
-    for name, messages in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, *messages]
-            shown = True
-    if not shown:
-        flash(exc.message, "danger")
 
 
 def suggestions_for(text: str, lang: str | None = None) -> list[dict]:
@@ -87,7 +76,7 @@ def new():
                 current_user, form.need_fields(), draft=bool(form.draft.data)
             )
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             if need.status == NeedStatus.DRAFT:
@@ -158,7 +147,7 @@ def edit(need_id: int):
         try:
             needs_service.update_need(current_user, need, form.need_fields())
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Your need is saved; its matches are up to date."), "success")
@@ -186,7 +175,7 @@ def cancel(need_id: int):
         try:
             needs_service.cancel_need(current_user, need, form.reason.data)
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("The need is cancelled; the vendors you asked are told."), "success")
@@ -279,7 +268,7 @@ def review(engagement_id: int):
         try:
             reviews.create_review(current_user, engagement, form.data)
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Thank you: your review is published."), "success")
@@ -302,7 +291,7 @@ def flag_review(review_id: int):
         try:
             reviews.flag(current_user, item, form.reason.data)
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Thank you. The admins will look at this review."), "success")

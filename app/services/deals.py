@@ -47,15 +47,13 @@ from app.models import (
     RfqStatus,
     Role,
     User,
-    UserStatus,
     Verification,
 )
 from app.models.base import utcnow
 from app.services import audit, plugin_hooks
-from app.services.listings import vendor_members
 from app.services.matching import blocked_vendor_ids
 from app.services.needs import require_sme
-from app.services.notify import notify_all
+from app.services.notify import members, notify_all
 from app.services.reasons import clean_reason
 
 QUOTE_FIELDS = (*PRICE_PARTS, "delivery_weeks", "scope", "valid_until")
@@ -74,14 +72,6 @@ def require_vendor(user: User) -> Organisation:
     if user.organisation.kind != OrgKind.VENDOR:
         raise Forbidden(_("Only vendors can answer requests for quotes."))
     return user.organisation
-
-
-def sme_members(org_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.organisation_id == org_id, User.status == UserStatus.ACTIVE)
-        )
-    )
 
 
 def rfq_cap() -> int:
@@ -159,7 +149,7 @@ def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) 
         db.session.flush()
         audit.record(user, "rfq.sent", rfq, need_id=need.id, listing=listing.slug)
         notify_all(
-            vendor_members(listing.vendor_id),
+            members(listing.vendor_id),
             "rfq.received",
             link=f"/vendor/rfqs/{rfq.id}",
             name=listing.name,
@@ -207,7 +197,7 @@ def decline_rfq(user: User, rfq: Rfq, reason: str) -> Rfq:
     rfq.decline_reason = reason
     audit.record(user, "rfq.declined", rfq, reason=reason)
     notify_all(
-        sme_members(rfq.need.organisation_id),
+        members(rfq.need.organisation_id),
         "rfq.declined",
         link=f"/needs/{rfq.need_id}",
         vendor=rfq.vendor.name,
@@ -289,7 +279,7 @@ def submit_quote(user: User, rfq: Rfq, fields: Mapping[str, Any]) -> Quote:
     db.session.flush()
     audit.record(user, "quote.submitted", quote, rfq_id=rfq.id, total=quote.first_year_total)
     notify_all(
-        sme_members(rfq.need.organisation_id),
+        members(rfq.need.organisation_id),
         "quote.received",
         link=f"/needs/{rfq.need_id}/quotes",
         vendor=rfq.vendor.name,
@@ -327,7 +317,7 @@ def revise_quote(user: User, quote: Quote, fields: Mapping[str, Any]) -> Quote:
         total=quote.first_year_total,
     )
     notify_all(
-        sme_members(quote.need.organisation_id),
+        members(quote.need.organisation_id),
         "quote.revised",
         link=f"/needs/{quote.need_id}/quotes",
         vendor=rfq.vendor.name,
@@ -347,7 +337,7 @@ def withdraw_quote(user: User, quote: Quote, reason: str = "") -> Quote:
         rfq.status = RfqStatus.SENT
     audit.record(user, "quote.withdrawn", quote, reason=reason or None)
     notify_all(
-        sme_members(quote.need.organisation_id),
+        members(quote.need.organisation_id),
         "quote.withdrawn",
         link=f"/needs/{quote.need_id}/quotes",
         vendor=rfq.vendor.name,
@@ -485,21 +475,21 @@ def award(user: User, quote: Quote) -> Engagement:
         audit.record(user, "quote.rejected", other, need_id=need.id)
     audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
     notify_all(
-        vendor_members(quote.vendor_id),
+        members(quote.vendor_id),
         "quote.accepted",
         link=f"/vendor/rfqs/{quote.rfq_id}",
         need=need.title,
     )
     for other in rejected:
         notify_all(
-            vendor_members(other.vendor_id),
+            members(other.vendor_id),
             "quote.rejected",
             link=f"/vendor/rfqs/{other.rfq_id}",
             need=need.title,
         )
     for rfq in unanswered:
         notify_all(
-            vendor_members(rfq.vendor_id),
+            members(rfq.vendor_id),
             "rfq.closed",
             link=f"/vendor/rfqs/{rfq.id}",
             need=need.title,
@@ -536,7 +526,7 @@ def complete_engagement(user: User, engagement: Engagement) -> Engagement:
         engagement.need.status = NeedStatus.CLOSED
     audit.record(user, "engagement.completed", engagement, need_id=engagement.need_id)
     notify_all(
-        vendor_members(engagement.vendor_id),
+        members(engagement.vendor_id),
         "engagement.completed",
         link=f"/vendor/rfqs/{engagement.quote.rfq_id}",
         need=engagement.need.title,

@@ -23,12 +23,11 @@ from app.models import (
     PluginListing,
     Role,
     User,
-    UserStatus,
     Verification,
 )
 from app.models.base import utcnow
 from app.services import audit
-from app.services.notify import notify_all
+from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
 from plugins.manifest import Manifest, ManifestError, manifest_from_mapping, validate_upload
 
@@ -39,22 +38,6 @@ EDITABLE = {
     ListingStatus.REJECTED,
     ListingStatus.SUSPENDED,
 }
-
-
-def admins() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
-        )
-    )
-
-
-def vendor_members(org_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.organisation_id == org_id, User.status == UserStatus.ACTIVE)
-        )
-    )
 
 
 def get_for_vendor(user: User, slug: str) -> PluginListing:
@@ -182,7 +165,7 @@ def approve(admin: User, listing: PluginListing) -> None:
     _publish(listing)
     audit.record(admin, "listing.approved", listing)
     notify_all(
-        vendor_members(listing.vendor_id),
+        members(listing.vendor_id),
         "listing.approved",
         link=f"/solutions/{listing.slug}",
         name=listing.name,
@@ -198,7 +181,7 @@ def reject(admin: User, listing: PluginListing, reason: str) -> None:
     listing.rejection_reason = reason
     audit.record(admin, "listing.rejected", listing, reason=reason)
     notify_all(
-        vendor_members(listing.vendor_id),
+        members(listing.vendor_id),
         "listing.rejected",
         link="/vendor/listings",
         name=listing.name,
@@ -215,7 +198,7 @@ def suspend(admin: User, listing: PluginListing, reason: str) -> None:
     listing.rejection_reason = reason
     audit.record(admin, "listing.suspended", listing, reason=reason)
     notify_all(
-        vendor_members(listing.vendor_id),
+        members(listing.vendor_id),
         "listing.suspended",
         link="/vendor/listings",
         name=listing.name,
@@ -231,7 +214,7 @@ def reinstate(admin: User, listing: PluginListing) -> None:
     _publish(listing)
     audit.record(admin, "listing.reinstated", listing)
     notify_all(
-        vendor_members(listing.vendor_id),
+        members(listing.vendor_id),
         "listing.approved",
         link=f"/solutions/{listing.slug}",
         name=listing.name,

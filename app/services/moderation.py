@@ -45,7 +45,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit
-from app.services.notify import notify
+from app.services.notify import members, notify, notify_all
 from app.services.reasons import clean_reason
 
 # ---------------------------------------------------------------------------------------------
@@ -64,24 +64,6 @@ def get(model: type, object_id: int | None):
     if found is None:
         raise NotFound(_("We could not find what you were looking for."))
     return found
-
-
-def _active_members(org_id: int | None) -> list[User]:
-    if org_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.organisation_id == org_id, User.status == UserStatus.ACTIVE)
-        )
-    )
-
-
-def _notify_each(users, kind: str, *, link: str | None = None, **params) -> None:
-    seen: set[int] = set()
-    for user in users:
-        if user is not None and user.id not in seen and user.is_active:
-            seen.add(user.id)
-            notify(user, kind, link=link, **params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,8 +152,8 @@ def unhide_match(admin: User, match: Match) -> Match:
 
 
 def _tell_sme(need: Need, reason: str) -> None:
-    _notify_each(
-        _active_members(need.organisation_id),
+    notify_all(
+        members(need.organisation_id),
         "match.hidden",
         link=f"/needs/{need.id}",
         need=need.title,
@@ -312,8 +294,8 @@ def keep_review(admin: User, review: Review, reason: str) -> Review:
     review.moderation_reason = reason
     flaggers = _resolve_flags(review)
     audit.record(admin, "review.kept", review, reason=reason, flags=len(flaggers))
-    _notify_each(
-        [*flaggers, *_active_members(review.vendor_id)],
+    notify_all(
+        [*flaggers, *members(review.vendor_id)],
         "review.kept",
         link=f"/solutions/{review.listing.slug}",
         name=review.listing.name,
@@ -334,13 +316,13 @@ def remove_review(admin: User, review: Review, reason: str) -> Review:
     audit.record(admin, "review.removed", review, reason=reason, flags=len(flaggers))
     name = review.listing.name
     if review.author is not None:
-        _notify_each([review.author], "review.removed", name=name, reason=reason)
+        notify_all([review.author], "review.removed", name=name, reason=reason)
     others = [
         u
-        for u in [*flaggers, *_active_members(review.vendor_id)]
+        for u in [*flaggers, *members(review.vendor_id)]
         if review.author_id is None or u.id != review.author_id
     ]
-    _notify_each(
+    notify_all(
         others,
         "review.removed_notice",
         link=f"/solutions/{review.listing.slug}",

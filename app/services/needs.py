@@ -31,8 +31,7 @@ from app.models import (
 )
 from app.models.needs import NEED_FIELDS
 from app.services import audit, matching
-from app.services.listings import vendor_members
-from app.services.notify import notify_all
+from app.services.notify import members, notify_all
 from app.services.reasons import clean_reason
 from matching.types import InvalidRecord
 from matching.types import Need as NeedRecord
@@ -188,7 +187,7 @@ def cancel_need(user: User, need: Need, reason: str) -> Need:
     audit.record(user, "need.cancelled", need, reason=reason)
     for vendor_id in sorted(vendors):
         notify_all(
-            vendor_members(vendor_id),
+            members(vendor_id),
             "need.cancelled",
             link="/vendor/rfqs",
             need=need.title,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
 from app.extensions import db
-from app.models import Notification, User
+from app.models import Notification, Role, User, UserStatus
 
 log = logging.getLogger("app.notify")
 
@@ -38,5 +40,29 @@ def notify(user: User, kind: str, *, link: str | None = None, **params: Any) -> 
 
 
 def notify_all(users, kind: str, *, link: str | None = None, **params: Any) -> None:
+    """Tell each active user once, however often they appear among ``users``."""
+    seen: set[int] = set()
     for user in users:
-        notify(user, kind, link=link, **params)
+        if user is not None and user.id not in seen and user.is_active:
+            seen.add(user.id)
+            notify(user, kind, link=link, **params)
+
+
+def members(org_id: int | None) -> list[User]:
+    """The active users acting for an organisation: who hears about its business."""
+    if org_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.organisation_id == org_id, User.status == UserStatus.ACTIVE)
+        )
+    )
+
+
+def admins() -> list[User]:
+    """The active platform admins: who hears about queues and moderation."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
+        )
+    )

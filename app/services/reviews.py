@@ -29,9 +29,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit
 from app.services.deals import require_vendor
-from app.services.listings import admins, vendor_members
 from app.services.needs import require_sme
-from app.services.notify import notify, notify_all
+from app.services.notify import admins, members, notify, notify_all
 from app.services.reasons import clean_reason
 
 SCORES = ("rating", *RATING_DIMENSIONS)
@@ -95,7 +94,7 @@ def create_review(user: User, engagement: Engagement, fields: Mapping[str, Any])
         raise DomainError(_("This engagement has already been reviewed.")) from None
     audit.record(user, "review.published", review, engagement_id=engagement.id, **scores)
     notify_all(
-        vendor_members(engagement.vendor_id),
+        members(engagement.vendor_id),
         "review.received",
         link="/vendor/reviews",
         rating=review.rating,

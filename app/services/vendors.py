@@ -19,8 +19,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit
-from app.services.listings import admins, vendor_members
-from app.services.notify import notify_all
+from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
 from plugins.uscc import normalize_uscc, uscc_problems
 
@@ -64,7 +63,7 @@ def verify(admin: User, org: Organisation) -> None:
     org.verification = Verification.VERIFIED
     org.verified_at = utcnow()
     audit.record(admin, "vendor.verified", org, reinstated=was_suspended)
-    notify_all(vendor_members(org.id), "vendor.verified", link="/auth/profile", name=org.name)
+    notify_all(members(org.id), "vendor.verified", link="/auth/profile", name=org.name)
     _restore_listings(org)
 
 
@@ -76,7 +75,7 @@ def suspend(admin: User, org: Organisation, reason: str) -> None:
     org.verification = Verification.SUSPENDED
     audit.record(admin, "vendor.suspended", org, reason=reason)
     notify_all(
-        vendor_members(org.id),
+        members(org.id),
         "vendor.suspended",
         link="/auth/profile",
         name=org.name,

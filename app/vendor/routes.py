@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from app.errors import InvalidInput
 from app.extensions import db
+from app.form_errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
-from app.needs.routes import attach_errors
 from app.permissions import role_required
 from app.services import deals, plugin_hooks, reviews
 from app.vendor import bp
@@ -91,7 +91,7 @@ def quote(rfq_id: int):
             else:
                 deals.submit_quote(current_user, item, form.quote_fields())
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(
@@ -111,7 +111,7 @@ def decline(rfq_id: int):
         try:
             deals.decline_rfq(current_user, item, form.reason.data)
         except InvalidInput as exc:
-            attach_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("You declined the request; the enterprise is told your reason."), "success")
