@@ -29,6 +29,7 @@ from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
+from app.services.roles import require_admin
 from plugins.manifest import Manifest, ManifestError, manifest_from_mapping, validate_upload
 
 EDITABLE = {
@@ -146,11 +147,6 @@ def update_listing(user: User, listing: PluginListing, manifest: Manifest) -> Pl
     return listing
 
 
-def _require_admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise Forbidden(_("Only platform admins can do this."))
-
-
 def _publish(listing: PluginListing) -> None:
     listing.status = ListingStatus.PUBLISHED
     listing.published_at = listing.published_at or utcnow()
@@ -159,7 +155,7 @@ def _publish(listing: PluginListing) -> None:
 
 
 def approve(admin: User, listing: PluginListing) -> None:
-    _require_admin(admin)
+    require_admin(admin)
     if listing.status != ListingStatus.PENDING_REVIEW:
         raise DomainError(_("Only a listing waiting for review can be approved."))
     _publish(listing)
@@ -173,7 +169,7 @@ def approve(admin: User, listing: PluginListing) -> None:
 
 
 def reject(admin: User, listing: PluginListing, reason: str) -> None:
-    _require_admin(admin)
+    require_admin(admin)
     reason = clean_reason(reason, ask=_("Give the vendor a reason."))
     if listing.status != ListingStatus.PENDING_REVIEW:
         raise DomainError(_("Only a listing waiting for review can be rejected."))
@@ -190,7 +186,7 @@ def reject(admin: User, listing: PluginListing, reason: str) -> None:
 
 
 def suspend(admin: User, listing: PluginListing, reason: str) -> None:
-    _require_admin(admin)
+    require_admin(admin)
     reason = clean_reason(reason, ask=_("Give the vendor a reason."))
     if listing.status != ListingStatus.PUBLISHED:
         raise DomainError(_("Only a published listing can be suspended."))
@@ -208,7 +204,7 @@ def suspend(admin: User, listing: PluginListing, reason: str) -> None:
 
 
 def reinstate(admin: User, listing: PluginListing) -> None:
-    _require_admin(admin)
+    require_admin(admin)
     if listing.status != ListingStatus.SUSPENDED:
         raise DomainError(_("Only a suspended listing can be reinstated."))
     _publish(listing)

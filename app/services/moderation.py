@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -47,15 +47,10 @@ from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import members, notify, notify_all
 from app.services.reasons import clean_reason
+from app.services.roles import require_admin
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def require_admin(user: User | None) -> User:
-    if user is None or user.role != Role.ADMIN or not user.is_active:
-        raise Forbidden(_("Only platform admins can do this."))
-    return user
 
 
 def get(model: type, object_id: int | None):

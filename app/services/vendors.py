@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
+from app.services.roles import require_admin
 from plugins.uscc import normalize_uscc, uscc_problems
 
 
@@ -47,8 +48,7 @@ def request_verification(user: User, uscc: str) -> Organisation:
 
 
 def _vendor_org(admin: User, org: Organisation) -> None:
-    if admin.role != Role.ADMIN:
-        raise Forbidden(_("Only platform admins can do this."))
+    require_admin(admin)
     if org.kind != OrgKind.VENDOR:
         raise DomainError(_("Only vendor organisations are verified."))
 
