@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import keyword
 import re
 import tomllib
@@ -20,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from matching.types import InvalidRecord, Offering
 from plugins.uscc import normalize_uscc, uscc_problems
@@ -332,37 +333,12 @@ def manifest_to_toml(
     """``plugin.toml`` text for a listing; reading it back gives the same offering and vendor."""
     data = offering.to_dict()
     data.pop("vendor", None)
-    lines = [f"id = {_toml_value(data.pop('id'))}", f"version = {_toml_value(version)}"]
     description = data.pop("description", None)
-    for key in OFFERING_FIELDS:
-        if key in data:
-            lines.append(f"{key} = {_toml_value(data[key])}")
+    document: dict[str, Any] = {"id": data.pop("id"), "version": version}
+    document.update((key, data[key]) for key in OFFERING_FIELDS if key in data)
     if hooks:
-        lines.append(f"hooks = {_toml_value(hooks)}")
+        document["hooks"] = hooks
     if description:
-        lines.append(f"description = {_toml_multiline(description)}")
-    lines += ["", "[vendor]"]
-    for key in VENDOR_FIELDS:
-        value = getattr(vendor, key)
-        if value:
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        # A JSON string is a TOML basic string, except that TOML forbids a raw DEL.
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
-def _toml_multiline(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
-    return '"""\n' + escaped + '"""'
+        document["description"] = description  # last, so the long text does not hide the rest
+    document["vendor"] = {key: value for key in VENDOR_FIELDS if (value := getattr(vendor, key))}
+    return tomli_w.dumps(document, multiline_strings=True)
