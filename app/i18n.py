@@ -8,6 +8,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_decimal, get_locale
 from wtforms import SelectChoice
 
+from app.rich_text import markdown_html
 from matching import taxonomy
 
 VOCABULARIES = {
@@ -85,3 +86,4 @@ def register_template_helpers(app: Flask) -> None:
         has_endpoint=has_endpoint,
     )
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["markdown"] = markdown_html
