@@ -83,3 +83,6 @@ def test_docs_page_uses_local_assets(anon):
 def test_docs_page_in_chinese(anon):
     page = anon.get("/docs", headers={"Accept-Language": "zh"})
     assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert "数转 API" in html

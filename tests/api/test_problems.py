@@ -107,8 +107,11 @@ def test_429_when_rate_limited(app, database_url):  # app: the schema exists
 
 
 def test_problems_follow_accept_language(anon):
-    response = anon.get("/needs", headers={"Accept-Language": "zh"})
-    assert response.status_code == 401
+    chinese = anon.get("/needs", headers={"Accept-Language": "zh"})
+    english = anon.get("/needs", headers={"Accept-Language": "en"})
+    assert chinese.status_code == english.status_code == 401
+    assert chinese.get_json()["title"] == "需要身份验证"
+    assert english.get_json()["title"] == "Authentication required"
 
 
 def test_nul_characters_are_a_422_naming_the_field(client, db):

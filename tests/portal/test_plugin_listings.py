@@ -170,7 +170,10 @@ def test_an_uploaded_manifest_for_another_vendor_is_refused(db, vendor_with_code
 def test_broken_uploads_get_a_message_not_an_error(db, vendor_with_code, vendor_client):
     for text in ("id = [unclosed", "\xff\xfe garbage", ""):
         response = _upload(vendor_client, text)
-        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, text
+        assert "invalid-feedback" in page, text  # the problem is shown beside the file field
+    assert db.session.scalar(sa.select(sa.func.count(PluginListing.id))) == 0
 
 
 def test_an_edit_goes_back_to_review_and_leaves_the_catalogue(
