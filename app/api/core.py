@@ -13,6 +13,7 @@ every endpoint:
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,12 +105,7 @@ def operation(
             description=description or (view.__doc__ or "").strip(),
         )
         OPERATIONS.append(op)
-        wanted = set(view.__code__.co_varnames[: view.__code__.co_argcount]) | set(
-            view.__code__.co_varnames[
-                view.__code__.co_argcount : view.__code__.co_argcount
-                + view.__code__.co_kwonlyargcount
-            ]
-        )
+        wanted = set(inspect.signature(view).parameters)
 
         @wraps(view)
         def run(**path: Any) -> Response:
