@@ -42,6 +42,7 @@ from app.permissions import role_required
 from app.services import listings, moderation, vendors
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
+from app.services.rows import get_or_404
 
 PER_PAGE = 30
 admin_only = role_required(Role.ADMIN)
@@ -125,7 +126,7 @@ def listings_index():
 @bp.route("/listings/<int:listing_id>/approve", methods=["POST"])
 @admin_only
 def listing_approve(listing_id: int):
-    listing = moderation.get(PluginListing, listing_id)
+    listing = get_or_404(PluginListing, listing_id)
     listings.approve(current_user, listing)
     db.session.commit()
     flash(_("“%(name)s” is published.", name=listing.name), "success")
@@ -135,7 +136,7 @@ def listing_approve(listing_id: int):
 @bp.route("/listings/<int:listing_id>/reject", methods=["POST"])
 @admin_only
 def listing_reject(listing_id: int):
-    listing = moderation.get(PluginListing, listing_id)
+    listing = get_or_404(PluginListing, listing_id)
     listings.reject(current_user, listing, _reason())
     db.session.commit()
     flash(_("“%(name)s” was rejected; the vendor is told why.", name=listing.name), "success")
@@ -145,7 +146,7 @@ def listing_reject(listing_id: int):
 @bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
 @admin_only
 def listing_suspend(listing_id: int):
-    listing = moderation.get(PluginListing, listing_id)
+    listing = get_or_404(PluginListing, listing_id)
     listings.suspend(current_user, listing, _reason())
     db.session.commit()
     flash(_("“%(name)s” is suspended.", name=listing.name), "success")
@@ -155,7 +156,7 @@ def listing_suspend(listing_id: int):
 @bp.route("/listings/<int:listing_id>/reinstate", methods=["POST"])
 @admin_only
 def listing_reinstate(listing_id: int):
-    listing = moderation.get(PluginListing, listing_id)
+    listing = get_or_404(PluginListing, listing_id)
     listings.reinstate(current_user, listing)
     db.session.commit()
     flash(_("“%(name)s” is published again.", name=listing.name), "success")
@@ -214,7 +215,7 @@ def vendors_index():
 
 
 def _vendor(org_id: int) -> Organisation:
-    org = moderation.get(Organisation, org_id)
+    org = get_or_404(Organisation, org_id)
     if org.kind != OrgKind.VENDOR:
         raise NotFound(_("No such vendor."))
     return org
@@ -247,7 +248,7 @@ def vendor_block(org_id: int):
     org = _vendor(org_id)
     need_id = request.form.get("need_id", type=int)
     everywhere = request.form.get("scope") == "everywhere" or not need_id
-    need = None if everywhere else moderation.get(Need, need_id)
+    need = None if everywhere else get_or_404(Need, need_id)
     moderation.block_vendor(current_user, org, _reason(), need)
     db.session.commit()
     if need is None:
@@ -260,7 +261,7 @@ def vendor_block(org_id: int):
 @bp.route("/blocks/<int:block_id>/remove", methods=["POST"])
 @admin_only
 def block_remove(block_id: int):
-    block = moderation.get(VendorBlock, block_id)
+    block = get_or_404(VendorBlock, block_id)
     name = block.vendor.name
     moderation.unblock_vendor(current_user, block, request.form.get("reason"))
     db.session.commit()
@@ -281,7 +282,7 @@ def plugins_index():
 @bp.route("/plugins/<int:listing_id>/reset", methods=["POST"])
 @admin_only
 def plugin_reset(listing_id: int):
-    listing = moderation.get(PluginListing, listing_id)
+    listing = get_or_404(PluginListing, listing_id)
     moderation.mark_plugin_fixed(current_user, listing)
     db.session.commit()
     flash(
@@ -307,7 +308,7 @@ def needs_index():
 @bp.route("/needs/<int:need_id>")
 @admin_only
 def need_detail(need_id: int):
-    need = moderation.get(Need, need_id)
+    need = get_or_404(Need, need_id)
     blocks = moderation.blocks_for(need)
     return render_template(
         "admin/need.html",
@@ -320,7 +321,7 @@ def need_detail(need_id: int):
 
 
 def _match_action(match_id: int, action, message: str, *args):
-    match = moderation.get(Match, match_id)
+    match = get_or_404(Match, match_id)
     action(current_user, match, *args)
     db.session.commit()
     flash(message % {"name": match.listing.name}, "success")
@@ -372,7 +373,7 @@ def reviews_index():
 @bp.route("/reviews/<int:review_id>/keep", methods=["POST"])
 @admin_only
 def review_keep(review_id: int):
-    review = moderation.get(Review, review_id)
+    review = get_or_404(Review, review_id)
     moderation.keep_review(current_user, review, _reason())
     db.session.commit()
     flash(_("The review stays published; the flags are resolved."), "success")
@@ -382,7 +383,7 @@ def review_keep(review_id: int):
 @bp.route("/reviews/<int:review_id>/remove", methods=["POST"])
 @admin_only
 def review_remove(review_id: int):
-    review = moderation.get(Review, review_id)
+    review = get_or_404(Review, review_id)
     moderation.remove_review(current_user, review, _reason())
     db.session.commit()
     flash(_("The review is removed and no longer counts."), "success")
@@ -407,7 +408,7 @@ def users_index():
 @bp.route("/users/<int:user_id>/suspend", methods=["POST"])
 @admin_only
 def user_suspend(user_id: int):
-    user = moderation.get(User, user_id)
+    user = get_or_404(User, user_id)
     moderation.suspend_user(current_user, user, _reason())
     db.session.commit()
     flash(_("%(email)s is suspended.", email=user.email), "success")
@@ -417,7 +418,7 @@ def user_suspend(user_id: int):
 @bp.route("/users/<int:user_id>/reinstate", methods=["POST"])
 @admin_only
 def user_reinstate(user_id: int):
-    user = moderation.get(User, user_id)
+    user = get_or_404(User, user_id)
     moderation.reinstate_user(current_user, user, request.form.get("reason"))
     db.session.commit()
     flash(_("%(email)s is active again.", email=user.email), "success")

@@ -24,6 +24,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Match, Organisation, PluginListing, Review, Role
 from app.services import listings, moderation, vendors
+from app.services.rows import get_or_404
 
 AuditPage = page_of(AuditOut)
 ADMIN = (Role.ADMIN,)
@@ -80,7 +81,7 @@ def reject_plugin(user, slug: str, body: ReasonIn):
 def verify_vendor(user, org_id: int):
     """``org_id`` is the organisation's id (``organisation.id`` of its accounts,
     ``vendor.id`` of its plug-ins)."""
-    org = moderation.get(Organisation, org_id)
+    org = get_or_404(Organisation, org_id)
     vendors.verify(user, org)
     return serialize.organisation(org)
 
@@ -96,7 +97,7 @@ def verify_vendor(user, org_id: int):
     problems=STATE_PROBLEMS,
 )
 def suspend_vendor(user, org_id: int, body: ReasonIn):
-    org = moderation.get(Organisation, org_id)
+    org = get_or_404(Organisation, org_id)
     vendors.suspend(user, org, body.reason)
     return serialize.organisation(org)
 
@@ -113,7 +114,7 @@ def suspend_vendor(user, org_id: int, body: ReasonIn):
     problems=STATE_PROBLEMS,
 )
 def pin_match(user, match_id: int, body: OptionalReasonIn):
-    match = moderation.get(Match, match_id)
+    match = get_or_404(Match, match_id)
     return serialize.match(moderation.pin_match(user, match, body.reason))
 
 
@@ -128,7 +129,7 @@ def pin_match(user, match_id: int, body: OptionalReasonIn):
     problems=STATE_PROBLEMS,
 )
 def hide_match(user, match_id: int, body: ReasonIn):
-    match = moderation.get(Match, match_id)
+    match = get_or_404(Match, match_id)
     return serialize.match(moderation.hide_match(user, match, body.reason))
 
 
@@ -143,7 +144,7 @@ def hide_match(user, match_id: int, body: ReasonIn):
     problems=STATE_PROBLEMS,
 )
 def remove_review(user, review_id: int, body: ReasonIn):
-    review = moderation.get(Review, review_id)
+    review = get_or_404(Review, review_id)
     return serialize.review(moderation.remove_review(user, review, body.reason))
 
 
@@ -158,7 +159,7 @@ def remove_review(user, review_id: int, body: ReasonIn):
     problems=STATE_PROBLEMS,
 )
 def keep_review(user, review_id: int, body: ReasonIn):
-    review = moderation.get(Review, review_id)
+    review = get_or_404(Review, review_id)
     return serialize.review(moderation.keep_review(user, review, body.reason))
 
 

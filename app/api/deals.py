@@ -54,14 +54,6 @@ def send_rfq(user, need_id: int, body: RfqIn):
     return serialize.rfq(rfqs[0])
 
 
-def _sme_rfqs(user, status: str | None) -> list[Rfq]:
-    found: list[Rfq] = []
-    for need in needs.my_needs(user):
-        found.extend(deals.rfqs_for_need(user, need))
-    found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-    return [r for r in found if status is None or r.status == status]
-
-
 @operation(
     "GET",
     "/rfqs",
@@ -78,7 +70,7 @@ def list_rfqs(user, query):
         statuses = [RfqStatus(filters.status)] if filters.status else None
         rows = deals.vendor_inbox(user, statuses)
     else:
-        rows = _sme_rfqs(user, filters.status)
+        rows = deals.sme_requests(user, filters.status)
     return paginate(rows, page, serialize.rfq)
 
 

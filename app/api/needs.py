@@ -54,11 +54,7 @@ def list_needs(user, query):
     if user.role == Role.ADMIN:
         source = moderation.needs_query(status=filters.status)
     else:
-        source = [
-            need
-            for need in needs.my_needs(user)
-            if filters.status is None or need.status == filters.status
-        ]
+        source = needs.my_needs(user, filters.status)
     return paginate(source, page, serialize.need)
 
 

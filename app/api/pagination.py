@@ -1,5 +1,9 @@
 """One pagination for every list: ``?page=&per_page=`` (at most 100) answered as
-``{"items": [...], "page": n, "per_page": n, "total": n}``."""
+``{"items": [...], "page": n, "per_page": n, "total": n}``.
+
+Queries are paged by the database (Flask-SQLAlchemy's ``db.paginate``, as the pages do);
+lists that a service already filtered in Python are sliced.
+"""
 
 from __future__ import annotations
 
@@ -16,18 +20,15 @@ def paginate(
     source: sa.Select | Sequence[Any], query: PageQuery, serialize: Callable[[Any], Any]
 ) -> dict[str, Any]:
     """A page of ``source`` (a query, or a list the services already filtered)."""
-    offset = (query.page - 1) * query.per_page
     if isinstance(source, sa.Select):
-        total = db.session.scalar(
-            sa.select(sa.func.count()).select_from(source.order_by(None).subquery())
-        )
-        rows = list(db.session.scalars(source.limit(query.per_page).offset(offset)))
+        page = db.paginate(source, page=query.page, per_page=query.per_page, error_out=False)
+        rows, total = page.items, page.total
     else:
-        total = len(source)
-        rows = list(source[offset : offset + query.per_page])
-    return {
-        "items": [serialize(row) for row in rows],
-        "page": query.page,
-        "per_page": query.per_page,
-        "total": total or 0,
-    }
+        offset = (query.page - 1) * query.per_page
+        rows, total = source[offset : offset + query.per_page], len(source)
+    return page_body([serialize(row) for row in rows], query, total)
+
+
+def page_body(items: list[Any], query: PageQuery, total: int | None) -> dict[str, Any]:
+    """The list envelope every paged endpoint answers with."""
+    return {"items": items, "page": query.page, "per_page": query.per_page, "total": total or 0}

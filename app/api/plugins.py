@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.api import serialize
 from app.api.core import operation
+from app.api.pagination import page_body
 from app.api.schemas import PageQuery, PluginIn, PluginOut, PluginQuery, page_of
 from app.errors import NotFound
 from app.extensions import db
@@ -60,7 +61,7 @@ def list_plugins(query):
         for slug in slugs
         if slug in rows
     ]
-    return {"items": items, "page": page.page, "per_page": page.per_page, "total": result.total}
+    return page_body(items, page, result.total)
 
 
 def viewable(slug: str, user: User | None) -> PluginListing:

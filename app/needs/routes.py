@@ -41,7 +41,7 @@ def suggestions_for(text: str, lang: str | None = None) -> list[dict]:
 @bp.route("/")
 @role_required(Role.SME)
 def index():
-    items = needs_service.my_needs(current_user)
+    items = list(db.session.scalars(needs_service.my_needs(current_user)))
     counts = {need.id: needs_service.rfq_count(need) for need in items}
     return render_template("needs/index.html", needs=items, rfq_counts=counts)
 

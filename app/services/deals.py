@@ -178,13 +178,23 @@ def get_rfq_for_vendor(user: User, rfq_id: int) -> Rfq:
     return rfq
 
 
-def vendor_inbox(user: User, statuses: Iterable[RfqStatus] | None = None) -> list[Rfq]:
+def vendor_inbox(user: User, statuses: Iterable[RfqStatus] | None = None) -> sa.Select:
     """Requests sent to the vendor's own plug-ins, newest first, optionally by status."""
     org = require_vendor(user)
     query = sa.select(Rfq).where(Rfq.vendor_id == org.id)
     if statuses is not None:
         query = query.where(Rfq.status.in_(list(statuses)))
-    return list(db.session.scalars(query.order_by(Rfq.created_at.desc(), Rfq.id.desc())))
+    return query.order_by(Rfq.created_at.desc(), Rfq.id.desc())
+
+
+def sme_requests(user: User, status: RfqStatus | str | None = None) -> sa.Select:
+    """Requests the SME sent for any of its needs, newest first, optionally by status."""
+    org = require_sme(user)
+    query = sa.select(Rfq).join(Need, Rfq.need_id == Need.id)
+    query = query.where(Need.organisation_id == org.id)
+    if status is not None:
+        query = query.where(Rfq.status == status)
+    return query.order_by(Rfq.created_at.desc(), Rfq.id.desc())
 
 
 def decline_rfq(user: User, rfq: Rfq, reason: str) -> Rfq:

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -51,14 +51,6 @@ from app.services.roles import require_admin
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def get(model: type, object_id: int | None):
-    """The row of ``model`` with ``object_id``, or NotFound (404)."""
-    found = db.session.get(model, object_id) if object_id is not None else None
-    if found is None:
-        raise NotFound(_("We could not find what you were looking for."))
-    return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -69,15 +69,13 @@ def get_for_viewer(user: User, need_id: int) -> Need:
     return get_for_sme(user, need_id)
 
 
-def my_needs(user: User) -> list[Need]:
+def my_needs(user: User, status: NeedStatus | str | None = None) -> sa.Select:
+    """The SME's own needs, newest first, optionally of one status (a query to page)."""
     org = require_sme(user)
-    return list(
-        db.session.scalars(
-            sa.select(Need)
-            .where(Need.organisation_id == org.id)
-            .order_by(Need.created_at.desc(), Need.id.desc())
-        )
-    )
+    query = sa.select(Need).where(Need.organisation_id == org.id)
+    if status is not None:
+        query = query.where(Need.status == status)
+    return query.order_by(Need.created_at.desc(), Need.id.desc())
 
 
 def detect_lang(text: str) -> str:

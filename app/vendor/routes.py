@@ -16,6 +16,7 @@ from app.form_errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
 from app.permissions import role_required
 from app.services import deals, plugin_hooks, reviews
+from app.services.rows import count_rows
 from app.vendor import bp
 from app.vendor.forms import DeclineForm, QuoteForm, ReplyForm, ReviseForm, WithdrawForm
 
@@ -40,10 +41,12 @@ def inbox():
     tab = request.args.get("show", "open")
     if tab not in TABS:
         tab = "open"
-    counts = {name: len(deals.vendor_inbox(current_user, only)) for name, only in TABS.items()}
+    counts = {
+        name: count_rows(deals.vendor_inbox(current_user, only)) for name, only in TABS.items()
+    }
     return render_template(
         "vendor/inbox.html",
-        rfqs=deals.vendor_inbox(current_user, TABS[tab]),
+        rfqs=db.session.scalars(deals.vendor_inbox(current_user, TABS[tab])).all(),
         tab=tab,
         counts=counts,
     )

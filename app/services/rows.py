@@ -1,0 +1,28 @@
+"""Small query helpers every service and view shares."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.errors import NotFound
+from app.extensions import db
+
+Model = TypeVar("Model")
+
+
+def get_or_404(model: type[Model], object_id: int | None) -> Model:
+    """The row of ``model`` with ``object_id``, or NotFound (a 404 page or problem)."""
+    found = db.session.get(model, object_id) if object_id is not None else None
+    if found is None:
+        raise NotFound(_("We could not find what you were looking for."))
+    return found
+
+
+def count_rows(query: sa.Select) -> int:
+    """How many rows ``query`` returns, counted by the database."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
