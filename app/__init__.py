@@ -117,6 +117,7 @@ BLUEPRINTS = (
     ("app.listings", "/vendor/listings"),
     ("app.needs", "/needs"),
     ("app.vendor", "/vendor"),
+    ("app.profiles", "/vendors"),
     ("app.admin", "/admin"),
     ("app.notifications", "/notifications"),
     ("app.api", "/api/v1"),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from app.rich_text import markdown_html
@@ -28,7 +29,16 @@ def current_lang() -> str:
     return "zh" if locale and locale.language == "zh" else "en"
 
 
+# "*" means something different per field: "Industries: Any / nationwide" confused readers.
+ANY_LABELS = {
+    "industry": _l("Any industry"),
+    "region": _l("Nationwide or remote"),
+}
+
+
 def code_label(vocabulary: str, code) -> str:
+    if code == taxonomy.ANY and vocabulary in ANY_LABELS:
+        return str(ANY_LABELS[vocabulary])
     return taxonomy.label(VOCABULARIES[vocabulary], code, current_lang())
 
 

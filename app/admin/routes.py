@@ -225,9 +225,32 @@ def _vendor(org_id: int) -> Organisation:
 @admin_only
 def vendor_verify(org_id: int):
     org = _vendor(org_id)
-    vendors.verify(current_user, org)
+    vendors.verify(current_user, org, documents_reviewed=request.values.get("documents") == "1")
     db.session.commit()
     flash(_("%(name)s is verified.", name=org.name), "success")
+    return _back(url_for(".vendors_index"))
+
+
+@bp.route("/vendors/<int:org_id>/documents-reviewed", methods=["POST"])
+@admin_only
+def vendor_documents_reviewed(org_id: int):
+    org = _vendor(org_id)
+    vendors.mark_documents_reviewed(current_user, org)
+    db.session.commit()
+    flash(_("%(name)s: business documents marked reviewed.", name=org.name), "success")
+    return _back(url_for(".vendors_index"))
+
+
+@bp.route("/vendors/<int:org_id>/reject", methods=["POST"])
+@admin_only
+def vendor_reject(org_id: int):
+    org = _vendor(org_id)
+    vendors.reject(current_user, org, _reason())
+    db.session.commit()
+    flash(
+        _("%(name)s was told why; it may correct its details and ask again.", name=org.name),
+        "success",
+    )
     return _back(url_for(".vendors_index"))
 
 

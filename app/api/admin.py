@@ -104,6 +104,22 @@ def suspend_vendor(user, org_id: int, body: ReasonIn):
 
 @operation(
     "POST",
+    "/admin/vendors/<int:org_id>/reject",
+    summary="Reject a pending verification request with a reason; the vendor may re-apply",
+    tag="Admin",
+    roles=ADMIN,
+    body=ReasonIn,
+    response=OrganisationOut,
+    problems=STATE_PROBLEMS,
+)
+def reject_vendor(user, org_id: int, body: ReasonIn):
+    org = moderation.get(Organisation, org_id)
+    vendors.reject(user, org, body.reason)
+    return serialize.organisation(org)
+
+
+@operation(
+    "POST",
     "/admin/matches/<int:match_id>/pin",
     summary="Put a match first in the SME's list",
     tag="Admin",

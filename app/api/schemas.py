@@ -119,7 +119,8 @@ class OrganisationOut(Out):
     company_size: str | None
     employees: int | None
     maturity_level: int | None
-    verification: Literal["unverified", "pending", "verified", "suspended"]
+    verification: Literal["unverified", "pending", "verified", "suspended", "rejected"]
+    verification_reason: str | None = None
 
 
 class AccountOut(Out):
@@ -182,7 +183,8 @@ class PluginIn(In):
 class VendorOut(Out):
     id: int
     name: str
-    verification: Literal["unverified", "pending", "verified", "suspended"]
+    verification: Literal["unverified", "pending", "verified", "suspended", "rejected"]
+    verification_reason: str | None = None
 
 
 class RatingOut(Out):
@@ -396,6 +398,9 @@ class ReviewIn(In):
     timeliness: Stars
     support: Stars
     text: str = Field("", max_length=5000)
+    show_reviewer_name: bool = Field(
+        False, description="Show the reviewing company's name; otherwise only its context"
+    )
 
 
 class ReviewOut(Out):
@@ -409,6 +414,7 @@ class ReviewOut(Out):
     timeliness: int
     support: int
     text: str
+    show_reviewer_name: bool
     status: Literal["published", "flagged", "removed"]
     moderation_reason: str | None
     vendor_reply: str | None

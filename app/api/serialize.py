@@ -163,6 +163,7 @@ def review(row: Review) -> s.ReviewOut:
         timeliness=row.timeliness,
         support=row.support,
         text=row.text or "",
+        show_reviewer_name=row.show_reviewer_name,
         status=str(row.status),
         moderation_reason=row.moderation_reason,
         vendor_reply=row.vendor_reply,

@@ -31,7 +31,17 @@ def index():
         per_page=PER_PAGE,
         lang=current_lang(),
     )
-    return render_template("catalogue/index.html", result=result, filters=filters, facets=FACETS)
+    slugs = [hit.slug for hit in result.hits]
+    vendor_ids = dict(  # vendor names on the page link to their profiles
+        db.session.execute(
+            sa.select(PluginListing.slug, PluginListing.vendor_id).where(
+                PluginListing.slug.in_(slugs)
+            )
+        ).all()
+    )
+    return render_template(
+        "catalogue/index.html", result=result, filters=filters, facets=FACETS, vendor_ids=vendor_ids
+    )
 
 
 def _viewable(slug: str) -> PluginListing:

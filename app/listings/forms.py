@@ -51,7 +51,7 @@ class ListingForm(FlaskForm):
     )
     regions = SelectMultipleField(
         _l("Provinces with on-site delivery"),
-        description=_l("Choose “Any / nationwide” for remote or nationwide delivery."),
+        description=_l("Choose “Nationwide or remote” when you deliver everywhere or remotely."),
         choices=choices("region", anywhere=True),
     )
     company_sizes = SelectMultipleField(_l("Company sizes"), choices=choices("size"))

@@ -23,6 +23,7 @@ from app.models.deals import (
 )
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
+from app.models.profiles import VendorLogo
 from app.models.reviews import RATING_DIMENSIONS, Review, ReviewFlag, ReviewStatus
 
 __all__ = [
@@ -56,5 +57,6 @@ __all__ = [
     "User",
     "UserStatus",
     "VendorBlock",
+    "VendorLogo",
     "Verification",
 ]

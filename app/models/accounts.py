@@ -36,6 +36,7 @@ class Verification(enum.StrEnum):
     PENDING = "pending"
     VERIFIED = "verified"
     SUSPENDED = "suspended"
+    REJECTED = "rejected"  # with a reason; the vendor may correct it and ask again
 
 
 class Organisation(TimestampMixin, db.Model):
@@ -65,6 +66,10 @@ class Organisation(TimestampMixin, db.Model):
     uscc: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     verified_at: Mapped[datetime | None]
+    # Why an admin rejected or suspended the vendor, shown to the vendor (cleared on re-apply).
+    verification_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Second tier of verification: an admin has reviewed the business documents.
+    documents_reviewed_at: Mapped[datetime | None]
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 

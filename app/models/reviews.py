@@ -49,6 +49,8 @@ class Review(TimestampMixin, db.Model):
     timeliness: Mapped[int]
     support: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Reviews show the reviewer's industry, size and region; its name only when it agrees.
+    show_reviewer_name: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[ReviewStatus] = mapped_column(
         enum_column(ReviewStatus, "review_status"), default=ReviewStatus.PUBLISHED, index=True
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -147,6 +148,12 @@ class ReviewForm(FlaskForm):
         _l("Your review"),
         validators=[Optional(), Length(max=5000)],
         description=_l("What worked, what did not, what would you tell a firm like yours?"),
+    )
+    show_reviewer_name = BooleanField(
+        _l("Show my company's name with the review"),
+        description=_l(
+            "Otherwise readers see only your industry, size and province, never your name."
+        ),
     )
     submit = SubmitField(_l("Publish the review"))
 

@@ -19,6 +19,10 @@ MESSAGES = {
     "vendor.verification_requested": _l("%(name)s asks to be verified."),
     "vendor.verified": _l("%(name)s is now a verified vendor."),
     "vendor.suspended": _l("%(name)s was suspended: %(reason)s"),
+    "vendor.verification_rejected": _l(
+        "The verification of %(name)s was rejected: %(reason)s. Correct it and ask again."
+    ),
+    "vendor.documents_reviewed": _l("The business documents of %(name)s are reviewed."),
     "plugin.degraded": _l("Plug-in “%(name)s” is degraded: its hooks keep failing."),
     # the marketplace loop
     "rfq.received": _l("New request for quote for “%(name)s”: %(need)s"),

@@ -563,7 +563,11 @@ class ListingStats:
 
 def vendor_dashboard(user: User) -> list[ListingStats]:
     """Views, requests, quotes, awards and win rate per plug-in of the vendor."""
-    org = require_vendor(user)
+    return listing_stats(require_vendor(user))
+
+
+def listing_stats(org: Organisation) -> list[ListingStats]:
+    """The funnel per plug-in of a vendor organisation (its dashboard and public profile)."""
     quoted = sa.exists().where(Quote.rfq_id == Rfq.id, Quote.status != QuoteStatus.WITHDRAWN)
     rows = db.session.execute(
         sa.select(

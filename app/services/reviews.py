@@ -84,6 +84,7 @@ def create_review(user: User, engagement: Engagement, fields: Mapping[str, Any])
         author_id=user.id,
         text=text,
         status=ReviewStatus.PUBLISHED,
+        show_reviewer_name=bool(fields.get("show_reviewer_name")),
         **scores,
     )
     db.session.add(review)

@@ -1,4 +1,12 @@
-"""Vendor organisations through verification: unverified → pending → verified → suspended."""
+"""Vendor organisations through verification.
+
+States: unverified → pending → verified → suspended (→ verified again); pending → rejected,
+with a reason, → pending again when the vendor corrects it and re-applies.
+
+Tiers of a verified vendor (:func:`verification_tier`): 1 the credit code was checked by an
+admin; 2 the business documents were reviewed too; 3 on top of that, an on-platform track
+record of completed engagements with good verified reviews.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +32,11 @@ from app.services.reasons import clean_reason
 from app.services.roles import require_admin
 from plugins.uscc import normalize_uscc, uscc_problems
 
+# A rejected vendor may correct its details and ask again.
+REQUESTABLE = (Verification.UNVERIFIED, Verification.PENDING, Verification.REJECTED)
+TRACK_RECORD_ENGAGEMENTS = 3  # completed engagements for tier 3
+TRACK_RECORD_MIN_RATING = 4.0  # their mean verified rating
+
 
 def check_uscc(code: str) -> str:
     """The normalised unified social credit code, or InvalidInput naming the problem."""
@@ -38,11 +51,13 @@ def request_verification(user: User, uscc: str) -> Organisation:
     org = user.organisation
     if user.role != Role.VENDOR or org is None or org.kind != OrgKind.VENDOR:
         raise Forbidden(_("Only vendors can ask for verification."))
-    if org.verification not in (Verification.UNVERIFIED, Verification.PENDING):
+    if org.verification not in REQUESTABLE:
         raise DomainError(_("Your organisation is already %(state)s.", state=org.verification))
+    reapplying = org.verification == Verification.REJECTED
     org.uscc = check_uscc(uscc)
     org.verification = Verification.PENDING
-    audit.record(user, "vendor.verification_requested", org, uscc=org.uscc)
+    org.verification_reason = None
+    audit.record(user, "vendor.verification_requested", org, uscc=org.uscc, reapplied=reapplying)
     notify_all(admins(), "vendor.verification_requested", link="/admin/vendors", name=org.name)
     return org
 
@@ -53,7 +68,8 @@ def _vendor_org(admin: User, org: Organisation) -> None:
         raise DomainError(_("Only vendor organisations are verified."))
 
 
-def verify(admin: User, org: Organisation) -> None:
+def verify(admin: User, org: Organisation, *, documents_reviewed: bool = False) -> None:
+    """Verify a pending vendor (its credit code checked) or reinstate a suspended one."""
     _vendor_org(admin, org)
     if org.verification not in (Verification.PENDING, Verification.SUSPENDED):
         raise DomainError(_("Only a pending or suspended vendor can be verified."))
@@ -62,9 +78,51 @@ def verify(admin: User, org: Organisation) -> None:
     was_suspended = org.verification == Verification.SUSPENDED
     org.verification = Verification.VERIFIED
     org.verified_at = utcnow()
-    audit.record(admin, "vendor.verified", org, reinstated=was_suspended)
+    org.verification_reason = None
+    if documents_reviewed and org.documents_reviewed_at is None:
+        org.documents_reviewed_at = utcnow()
+    audit.record(
+        admin,
+        "vendor.verified",
+        org,
+        reinstated=was_suspended,
+        documents_reviewed=org.documents_reviewed_at is not None,
+    )
     notify_all(members(org.id), "vendor.verified", link="/auth/profile", name=org.name)
     _restore_listings(org)
+
+
+def mark_documents_reviewed(admin: User, org: Organisation) -> None:
+    """Tier 2: an admin has reviewed a verified vendor's business documents."""
+    _vendor_org(admin, org)
+    if org.verification != Verification.VERIFIED:
+        raise DomainError(_("Only a verified vendor's documents can be marked reviewed."))
+    if org.documents_reviewed_at is not None:
+        raise DomainError(_("This vendor's documents are already marked reviewed."))
+    org.documents_reviewed_at = utcnow()
+    audit.record(admin, "vendor.documents_reviewed", org)
+    notify_all(members(org.id), "vendor.documents_reviewed", link="/auth/profile", name=org.name)
+
+
+def reject(admin: User, org: Organisation, reason: str) -> None:
+    """Refuse a verification request with a reason; the vendor may correct it and re-apply.
+
+    Unlike a suspension this takes nothing down: the vendor was never verified.
+    """
+    _vendor_org(admin, org)
+    reason = clean_reason(reason, ask=_("Give the vendor a reason."))
+    if org.verification != Verification.PENDING:
+        raise DomainError(_("Only a pending verification request can be rejected."))
+    org.verification = Verification.REJECTED
+    org.verification_reason = reason
+    audit.record(admin, "vendor.verification_rejected", org, reason=reason)
+    notify_all(
+        members(org.id),
+        "vendor.verification_rejected",
+        link="/vendor/listings/",
+        name=org.name,
+        reason=reason,
+    )
 
 
 def suspend(admin: User, org: Organisation, reason: str) -> None:
@@ -72,7 +130,10 @@ def suspend(admin: User, org: Organisation, reason: str) -> None:
     reason = clean_reason(reason, ask=_("Give the vendor a reason."))
     if org.verification == Verification.SUSPENDED:
         raise DomainError(_("This vendor is already suspended."))
+    if org.verification != Verification.VERIFIED:
+        raise DomainError(_("Only a verified vendor can be suspended; reject a request instead."))
     org.verification = Verification.SUSPENDED
+    org.verification_reason = reason
     audit.record(admin, "vendor.suspended", org, reason=reason)
     notify_all(
         members(org.id),
@@ -112,3 +173,17 @@ def _listings(org: Organisation, status: ListingStatus) -> list[PluginListing]:
             )
         )
     )
+
+
+def verification_tier(org: Organisation, completed: int, rating_mean: float | None) -> int:
+    """0 not verified; 1 credit code checked; 2 documents reviewed; 3 track record too."""
+    if org.verification != Verification.VERIFIED:
+        return 0
+    if org.documents_reviewed_at is None:
+        return 1
+    good_record = (
+        completed >= TRACK_RECORD_ENGAGEMENTS
+        and rating_mean is not None
+        and rating_mean >= TRACK_RECORD_MIN_RATING
+    )
+    return 3 if good_record else 2

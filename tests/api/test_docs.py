@@ -32,6 +32,7 @@ ISSUE_ENDPOINTS = {
     ("post", "/admin/plugins/{slug}/reject"),
     ("post", "/admin/vendors/{org_id}/verify"),
     ("post", "/admin/vendors/{org_id}/suspend"),
+    ("post", "/admin/vendors/{org_id}/reject"),
     ("post", "/admin/matches/{match_id}/pin"),
     ("post", "/admin/matches/{match_id}/hide"),
     ("post", "/admin/reviews/{review_id}/remove"),

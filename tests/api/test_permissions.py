@@ -41,6 +41,7 @@ ENDPOINTS = [
     ("POST", "/admin/plugins/{slug}/reject", {"reason": "x"}, ("admin",)),
     ("POST", "/admin/vendors/{org}/verify", None, ("admin",)),
     ("POST", "/admin/vendors/{org}/suspend", {"reason": "x"}, ("admin",)),
+    ("POST", "/admin/vendors/{org}/reject", {"reason": "x"}, ("admin",)),
     ("POST", "/admin/matches/{match}/pin", {}, ("admin",)),
     ("POST", "/admin/matches/{match}/hide", {"reason": "x"}, ("admin",)),
     ("POST", "/admin/reviews/{review}/remove", {"reason": "x"}, ("admin",)),

@@ -1,0 +1,21 @@
+"""The vendor's logo upload."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SubmitField
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo"),
+        validators=[FileRequired(_l("Choose an image file."))],
+        description=_l("PNG, JPEG, WebP or GIF, at most 1 MB; it is shrunk to 256 × 256 pixels."),
+    )
+    submit = SubmitField(_l("Upload the logo"))
+
+
+class RemoveLogoForm(FlaskForm):
+    submit = SubmitField(_l("Remove the logo"))
