@@ -52,3 +52,47 @@ def test_migration_files_have_sortable_names():
     assert names
     pattern = re.compile(r"^\d{8}_\d{4}_[0-9a-f]+_\w+\.py$")
     assert all(pattern.match(name) for name in names), names
+
+
+def test_vendor_suspension_marker_moves_from_the_reason_text_to_a_column(tmp_path):
+    with empty_database(tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision="a8cbed787186")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO organisations (id, name, kind, verification, created_at,"
+                        " updated_at) VALUES (1, 'V', 'vendor', 'suspended', :t, :t)"
+                    ),
+                    {"t": "2026-11-30 00:00:00"},
+                )
+                for slug, reason in (("a", "vendor suspended: fraud"), ("b", "own reason")):
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO plugin_listings (slug, vendor_id, status, source,"
+                            " version, health, hook_failures, views, name, capabilities,"
+                            " industries, regions, company_sizes, deployment, maturity_levels,"
+                            " rejection_reason, created_at, updated_at) VALUES (:slug, 1,"
+                            " 'suspended', 'portal', '0.1.0', 'ok', 0, 0, :slug, '[]', '[]', '[]',"
+                            " '[]', '[]', '[]', :reason, :t, :t)"
+                        ),
+                        {"slug": slug, "reason": reason, "t": "2026-11-30 00:00:00"},
+                    )
+            upgrade()
+            with db.engine.connect() as conn:
+                found = conn.execute(
+                    sa.text(
+                        "SELECT slug, suspended_with_vendor, rejection_reason"
+                        " FROM plugin_listings ORDER BY slug"
+                    )
+                )
+                rows = {slug: (bool(flag), reason) for slug, flag, reason in found}
+            assert rows == {"a": (True, "fraud"), "b": (False, "own reason")}
+            downgrade(revision="a8cbed787186")
+            with db.engine.connect() as conn:
+                reasons = conn.execute(
+                    sa.text("SELECT rejection_reason FROM plugin_listings ORDER BY slug")
+                ).scalars()
+                assert list(reasons) == ["vendor suspended: fraud", "own reason"]
+            db.engine.dispose()

@@ -86,6 +86,8 @@ class PluginListing(TimestampMixin, db.Model):
     health: Mapped[Health] = mapped_column(enum_column(Health, "plugin_health"), default=Health.OK)
     hook_failures: Mapped[int] = mapped_column(default=0)
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Taken down by its vendor's suspension (not by its own): re-verifying brings it back.
+    suspended_with_vendor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     published_at: Mapped[datetime | None]
     views: Mapped[int] = mapped_column(default=0)
 

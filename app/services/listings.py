@@ -138,6 +138,7 @@ def update_listing(user: User, listing: PluginListing, manifest: Manifest) -> Pl
     listing.content_hash = manifest.content_hash
     listing.status = ListingStatus.PENDING_REVIEW
     listing.rejection_reason = None
+    listing.suspended_with_vendor = False
     audit.record(user, "listing.edited", listing, was_published=was_published)
     notify_all(
         admins(), "listing.submitted", link="/admin/listings", slug=listing.slug, name=listing.name
@@ -151,6 +152,7 @@ def _publish(listing: PluginListing) -> None:
     listing.status = ListingStatus.PUBLISHED
     listing.published_at = listing.published_at or utcnow()
     listing.rejection_reason = None
+    listing.suspended_with_vendor = False
     catalogue_changed(listing.slug)
 
 

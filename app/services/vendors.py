@@ -145,23 +145,22 @@ def suspend(admin: User, org: Organisation, reason: str) -> None:
     _suspend_listings(org, reason)
 
 
-VENDOR_SUSPENDED = "vendor suspended: "
-
-
 def _suspend_listings(org: Organisation, reason: str) -> None:
     """A suspended vendor's published listings leave search and matching at once."""
     for listing in _listings(org, ListingStatus.PUBLISHED):
         listing.status = ListingStatus.SUSPENDED
-        listing.rejection_reason = VENDOR_SUSPENDED + reason
+        listing.rejection_reason = reason
+        listing.suspended_with_vendor = True
         catalogue_changed(listing.slug)
 
 
 def _restore_listings(org: Organisation) -> None:
     """Re-verifying brings back exactly the listings the vendor's suspension took down."""
     for listing in _listings(org, ListingStatus.SUSPENDED):
-        if (listing.rejection_reason or "").startswith(VENDOR_SUSPENDED):
+        if listing.suspended_with_vendor:
             listing.status = ListingStatus.PUBLISHED
             listing.rejection_reason = None
+            listing.suspended_with_vendor = False
             catalogue_changed(listing.slug)
 
 
