@@ -58,7 +58,7 @@ def test_vendor_suspension_marker_moves_from_the_reason_text_to_a_column(tmp_pat
     with empty_database(tmp_path) as url:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
-            upgrade(revision="a8cbed787186")
+            upgrade(revision="b7d41c2e9a10")
             with db.engine.begin() as conn:
                 conn.execute(
                     sa.text(
@@ -89,7 +89,7 @@ def test_vendor_suspension_marker_moves_from_the_reason_text_to_a_column(tmp_pat
                 )
                 rows = {slug: (bool(flag), reason) for slug, flag, reason in found}
             assert rows == {"a": (True, "fraud"), "b": (False, "own reason")}
-            downgrade(revision="a8cbed787186")
+            downgrade(revision="b7d41c2e9a10")
             with db.engine.connect() as conn:
                 reasons = conn.execute(
                     sa.text("SELECT rejection_reason FROM plugin_listings ORDER BY slug")

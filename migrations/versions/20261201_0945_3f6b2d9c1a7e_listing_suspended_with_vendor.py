@@ -1,7 +1,7 @@
 """listings remember that their vendor's suspension took them down
 
 Revision ID: 3f6b2d9c1a7e
-Revises: a8cbed787186
+Revises: b7d41c2e9a10
 Create Date: 2026-12-01 09:45:00
 
 Replaces the "vendor suspended: " prefix that the rejection reason used to carry.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f6b2d9c1a7e'
-down_revision = 'a8cbed787186'
+down_revision = 'b7d41c2e9a10'
 branch_labels = None
 depends_on = None
 
