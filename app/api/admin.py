@@ -113,7 +113,7 @@ def suspend_vendor(user, org_id: int, body: ReasonIn):
     problems=STATE_PROBLEMS,
 )
 def reject_vendor(user, org_id: int, body: ReasonIn):
-    org = moderation.get(Organisation, org_id)
+    org = get_or_404(Organisation, org_id)
     vendors.reject(user, org, body.reason)
     return serialize.organisation(org)
 
