@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+_MARKET_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "market-dev"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -62,6 +64,16 @@ class BaseConfig:
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "shuzhuan")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None  # default: instance folder
 
+    # Guarded learning (`flask matching train`): the labelled check set a trained ranker must
+    # not fall on (a folder with catalog.jsonl and cases.jsonl), how far it may fall, and
+    # how much better than the live model on held-out outcomes it must be, on how many needs.
+    MATCHING_CHECK_SET = os.environ.get("MATCHING_CHECK_SET") or (
+        str(_MARKET_DEV) if _MARKET_DEV.is_dir() else None
+    )
+    MATCHING_CHECK_TOLERANCE = float(os.environ.get("MATCHING_CHECK_TOLERANCE", "0.0"))
+    MATCHING_MIN_HELDOUT = _int("MATCHING_MIN_HELDOUT", 3)
+    MATCHING_MIN_GAIN = float(os.environ.get("MATCHING_MIN_GAIN", "0.0"))
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on explicitly, never by default
@@ -77,6 +89,7 @@ class TestingConfig(BaseConfig):
     LOG_LEVEL = "WARNING"
     JOBS = "sync"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    MATCHING_CHECK_SET = None  # tests make their own labelled cases
 
 
 class ProductionConfig(BaseConfig):

@@ -213,6 +213,16 @@ class Matcher(BaseEstimator):
             if row is not None:
                 self.arrays_.quality[row] = np.nan if value is None else float(value)
 
+    def load_ranker(self, ranker: PairwiseRanker) -> Matcher:
+        """Rank with an already fitted ``ranker`` from now on (a loader: the index stays).
+
+        The ``ranker`` parameter is updated too, so ``get_params`` tells the truth.
+        """
+        check_is_fitted(ranker, "weights_")
+        self.ranker = ranker
+        self.ranker_ = ranker
+        return self
+
     @property
     def model_version(self) -> str:
         """Engine and ranker version, to store with each match."""

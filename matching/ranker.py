@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -113,10 +114,10 @@ class PairwiseRanker(BaseEstimator):
         return components @ np.array([self.weights_[c] for c in COMPONENTS])
 
     # -- persistence ------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        """Write weights, version, training description and metrics as JSON."""
+    def to_dict(self) -> dict:
+        """Weights, version, training description and metrics as JSON-ready data."""
         check_is_fitted(self, "weights_")
-        payload = {
+        return {
             "format": FORMAT,
             "version": self.version_,
             "params": self.get_params(),
@@ -126,17 +127,15 @@ class PairwiseRanker(BaseEstimator):
             "metrics": self.metrics_,
             "software": {"scikit-learn": sklearn.__version__, "python": platform.python_version()},
         }
-        Path(path).write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> PairwiseRanker:
-        """Read a model written by :meth:`save`; unknown formats are refused clearly."""
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    def from_dict(cls, payload: dict, origin: str = "model") -> PairwiseRanker:
+        """The loader of :meth:`to_dict`'s data; unknown formats are refused clearly."""
         if payload.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a {FORMAT} model (format {payload.get('format')!r})")
+            raise ValueError(f"{origin}: not a {FORMAT} model (format {payload.get('format')!r})")
         missing = set(COMPONENTS) - set(payload["weights"])
         if missing:
-            raise ValueError(f"{path}: weights missing for {sorted(missing)}")
+            raise ValueError(f"{origin}: weights missing for {sorted(missing)}")
         ranker = cls(**payload["params"])
         ranker.weights_ = {c: float(payload["weights"][c]) for c in COMPONENTS}
         ranker.learned_components_ = payload.get("learned_components", [])
@@ -144,6 +143,68 @@ class PairwiseRanker(BaseEstimator):
         ranker.metrics_ = payload.get("metrics", {})
         ranker.version_ = payload["version"]
         return ranker
+
+    def save(self, path: str | Path) -> None:
+        """Write :meth:`to_dict` as JSON."""
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        Path(path).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> PairwiseRanker:
+        """Read a model written by :meth:`save`."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), origin=str(path))
+
+    def bounded(self, bounds: WeightBounds | None = None) -> PairwiseRanker:
+        """A copy whose weights obey ``bounds`` (see :func:`bound_weights`), same version
+        with a ``-b`` suffix when anything had to change."""
+        check_is_fitted(self, "weights_")
+        weights = bound_weights(self.weights_, bounds or WeightBounds())
+        payload = self.to_dict()
+        changed = any(abs(weights[c] - self.weights_[c]) > 1e-9 for c in COMPONENTS)
+        payload["weights"] = weights
+        if changed:
+            payload["version"] = f"{self.version_}-b"
+        return type(self).from_dict(payload)
+
+
+@dataclass(frozen=True)
+class WeightBounds:
+    """Limits a learned model's weights must respect before it may rank anything.
+
+    A few outcomes can teach a linear model anything (one 5-star vendor chosen for five
+    unrelated needs gave reviews a weight of 5 and text a negative one), so learned weights
+    are rescaled to the prior's total and then kept, component by component, between
+    ``floor`` and ``ceiling`` times the prior weight (no signal is switched off by a few
+    outcomes; text views at least ``text_floor`` times theirs: matching by what the need
+    says can never turn negative or fade), and no component may carry more than
+    ``max_share`` of the total.
+    """
+
+    floor: float = 0.25
+    text_floor: float = 0.5
+    ceiling: float = 3.0
+    max_share: float = 0.35
+
+
+def bound_weights(weights: dict[str, float], bounds: WeightBounds) -> dict[str, float]:
+    """``weights`` rescaled to the prior's total and clipped to ``bounds`` (see there)."""
+    prior = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])
+    w = np.array([weights[c] for c in COMPONENTS], dtype=float)
+    is_text = np.array([c in TEXT_COMPONENTS for c in COMPONENTS])
+    low = prior * np.where(is_text, bounds.text_floor, bounds.floor)
+    high = prior * bounds.ceiling
+    total = prior.sum()
+    w = np.clip(w, 0.0, None)
+    if w.sum() <= 0:
+        w = prior.copy()
+    # Rescale and clip until stable: clipping moves the total, rescaling moves the clips.
+    for _ in range(50):
+        w = w * (total / w.sum())
+        clipped = np.clip(w, low, np.minimum(high, bounds.max_share * total))
+        if np.allclose(clipped, w, atol=1e-9):
+            break
+        w = clipped
+    return dict(zip(COMPONENTS, np.round(w, 6).tolist(), strict=True))
 
 
 def prior_ranker() -> PairwiseRanker:

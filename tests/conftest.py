@@ -70,6 +70,7 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             "JOBS": "sync",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search")),
+            "MATCHING_CHECK_SET": None,  # tests that train make their own labelled cases
         }
     )
     app.test_client_class = RequestClient

@@ -24,6 +24,7 @@ from app.models.deals import (
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
 from app.models.profiles import VendorLogo
+from app.models.ranking import ModelStatus, RankerModel
 from app.models.reviews import RATING_DIMENSIONS, Review, ReviewFlag, ReviewStatus
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ListingStatus",
     "Match",
     "MatchStatus",
+    "ModelStatus",
     "Need",
     "NeedStatus",
     "Notification",
@@ -48,6 +50,7 @@ __all__ = [
     "Quote",
     "QuoteRevision",
     "QuoteStatus",
+    "RankerModel",
     "Review",
     "ReviewFlag",
     "ReviewStatus",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,6 +28,7 @@ from app.models import (
     VendorBlock,
 )
 from app.models.base import utcnow
+from app.services import ranker_models
 from app.services.ratings import vendor_ratings
 from matching.matcher import Matcher
 from matching.ranker import PairwiseRanker
@@ -36,11 +36,6 @@ from matching.ranker import PairwiseRanker
 log = logging.getLogger("app.matching")
 
 MATCHES_PER_NEED = 20
-RANKER_FILE = "ranker.json"
-
-
-def ranker_path() -> Path:
-    return Path(current_app.instance_path) / "models" / RANKER_FILE
 
 
 class CatalogueMatcher:
@@ -51,7 +46,8 @@ class CatalogueMatcher:
         self._matcher: Matcher | None = None
         self._listings_seen: datetime | None = None
         self._reviews_seen: tuple | None = None
-        self._ranker_seen: float | None = None
+        self._ranker_seen: tuple[int, str] | None = None
+        self._default_ranker: PairwiseRanker | None = None
 
     def get(self) -> Matcher:
         with self._lock:
@@ -78,6 +74,8 @@ class CatalogueMatcher:
     def _fit(self) -> None:
         listings = db.session.scalars(_published()).all()
         self._matcher = Matcher().fit([item.to_offering() for item in listings])
+        self._default_ranker = self._matcher.ranker_
+        self._ranker_seen = None
         log.info("matcher fitted on %d published listings", len(listings))
 
     def _apply_changes(self) -> None:
@@ -92,15 +90,19 @@ class CatalogueMatcher:
         self._reviews_seen = None  # new listings need their vendors' quality too
 
     def _load_ranker(self) -> None:
-        path = ranker_path()
-        mtime = path.stat().st_mtime if path.exists() else None
-        if mtime == self._ranker_seen:
+        # The live trained model (if any) is a row; every process follows it on its next
+        # ranking. Without one the engine's default ranker ranks.
+        stamp = ranker_models.live_stamp()
+        if stamp == self._ranker_seen:
             return
         try:
-            self._matcher.ranker_ = PairwiseRanker.load(path) if mtime else self._matcher.ranker_
-        except (OSError, ValueError, KeyError):
-            log.exception("ignoring unreadable ranker model %s", path)
-        self._ranker_seen = mtime
+            model = ranker_models.live_model() if stamp else None
+            self._matcher.load_ranker(
+                ranker_models.ranker_of(model) if model else self._default_ranker
+            )
+        except (ValueError, KeyError, TypeError):
+            log.exception("ignoring unreadable ranker model %s", stamp)
+        self._ranker_seen = stamp
 
 
 def _published() -> sa.Select:
