@@ -20,6 +20,7 @@ from app.extensions import (
     migrate,
     select_locale,
 )
+from app.jobs import dispatch as job_dispatch
 from app.logging_setup import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ def create_app(
     bootstrap.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    job_dispatch.init_app(app)
 
     _configure_login()
     _register_blueprints(app)

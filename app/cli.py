@@ -51,7 +51,7 @@ def demo_load() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.jobs_cli import jobs_cli
+    from app.jobs.cli import jobs_cli
     from app.matching_cli import matching_cli
     from app.plugins_cli import plugins_cli
     from app.search_cli import search_cli

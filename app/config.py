@@ -62,6 +62,12 @@ class BaseConfig:
     JOBS = os.environ.get("JOBS", "thread")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "shuzhuan")
+    JOBS_SWEEP_SECONDS = _int("JOBS_SWEEP_SECONDS", 30)  # how often lost or due jobs are run
+    JOBS_MAX_ATTEMPTS = _int("JOBS_MAX_ATTEMPTS", 5)  # then the job is dead until retried
+    JOBS_RETRY_SECONDS = _int("JOBS_RETRY_SECONDS", 10)  # first backoff, doubled per attempt
+    JOBS_RETRY_MAX = _int("JOBS_RETRY_MAX", 3600)
+    JOBS_LEASE_SECONDS = _int("JOBS_LEASE_SECONDS", 900)  # a running job's process is lost after
+    JOBS_KEEP_DONE_DAYS = _int("JOBS_KEEP_DONE_DAYS", 7)
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None  # default: instance folder
 
     # Guarded learning (`flask matching train`): the labelled check set a trained ranker must

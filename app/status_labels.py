@@ -40,6 +40,15 @@ STATUS_LABELS = {
     "hidden": _l("hidden"),
 }
 
+# Outbox jobs: "pending" means something else for them than for a vendor's verification.
+JOB_STATUS_LABELS = {
+    "pending": _l("waiting to run"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed, will retry"),
+    "dead": _l("failed, out of attempts"),
+}
+
 
 def status_label(value) -> str:
     return str(STATUS_LABELS.get(str(value), value))

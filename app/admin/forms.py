@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.models import ListingStatus, NeedStatus, Role, UserStatus, Verification
+from app.models import JobStatus, ListingStatus, NeedStatus, Role, UserStatus, Verification
 from app.navigation import role_label
-from app.status_labels import status_label
+from app.status_labels import JOB_STATUS_LABELS, status_label
 
 
 def _status_choices(values) -> list[SelectChoice]:
@@ -33,6 +33,16 @@ class FilterForm(FlaskForm):
         csrf = False
 
     submit = SubmitField(_l("Filter"))
+
+
+class JobFilterForm(FilterForm):
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice("", _l("All"))] + [
+            SelectChoice(s.value, JOB_STATUS_LABELS[s.value]) for s in JobStatus
+        ]
 
 
 class ListingFilterForm(FilterForm):

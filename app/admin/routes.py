@@ -18,6 +18,7 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.forms import (
     AuditFilterForm,
+    JobFilterForm,
     ListingFilterForm,
     NeedFilterForm,
     UserFilterForm,
@@ -25,7 +26,9 @@ from app.admin.forms import (
 )
 from app.errors import NotFound
 from app.extensions import db
+from app.jobs import outbox
 from app.models import (
+    JobStatus,
     ListingStatus,
     Match,
     Need,
@@ -39,10 +42,11 @@ from app.models import (
     Verification,
 )
 from app.permissions import role_required
-from app.services import listings, moderation, vendors
+from app.services import job_admin, listings, moderation, vendors
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
 from app.services.rows import get_or_404
+from app.status_labels import JOB_STATUS_LABELS
 
 PER_PAGE = 30
 admin_only = role_required(Role.ADMIN)
@@ -446,6 +450,43 @@ def user_reinstate(user_id: int):
     db.session.commit()
     flash(_("%(email)s is active again.", email=user.email), "success")
     return _back(url_for(".users_index"))
+
+
+# ---------------------------------------------------------------------------------------------
+# background jobs (the outbox)
+
+
+@bp.route("/jobs")
+@admin_only
+def jobs_index():
+    form = JobFilterForm(formdata=request.args)
+    status = _filters(form).get("status")
+    page = _paginate(outbox.listing([JobStatus(status)] if status else None))
+    return render_template(
+        "admin/jobs.html",
+        page=page,
+        form=form,
+        counts=outbox.counts(),
+        job_labels=JOB_STATUS_LABELS,
+    )
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@admin_only
+def job_retry(job_id: int):
+    job_admin.retry_jobs(current_user, [job_id])
+    db.session.commit()
+    flash(_("Job %(id)s will run again.", id=job_id), "success")
+    return _back(url_for(".jobs_index"))
+
+
+@bp.route("/jobs/retry-stuck", methods=["POST"])
+@admin_only
+def jobs_retry_stuck():
+    retried = job_admin.retry_jobs(current_user, job_admin.stuck_job_ids())
+    db.session.commit()
+    flash(_("%(n)s jobs will run again.", n=len(retried)), "success")
+    return _back(url_for(".jobs_index"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from app.models.deals import (
     Rfq,
     RfqStatus,
 )
+from app.models.jobs import JobStatus, OutboxJob
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
 from app.models.profiles import VendorLogo
@@ -36,6 +37,7 @@ __all__ = [
     "EngagementStatus",
     "Health",
     "IdempotencyKey",
+    "JobStatus",
     "ListingSource",
     "ListingStatus",
     "Match",
@@ -46,6 +48,7 @@ __all__ = [
     "Notification",
     "OrgKind",
     "Organisation",
+    "OutboxJob",
     "PluginListing",
     "Quote",
     "QuoteRevision",

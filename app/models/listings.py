@@ -68,6 +68,7 @@ class PluginListing(TimestampMixin, db.Model):
             "delivery_weeks IS NULL OR delivery_weeks >= 0", name="delivery_weeks_non_negative"
         ),
         sa.CheckConstraint("hook_failures >= 0", name="hook_failures_non_negative"),
+        sa.CheckConstraint("hook_failures_in_row >= 0", name="hook_failures_in_row_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,9 @@ class PluginListing(TimestampMixin, db.Model):
     hooks_module: Mapped[str | None] = mapped_column(sa.String(200))
     health: Mapped[Health] = mapped_column(enum_column(Health, "plugin_health"), default=Health.OK)
     hook_failures: Mapped[int] = mapped_column(default=0)
+    # Failures since the last success, counted by every process (plugin_hooks.py): the
+    # plug-in is degraded when this reaches PLUGIN_DEGRADED_AFTER.
+    hook_failures_in_row: Mapped[int] = mapped_column(default=0, server_default="0")
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
     # Taken down by its vendor's suspension (not by its own): re-verifying brings it back.
     suspended_with_vendor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -171,11 +171,28 @@ def refresh_matches(need: Need) -> list[Match]:
     return visible_matches(need)
 
 
+REMATCH_BATCH = 200
+
+
 def refresh_open_needs() -> int:
-    needs = db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.OPEN)).all()
-    for need in needs:
-        refresh_matches(need)
-    return len(needs)
+    """Re-match every open need, committing every REMATCH_BATCH needs (a long job)."""
+    need_ids = list(
+        db.session.scalars(
+            sa.select(Need.id).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
+        )
+    )
+    for start in range(0, len(need_ids), REMATCH_BATCH):
+        batch = need_ids[start : start + REMATCH_BATCH]
+        for need in db.session.scalars(sa.select(Need).where(Need.id.in_(batch))):
+            if need.status == NeedStatus.OPEN:
+                refresh_matches(need)
+        db.session.commit()
+    return len(need_ids)
+
+
+def rematch_for_listings(slugs: list[str]) -> int:
+    """Update the open needs' matches after the listings ``slugs`` changed."""
+    return refresh_open_needs()
 
 
 def visible_matches(need: Need) -> list[Match]:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.extensions import db
+from app.jobs import outbox
 from app.models import (
     AuditEvent,
     Engagement,
@@ -427,10 +428,11 @@ class Queues:
     vendors: int
     reviews: int
     plugins: int
+    jobs: int = 0  # background jobs that failed (retrying) or are dead
 
     @property
     def total(self) -> int:
-        return self.listings + self.vendors + self.reviews + self.plugins
+        return self.listings + self.vendors + self.reviews + self.plugins + self.jobs
 
 
 def queue_counts() -> Queues:
@@ -446,6 +448,7 @@ def queue_counts() -> Queues:
         ),
         reviews=_count(sa.select(Review.id).where(Review.status == ReviewStatus.FLAGGED)),
         plugins=_count(sa.select(PluginListing.id).where(PluginListing.health == Health.DEGRADED)),
+        jobs=outbox.counts().stuck,
     )
 
 

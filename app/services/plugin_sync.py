@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.catalogue_events import catalogue_changed
 from app.extensions import db
+from app.jobs.catalogue import catalogue_changed
 from app.models import (
     ListingSource,
     ListingStatus,

@@ -1,6 +1,6 @@
 """The catalogue's search index as the portal uses it: documents from listings, kept in step.
 
-Writes happen only from committed data (see app.catalogue_events), so a rolled-back change
+Writes happen only from committed data (see app.jobs.catalogue), so a rolled-back change
 never reaches the index; a missing or corrupt index is rebuilt from the database.
 """
 
@@ -100,6 +100,11 @@ def sync_listings(slugs: list[str]) -> None:
 def reindex(progress: Callable[[int, int], None] | None = None):
     """Rebuild the whole index from the database and swap it in atomically."""
     return catalogue_index().rebuild(published_documents(), progress=progress)
+
+
+def rebuild_if_damaged() -> None:
+    """Rebuild a missing or corrupt index from the database."""
+    catalogue_index().ensure(published_documents)
 
 
 def ensure_index() -> None:

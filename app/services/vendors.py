@@ -13,9 +13,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.catalogue_events import catalogue_changed
 from app.errors import DomainError, Forbidden, InvalidInput
 from app.extensions import db
+from app.jobs.catalogue import catalogue_changed
 from app.models import (
     ListingStatus,
     Organisation,

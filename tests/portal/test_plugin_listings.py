@@ -200,7 +200,7 @@ def test_a_vendor_cannot_edit_someone_elses_listing(db, vendor_client):
 
 def test_suspension_takes_a_listing_out_of_search_at_once(db, vendor, admin, client):
     listing = factories.listing(vendor, slug="dye-plan", name="染缸排产大师")
-    from app.catalogue_events import catalogue_changed
+    from app.jobs.catalogue import catalogue_changed
 
     catalogue_changed(listing.slug)
     db.session.commit()

@@ -1,0 +1,41 @@
+"""The background tasks. Each is idempotent: running it twice leaves what running it once does.
+
+Adding one is a function taking the job's JSON payload, plus its name::
+
+    @task("send_email")
+    def send_email(payload: dict) -> None:
+        ...
+
+and ``outbox.post("send_email", {...})`` in the transaction that makes it necessary. A task
+may commit on its own (long ones commit in batches); whatever it leaves uncommitted is
+committed together with the job's "done".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.jobs.registry import task
+from app.services import matching, search
+
+log = logging.getLogger("app.jobs.tasks")
+
+
+@task("index_listings")
+def index_listings(payload: dict[str, Any]) -> None:
+    """Bring the search index in step with the listings ``payload["slugs"]`` as stored now."""
+    search.sync_listings(list(payload["slugs"]))
+
+
+@task("rematch_listings")
+def rematch_listings(payload: dict[str, Any]) -> None:
+    """Update the open needs' matches that the changed listings ``payload["slugs"]`` affect."""
+    refreshed = matching.rematch_for_listings(list(payload["slugs"]))
+    log.info("%d listings changed: %d open needs re-matched", len(payload["slugs"]), refreshed)
+
+
+@task("rebuild_search_index")
+def rebuild_search_index(payload: dict[str, Any]) -> None:
+    """Rebuild the search index from the database (it was found damaged or missing)."""
+    search.rebuild_if_damaged()
