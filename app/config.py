@@ -68,6 +68,8 @@ class BaseConfig:
     JOBS_RETRY_MAX = _int("JOBS_RETRY_MAX", 3600)
     JOBS_LEASE_SECONDS = _int("JOBS_LEASE_SECONDS", 900)  # a running job's process is lost after
     JOBS_KEEP_DONE_DAYS = _int("JOBS_KEEP_DONE_DAYS", 7)
+    # How often each process's search index reads the catalogue changes other machines made.
+    CATALOGUE_FOLLOW_SECONDS = _int("CATALOGUE_FOLLOW_SECONDS", 2)
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None  # default: instance folder
 
     # Guarded learning (`flask matching train`): the labelled check set a trained ranker must

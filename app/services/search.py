@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import ListingStatus, PluginListing
 from app.search.index import CatalogueIndex, IndexMissing
+from app.services.catalogue_log import CatalogueFollower
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -31,6 +33,14 @@ def catalogue_index() -> CatalogueIndex:
         index = CatalogueIndex(index_directory())
         index.ensure(published_documents)
         extensions["shuzhuan.search"] = index
+        extensions["shuzhuan.search.follower"] = CatalogueFollower(
+            index.root,
+            sync_listings,
+            reindex,
+            interval=float(current_app.config.get("CATALOGUE_FOLLOW_SECONDS", 2)),
+            keep=timedelta(days=int(current_app.config.get("JOBS_KEEP_DONE_DAYS", 7))),
+        )
+    extensions["shuzhuan.search.follower"].follow()  # changes committed on other machines
     return extensions["shuzhuan.search"]
 
 
