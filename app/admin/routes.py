@@ -24,6 +24,7 @@ from app.admin.forms import (
     UserFilterForm,
     VendorFilterForm,
 )
+from app.dashboard_charts import admin_charts, admin_heat_tables
 from app.errors import NotFound
 from app.extensions import db
 from app.jobs import outbox
@@ -42,7 +43,7 @@ from app.models import (
     Verification,
 )
 from app.permissions import role_required
-from app.services import job_admin, listings, moderation, vendors
+from app.services import dashboards, job_admin, listings, moderation, vendors
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
 from app.services.rows import get_or_404
@@ -93,10 +94,14 @@ def _admin_tabs() -> dict:
 @bp.route("/")
 @admin_only
 def dashboard():
+    insights = dashboards.admin_dashboard(current_user)
     return render_template(
         "admin/dashboard.html",
         queues=moderation.queue_counts(),
         health=moderation.market_health(),
+        insights=insights,
+        chart_set=admin_charts(insights),
+        heat_tables=admin_heat_tables(insights),
     )
 
 

@@ -99,8 +99,8 @@ def regions_served(listings: list[PluginListing]) -> list[str]:
     return [ANY] if ANY in regions else sorted(regions)
 
 
-def median_response_hours(org_id: int) -> float | None:
-    """Median hours between a request for quote and the vendor's first quote to it."""
+def _response_times(org_id: int) -> list[tuple[int, float]]:
+    """(listing id, hours from the request to the vendor's first quote) per quoted request."""
     first_quote = (
         sa.select(Quote.rfq_id, sa.func.min(Quote.created_at).label("quoted_at"))
         .where(Quote.vendor_id == org_id)
@@ -108,12 +108,28 @@ def median_response_hours(org_id: int) -> float | None:
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(Rfq.created_at, first_quote.c.quoted_at).join(
+        sa.select(Rfq.listing_id, Rfq.created_at, first_quote.c.quoted_at).join(
             first_quote, first_quote.c.rfq_id == Rfq.id
         )
     ).all()
-    hours = [max((quoted - sent).total_seconds(), 0) / 3600 for sent, quoted in rows]
+    return [
+        (listing_id, max((quoted - sent).total_seconds(), 0) / 3600)
+        for listing_id, sent, quoted in rows
+    ]
+
+
+def median_response_hours(org_id: int) -> float | None:
+    """Median hours between a request for quote and the vendor's first quote to it."""
+    hours = [h for _, h in _response_times(org_id)]
     return statistics.median(hours) if hours else None
+
+
+def response_hours_by_listing(org_id: int) -> dict[int, float]:
+    """The same median per plug-in of the vendor (plug-ins never quoted are left out)."""
+    grouped: dict[int, list[float]] = {}
+    for listing_id, hours in _response_times(org_id):
+        grouped.setdefault(listing_id, []).append(hours)
+    return {listing_id: statistics.median(hours) for listing_id, hours in grouped.items()}
 
 
 def _profile_reviews(org_id: int) -> list[ProfileReview]:

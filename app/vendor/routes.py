@@ -10,12 +10,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.dashboard_charts import vendor_charts
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
 from app.permissions import role_required
-from app.services import deals, plugin_hooks, reviews
+from app.services import dashboards, deals, plugin_hooks, reviews
 from app.services.rows import count_rows
 from app.vendor import bp
 from app.vendor.forms import DeclineForm, QuoteForm, ReplyForm, ReviseForm, WithdrawForm
@@ -160,7 +161,8 @@ def reply(review_id: int):
 @bp.route("/dashboard")
 @role_required(Role.VENDOR)
 def dashboard():
-    stats = deals.vendor_dashboard(current_user)
+    weekly = dashboards.vendor_dashboard(current_user)
+    stats = [row.stats for row in weekly.listings]
     totals = {
         "views": sum(s.views for s in stats),
         "requests": sum(s.requests for s in stats),
@@ -173,4 +175,6 @@ def dashboard():
         stats=stats,
         totals=totals,
         reviews=reviews.vendor_reviews(current_user),
+        chart_set=vendor_charts(weekly),
+        response_hours={row.stats.listing.id: row.response_hours for row in weekly.listings},
     )
