@@ -44,7 +44,8 @@ def test_columns_are_as_tall_as_their_values():
     assert heights[(1, 1)] == pytest.approx(47)
     assert len(chart.bars) == 3  # no data is a gap, not a zero
     assert chart.formatted == [["2", "—"], ["4", "1"]]
-    assert all(b.y + b.height == pytest.approx(chart.plot_top + chart.plot_height) for b in chart.bars)
+    baseline = chart.plot_top + chart.plot_height
+    assert all(b.y + b.height == pytest.approx(baseline) for b in chart.bars)
 
 
 def test_bars_on_a_fixed_scale():
