@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := app:create_app
 
-.PHONY: install run serve db demo test lint format translations translations-extract bench eval clean
+.PHONY: install run serve db demo test e2e lint format translations translations-extract bench eval clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ format: $(VENV)/.installed
 
 test: install lint
 	$(PY) -m pytest -n 2 -q
+
+# The loop in Debian's Chromium (apt-get install chromium chromium-driver fonts-noto-cjk);
+# screenshots land in e2e-artifacts/.
+e2e: install
+	SHUZHUAN_E2E=1 $(PY) -m pytest tests/e2e -q -p no:xdist -p no:cacheprovider
 
 bench: install
 	$(PY) -m matching bench

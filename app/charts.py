@@ -161,11 +161,12 @@ def bar_chart(
     *,
     width: int = 640,
     row_height: int = 26,
-    label_width: int = 220,
+    label_width: int | None = None,
     fmt: Callable[[Number], str] = _default_format,
     maximum: float | None = None,
 ) -> Chart:
     """Horizontal bars, one per category (e.g. a plug-in), for one measure (e.g. win rate)."""
+    label_width = label_width if label_width is not None else round(width * 0.34)
     top, bottom, right = 6.0, 22.0, 48.0
     height = int(top + bottom + row_height * max(len(categories), 1))
     plot_w = width - label_width - right

@@ -11,6 +11,9 @@ from app.charts import Chart, HeatTable, Number, Series, bar_chart, column_chart
 from app.i18n import code_label
 from app.services.dashboards import AdminDashboard, Demand, VendorDashboard
 
+# The SVGs' own widths, close to the width they are shown at, so their text keeps its size.
+FULL_WIDTH = 1000
+HALF_WIDTH = 520
 LABEL_CHARS = 16  # longer plug-in names are shortened in the SVG; the table has them whole
 
 
@@ -27,6 +30,14 @@ def percent(value: Number) -> str:
 
 
 def hours(value: Number) -> str:
+    """Durations on axes and bars: minutes below an hour (a quote within minutes happens)."""
+    if value == 0:
+        return "0"
+    minutes = value * 60
+    if minutes < 10:  # one decimal, so an axis of small durations has distinct ticks
+        return _("%(n)s min", n=f"{minutes:.1f}".rstrip("0").rstrip("."))
+    if value < 1:
+        return _("%(n)s min", n=round(minutes))
     return _("%(n)s h", n=f"{value:.1f}".rstrip("0").rstrip("."))
 
 
@@ -41,6 +52,8 @@ def vendor_charts(data: VendorDashboard) -> dict[str, Chart]:
                 Series("quotes", _("Quotes"), data.quotes),
                 Series("wins", _("Wins"), data.wins),
             ],
+            width=FULL_WIDTH,
+            height=260,
         ),
         "win_rate": bar_chart(
             _("Win rate per plug-in"),
@@ -48,12 +61,14 @@ def vendor_charts(data: VendorDashboard) -> dict[str, Chart]:
             Series("win_rate", _("Win rate"), [row.stats.win_rate for row in data.listings]),
             fmt=percent,
             maximum=1,
+            width=HALF_WIDTH,
         ),
         "response": bar_chart(
             _("Median time to quote per plug-in"),
             names,
             Series("response", _("Time to quote"), [row.response_hours for row in data.listings]),
             fmt=hours,
+            width=HALF_WIDTH,
         ),
     }
 
@@ -65,15 +80,17 @@ def admin_charts(data: AdminDashboard) -> dict[str, Chart]:
             _("Needs posted and awarded per week"),
             weeks,
             [
-                Series("posted", _("Posted"), data.posted),
-                Series("awarded", _("Awarded"), data.awarded),
+                Series("posted", _("Needs posted"), data.posted),
+                Series("awarded", _("Needs awarded"), data.awarded),
             ],
+            width=HALF_WIDTH,
         ),
         "first_quote": column_chart(
             _("Median time to the first quote, by week posted"),
             weeks,
             [Series("first_quote", _("Time to first quote"), data.first_quote_hours)],
             fmt=hours,
+            width=HALF_WIDTH,
         ),
     }
 

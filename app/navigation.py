@@ -21,6 +21,9 @@ NAV = [
     ("admin.dashboard", _l("Administration"), {Role.ADMIN}),
 ]
 
+# Where each role lands after logging in: its work, not the marketing home page.
+HOME = {Role.SME: "needs.index", Role.VENDOR: "vendor.inbox", Role.ADMIN: "admin.dashboard"}
+
 ROLE_LABELS = {Role.SME: _l("Enterprise"), Role.VENDOR: _l("Vendor"), Role.ADMIN: _l("Admin")}
 
 
@@ -35,3 +38,8 @@ def nav_items() -> list[tuple[str, str, set | None]]:
 
 def role_label(role: Role | str) -> str:
     return str(ROLE_LABELS.get(Role(role), role))
+
+
+def home_endpoint(role: Role | str) -> str:
+    endpoint = HOME.get(Role(role), "main.index")
+    return endpoint if endpoint in current_app.view_functions else "main.index"

@@ -17,6 +17,9 @@ from app import create_app
 from app.extensions import db as _db
 from tests import dbutil, factories
 
+# The browser test needs Chromium and takes a while: `make e2e` runs it (SHUZHUAN_E2E=1).
+collect_ignore = [] if os.environ.get("SHUZHUAN_E2E") == "1" else ["e2e"]
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Everything that touches the app's database runs again against PostgreSQL in CI.

@@ -90,7 +90,20 @@ def test_a_suspended_user_cannot_log_in(client, db, sme):
 def test_login_follows_next_only_within_the_site(client, sme):
     data = {"email": sme.email, "password": factories.PASSWORD}
     response = submit(client, "/auth/login?next=https://evil.example/", data)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/needs/"
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("sme", "/needs/"), ("vendor", "/vendor/rfqs"), ("admin", "/admin/")],
+)
+def test_each_role_lands_on_its_work_after_login(client, role, landing):
+    user = {"sme": factories.sme_user, "vendor": factories.vendor_user}.get(
+        role, factories.admin_user
+    )()
+    password = factories.PASSWORD
+    response = submit(client, "/auth/login", {"email": user.email, "password": password})
+    assert response.headers["Location"] == landing
 
 
 def test_a_post_without_csrf_token_is_refused(client, sme):

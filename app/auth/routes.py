@@ -14,6 +14,7 @@ from app.errors import InvalidInput
 from app.extensions import db, limiter
 from app.form_errors import show_errors
 from app.models import Role, User
+from app.navigation import home_endpoint
 from app.services import accounts, audit
 
 
@@ -50,7 +51,7 @@ def login():
             audit.record(user, "account.login", user)
             db.session.commit()
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(url_for("main.index")))
+            return redirect(safe_next(url_for(home_endpoint(user.role))))
     return render_template("auth/login.html", form=form)
 
 
