@@ -260,8 +260,13 @@ class Walk:
             {
                 "format": "png",
                 "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"],
-                         "scale": 1},
+                "clip": {
+                    "x": 0,
+                    "y": 0,
+                    "width": size["width"],
+                    "height": size["height"],
+                    "scale": 1,
+                },
             },
         )
         import base64
@@ -324,8 +329,13 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     walk.login("vendor@e2e.example")
     assert walk.path() == "/vendor/rfqs", walk.path()
     walk.click("a[href^='/vendor/rfqs/']")
-    for name, value in (("licence", 20000), ("implementation", 15000), ("training", 5000),
-                        ("annual_fees", 10000), ("delivery_weeks", 6)):
+    for name, value in (
+        ("licence", 20000),
+        ("implementation", 15000),
+        ("training", 5000),
+        ("annual_fees", 10000),
+        ("delivery_weeks", 6),
+    ):
         walk.fill(name, value)
     walk.fill("scope", "Scheduling module, dye machine connection, two days of training")
     walk.shot("vendor-quote-form-en")
