@@ -160,7 +160,7 @@ def _seed() -> dict:
     )
     create_admin("admin@e2e.example", PASSWORD)
     db.session.flush()
-    from app.catalogue_events import catalogue_changed
+    from app.jobs.catalogue import catalogue_changed
 
     for slug in ("dye-scheduler", "energy-meter"):
         catalogue_changed(slug)  # indexed for search once the caller commits
