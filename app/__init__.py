@@ -122,6 +122,7 @@ BLUEPRINTS = (
     ("app.profiles", "/vendors"),
     ("app.admin", "/admin"),
     ("app.notifications", "/notifications"),
+    ("app.programmes", "/programmes"),
     ("app.api", "/api/v1"),
 )
 

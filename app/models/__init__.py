@@ -26,12 +26,21 @@ from app.models.listings import Health, ListingSource, ListingStatus, PluginList
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
 from app.models.profiles import VendorLogo
 from app.models.ranking import ModelStatus, RankerModel
+from app.models.programmes import (
+    Assessment,
+    NeedProposal,
+    Programme,
+    ProgrammeCommitment,
+    ProposalStatus,
+    SubsidyChoice,
+)
 from app.models.reviews import RATING_DIMENSIONS, Review, ReviewFlag, ReviewStatus
 
 __all__ = [
     "PRICE_PARTS",
     "RATING_DIMENSIONS",
     "ApiToken",
+    "Assessment",
     "AuditEvent",
     "Engagement",
     "EngagementStatus",
@@ -44,12 +53,16 @@ __all__ = [
     "MatchStatus",
     "ModelStatus",
     "Need",
+    "NeedProposal",
     "NeedStatus",
     "Notification",
     "OrgKind",
     "Organisation",
     "OutboxJob",
     "PluginListing",
+    "Programme",
+    "ProgrammeCommitment",
+    "ProposalStatus",
     "Quote",
     "QuoteRevision",
     "QuoteStatus",
@@ -60,6 +73,7 @@ __all__ = [
     "Rfq",
     "RfqStatus",
     "Role",
+    "SubsidyChoice",
     "User",
     "UserStatus",
     "VendorBlock",

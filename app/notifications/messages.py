@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import current_lang
 from app.models import Notification
 
 MESSAGES = {
@@ -42,6 +43,14 @@ MESSAGES = {
     "review.kept": _l("The flagged review of “%(name)s” stays published: %(reason)s"),
     "review.removed_notice": _l("A flagged review of “%(name)s” was removed: %(reason)s"),
     "match.hidden": _l("A match for “%(need)s” was hidden by the platform: %(reason)s"),
+    # public programmes (app.services.subsidies); "name" comes as name_zh and name_en
+    "programme.opened": _l("A subsidy programme for enterprises like yours opened: %(name)s"),
+    "programme.committed": _l(
+        "%(name)s reserved ¥%(amount)s for “%(need)s”. Download the application pack."
+    ),
+    "programme.not_committed": _l(
+        "%(name)s could not reserve a subsidy for “%(need)s”: nothing is left that applies."
+    ),
     "account.suspended": _l("Your account was suspended: %(reason)s"),
     "account.reinstated": _l("Your account is active again."),
 }
@@ -57,4 +66,9 @@ def render(notification: Notification) -> str:
     template = MESSAGES.get(notification.kind)
     if template is None:
         return notification.kind
-    return str(template) % _Missing(notification.params or {})
+    params = dict(notification.params or {})
+    # A parameter given in both languages (name_zh, name_en) is read in the reader's.
+    lang = current_lang()
+    for key in [k for k in params if k.endswith(f"_{lang}")]:
+        params.setdefault(key.removesuffix(f"_{lang}"), params[key])
+    return str(template) % _Missing(params)

@@ -50,7 +50,7 @@ from app.models import (
     Verification,
 )
 from app.models.base import utcnow
-from app.services import audit, plugin_hooks
+from app.services import audit, plugin_hooks, subsidies
 from app.services.matching import blocked_vendor_ids
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
@@ -471,6 +471,7 @@ def award(user: User, quote: Quote) -> Engagement:
             db.session.flush()
     except IntegrityError:
         raise DomainError(_("Another quote was accepted for this need a moment ago.")) from None
+    subsidies.commit_on_award(user, engagement)
     audit.record(
         user,
         "need.awarded",

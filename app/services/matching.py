@@ -28,7 +28,7 @@ from app.models import (
     VendorBlock,
 )
 from app.models.base import utcnow
-from app.services import ranker_models
+from app.services import ranker_models, subsidies
 from app.services.ratings import vendor_ratings
 from matching.matcher import Matcher
 from matching.ranker import PairwiseRanker
@@ -138,7 +138,8 @@ def blocked_vendor_ids(need: Need) -> set[int]:
 def refresh_matches(need: Need) -> list[Match]:
     """Rank the catalogue for ``need`` and store the result; pins and hides are kept."""
     blocked = blocked_vendor_ids(need)
-    ranked = engine().rank(need.to_record(), k=MATCHES_PER_NEED + 10)
+    # The budget may count on a chosen subsidy programme; the engine just sees a budget.
+    ranked = engine().rank(subsidies.record_for_matching(need), k=MATCHES_PER_NEED + 10)
     listings = {
         item.slug: item
         for item in db.session.scalars(

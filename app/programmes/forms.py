@@ -1,0 +1,114 @@
+"""Forms of the programme pages: a programme (admin), choosing one for a need, accepting a
+proposed need. The questionnaire's radio buttons come from its edition file, so its form
+carries only the CSRF token and the service validates the answers."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.i18n import choices
+from app.needs.forms import CheckboxesField, _int_or_none
+
+
+def _parts():
+    return [
+        SelectChoice("licence", _l("Licence")),
+        SelectChoice("implementation", _l("Implementation")),
+        SelectChoice("training", _l("Training")),
+        SelectChoice("annual_fees", _l("Annual fees")),
+    ]
+
+
+class ProgrammeForm(FlaskForm):
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    sponsor = StringField(
+        _l("Run by"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("e.g. a city's SME service centre or an industry association."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    regions = CheckboxesField(
+        _l("Provinces"), choices=choices("region"), description=_l("None ticked: any.")
+    )
+    industries = CheckboxesField(
+        _l("Industries"), choices=choices("industry"), description=_l("None ticked: any.")
+    )
+    company_sizes = CheckboxesField(
+        _l("Company sizes"), choices=choices("size"), description=_l("None ticked: any.")
+    )
+    capabilities = CheckboxesField(
+        _l("Eligible kinds of solution"),
+        choices=choices("capability"),
+        description=_l("None ticked: any."),
+    )
+    eligible_parts = CheckboxesField(
+        _l("Eligible cost"),
+        choices=_parts,
+        description=_l("The price parts the share applies to. None ticked: all."),
+    )
+    share_percent = IntegerField(
+        _l("Share of eligible cost (%)"),
+        validators=[DataRequired(), NumberRange(min=1, max=100)],
+    )
+    cap_per_sme = IntegerField(
+        _l("Cap per enterprise (CNY)"),
+        validators=[DataRequired(), NumberRange(min=1, max=1_000_000_000)],
+    )
+    budget_total = IntegerField(
+        _l("Budget of the whole programme (CNY)"),
+        validators=[DataRequired(), NumberRange(min=1, max=1_000_000_000)],
+    )
+    starts_on = DateField(_l("Valid from"), validators=[DataRequired()])
+    ends_on = DateField(_l("Valid until"), validators=[DataRequired()])
+    require_verified_vendor = BooleanField(_l("Only verified vendors"), default=True)
+    require_listed_solution = BooleanField(
+        _l("Only solutions listed in the catalogue"), default=True
+    )
+    min_maturity_after = SelectField(
+        _l("Maturity level to reach after the project"),
+        choices=choices("maturity", blank="—"),
+        coerce=_int_or_none,
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Save the programme"))
+
+    def values(self) -> dict:
+        return {
+            name: self[name].data for name in self._fields if name not in ("csrf_token", "submit")
+        }
+
+
+class ChooseProgrammeForm(FlaskForm):
+    programme_id = IntegerField(validators=[DataRequired()])
+    budget_after_subsidy = BooleanField(
+        _l("Judge budget fit by the price after subsidy"),
+        description=_l("Matches may then cost more than your budget, as long as your share fits."),
+    )
+    submit = SubmitField(_l("Apply with this programme"))
+
+
+class AcceptProposalForm(FlaskForm):
+    budget_max = IntegerField(
+        _l("First-year budget (CNY)"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
+    )
+    submit = SubmitField(_l("Post this need"))
+
+
+class AssessmentForm(FlaskForm):
+    """CSRF only: the answers are validated against the edition by the service."""
+
+    submit = SubmitField(_l("See my result"))
