@@ -55,6 +55,7 @@ class Operation:
     idempotent: bool = False
     description: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
+    media_type: str | None = None  # a non-JSON success body (e.g. "text/csv")
 
 
 OPERATIONS: list[Operation] = []
@@ -77,6 +78,7 @@ def operation(
     idempotent: bool | None = None,
     description: str = "",
     rate_limit: Callable[[], str] | None = None,
+    media_type: str | None = None,
 ) -> Callable:
     """Declare an endpoint. The view gets the path values, ``user`` (or None), ``body`` and
     ``query`` (parsed models) as keyword arguments it names, and returns the response data
@@ -103,6 +105,7 @@ def operation(
             problems=problems,
             idempotent=idempotent,
             description=description or (view.__doc__ or "").strip(),
+            media_type=media_type,
         )
         OPERATIONS.append(op)
         wanted = set(inspect.signature(view).parameters)

@@ -125,6 +125,8 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
     success: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
+    elif op.media_type is not None:
+        success["content"] = {op.media_type: {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(op.status): success}
     codes = set(op.problems)
     if op.auth != "none":

@@ -1,3 +1,12 @@
 """Routes of the JSON API: importing the resource modules registers their operations."""
 
-from app.api import accounts, admin, deals, docs, needs, plugins, reviews  # noqa: F401
+from app.api import (  # noqa: F401
+    accounts,
+    admin,
+    deals,
+    docs,
+    needs,
+    plugins,
+    programmes,
+    reviews,
+)

@@ -437,6 +437,182 @@ class FlagOut(Out):
     created_at: UtcDateTime
 
 
+# --- public programmes: self-assessment, subsidies ------------------------------------------
+
+PricePart = Literal["licence", "implementation", "training", "annual_fees"]
+DimensionCode = Literal["foundation", "operations", "management", "outcomes"]
+
+
+class LangQuery(In):
+    model_config = ConfigDict(extra="ignore")
+
+    lang: Lang | None = Field(None, description="Language of the texts; default: Accept-Language.")
+
+
+class OptionOut(Out):
+    index: int = Field(description="Send this number as the answer.")
+    label: str
+    share: float = Field(description="Part of the item's points this answer earns.")
+
+
+class QuestionOut(Out):
+    id: str
+    dimension: DimensionCode
+    points: float
+    name: str
+    question: str
+    capabilities: list[str]
+    options: list[OptionOut]
+
+
+class DimensionOut(Out):
+    code: DimensionCode
+    name: str
+    weight: int
+
+
+class QuestionnaireOut(Out):
+    edition: str
+    table: str
+    title: str
+    dimensions: list[DimensionOut]
+    items: list[QuestionOut]
+
+
+class AssessmentIn(In):
+    answers: dict[Annotated[str, Field(max_length=40)], int] = Field(
+        max_length=100, description="Question id → the index of the chosen option."
+    )
+    edition: str | None = Field(
+        None, max_length=60, description="Default: the current edition for your industry."
+    )
+    lang: Lang | None = Field(None, description="Language of the proposed needs.")
+
+
+class DimensionScoreOut(Out):
+    code: DimensionCode
+    name: str
+    points: float
+    weight: int
+    previous: float | None = Field(description="The score in the assessment before, if any.")
+
+
+class WeakItemOut(Out):
+    id: str
+    name: str
+    points: float
+    max_points: float
+
+
+class ProposalOut(Out):
+    id: int
+    item_id: str
+    title: str
+    description: str
+    lang: str
+    capabilities: list[str]
+    status: Literal["proposed", "accepted", "dismissed"]
+    need_id: int | None
+
+
+class AssessmentOut(Out):
+    id: int
+    organisation_id: int
+    edition: str
+    total: float
+    level: int = Field(ge=0, le=4, description="0: under 20 points, below level 1.")
+    dimensions: list[DimensionScoreOut]
+    weakest: list[WeakItemOut]
+    proposals: list[ProposalOut]
+    previous_id: int | None
+    previous_total: float | None
+    created_at: UtcDateTime
+
+
+class AcceptProposalIn(In):
+    budget_max: Amount | None = Field(None, description="First-year budget in CNY.")
+
+
+class ProgrammeIn(In):
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    sponsor: str = Field("", max_length=200)
+    description: str = Field("", max_length=5000)
+    regions: list[Region] = Field(default_factory=list, max_length=40, description="Empty: any.")
+    industries: list[Industry] = Field(default_factory=list, max_length=120)
+    company_sizes: list[CompanySize] = Field(default_factory=list, max_length=3)
+    capabilities: list[Capability] = Field(
+        default_factory=list, max_length=30, description="Solution kinds funded; empty: any."
+    )
+    eligible_parts: list[PricePart] = Field(
+        default_factory=list, max_length=4, description="Price parts counted; empty: all."
+    )
+    share_percent: int = Field(ge=1, le=100)
+    cap_per_sme: int = Field(ge=1, le=1_000_000_000)
+    budget_total: int = Field(ge=1, le=1_000_000_000)
+    starts_on: date
+    ends_on: date
+    require_verified_vendor: bool = True
+    require_listed_solution: bool = True
+    min_maturity_after: Maturity | None = None
+
+
+class ProgrammeOut(Out):
+    id: int
+    name_zh: str
+    name_en: str
+    sponsor: str
+    description: str
+    regions: list[str]
+    industries: list[str]
+    company_sizes: list[str]
+    capabilities: list[str]
+    eligible_parts: list[str]
+    share_percent: int
+    cap_per_sme: int
+    budget_total: int
+    committed: int
+    remaining: int
+    starts_on: date
+    ends_on: date
+    require_verified_vendor: bool
+    require_listed_solution: bool
+    min_maturity_after: int | None
+
+
+class NeedProgrammeOut(Out):
+    programme: ProgrammeOut
+    qualifies: bool
+    problems: list[str] = Field(description="Why the need may not qualify; empty if it may.")
+    chosen: bool
+
+
+class SubsidyChoiceIn(In):
+    programme_id: Id
+    budget_after_subsidy: bool = Field(
+        False, description="Matching judges budget fit by the price after subsidy."
+    )
+
+
+class SubsidyChoiceOut(Out):
+    need_id: int
+    programme_id: int
+    budget_after_subsidy: bool
+    effective_budget: int | None = Field(description="The budget matching now judges against.")
+
+
+class QuoteSubsidyOut(Out):
+    quote_id: int
+    programme_id: int
+    full_price: int
+    eligible_cost: int
+    subsidy: int
+    price_after_subsidy: int
+    eligible: bool
+    problems: list[str]
+    limited_by: Literal["cap", "budget"] | None
+
+
 # --- admin ----------------------------------------------------------------------------------
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from app.api import schemas as s
 from app.models import (
+    Assessment,
     AuditEvent,
     Engagement,
     Match,
     Need,
+    NeedProposal,
     Organisation,
     PluginListing,
+    Programme,
     Quote,
     Review,
     ReviewFlag,
     Rfq,
+    SubsidyChoice,
     User,
 )
 from app.services import deals
@@ -188,4 +192,118 @@ def audit_event(row: AuditEvent) -> s.AuditOut:
         reason=row.reason,
         data=dict(row.data or {}),
         created_at=row.created_at,
+    )
+
+
+# --- public programmes ------------------------------------------------------------------------
+
+
+def questionnaire(edition, lang: str) -> s.QuestionnaireOut:
+    return s.QuestionnaireOut(
+        edition=edition.edition,
+        table=edition.table,
+        title=edition.title(lang),
+        dimensions=[
+            s.DimensionOut(code=d.code, name=d.name(lang), weight=d.weight)
+            for d in edition.dimensions
+        ],
+        items=[
+            s.QuestionOut(
+                id=item.id,
+                dimension=item.dimension,
+                points=item.points,
+                name=item.name(lang),
+                question=item.question(lang),
+                capabilities=list(item.capabilities),
+                options=[
+                    s.OptionOut(index=i, label=o.label(lang), share=o.share)
+                    for i, o in enumerate(item.options)
+                ],
+            )
+            for item in edition.items
+        ],
+    )
+
+
+def proposal(row: NeedProposal) -> s.ProposalOut:
+    return s.ProposalOut(
+        id=row.id,
+        item_id=row.item_id,
+        title=row.title,
+        description=row.description,
+        lang=row.lang,
+        capabilities=list(row.capabilities or []),
+        status=str(row.status),
+        need_id=row.need_id,
+    )
+
+
+def assessment(row: Assessment, lang: str) -> s.AssessmentOut:
+    from app.services import assessment as assessments
+
+    edition = assessments.edition_of(row)
+    earlier = assessments.previous(row)
+    return s.AssessmentOut(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        edition=row.edition,
+        total=row.total,
+        level=row.level,
+        dimensions=[
+            s.DimensionScoreOut(
+                code=d.code,
+                name=d.name(lang),
+                points=row.dimension_scores[d.code],
+                weight=d.weight,
+                previous=earlier.dimension_scores.get(d.code) if earlier else None,
+            )
+            for d in edition.dimensions
+        ],
+        weakest=[
+            s.WeakItemOut(
+                id=w.item.id, name=w.item.name(lang), points=w.points, max_points=w.item.points
+            )
+            for w in assessments.weakest(row)
+        ],
+        proposals=[proposal(p) for p in row.proposals],
+        previous_id=earlier.id if earlier else None,
+        previous_total=earlier.total if earlier else None,
+        created_at=row.created_at,
+    )
+
+
+def programme(row: Programme) -> s.ProgrammeOut:
+    return s.ProgrammeOut(
+        id=row.id,
+        committed=row.committed,
+        remaining=row.remaining,
+        **{
+            name: list(value) if isinstance(value, list) else value
+            for name, value in row.fields().items()
+        },
+    )
+
+
+def subsidy_choice(row: SubsidyChoice) -> s.SubsidyChoiceOut:
+    from app.services import subsidies
+
+    return s.SubsidyChoiceOut(
+        need_id=row.need_id,
+        programme_id=row.programme_id,
+        budget_after_subsidy=row.budget_after_subsidy,
+        effective_budget=subsidies.effective_budget(row.need),
+    )
+
+
+def quote_subsidy(quote_id: int, subsidy) -> s.QuoteSubsidyOut:
+    return s.QuoteSubsidyOut(
+        quote_id=quote_id,
+        programme_id=subsidy.programme.id,
+        full_price=subsidy.full_price,
+        eligible_cost=subsidy.eligible_cost,
+        subsidy=subsidy.amount,
+        price_after_subsidy=subsidy.net,
+        eligible=subsidy.eligible,
+        problems=list(subsidy.problems),
+        limited_by=subsidy.limited_by,
     )
