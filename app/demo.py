@@ -13,7 +13,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Need, Organisation, PluginListing, Role, User
-from app.services import accounts, deals, needs, reviews
+from app.services import accounts, assessment, deals, needs, pools, reviews, subsidies
 from app.services.plugin_sync import sync_plugins
 from plugins.manager import discover
 
@@ -32,6 +32,32 @@ SMES = [
             "employees": 160,
             "maturity_level": 1,
             "description": "针织面料织造与染整，客户多为外贸服装品牌，打样单越来越多、越来越小。",
+        },
+    ),
+    (
+        "hongda@shuzhuan.demo",
+        "钟伟明",
+        "zh",
+        {
+            "name": "赣州宏达染织有限公司",
+            "industry": "C17",
+            "region": "CN-JX",
+            "company_size": "medium",
+            "employees": 340,
+            "description": "梭织面料染整，两个厂区共30台染缸和6台定型机。",
+        },
+    ),
+    (
+        "ruijin@shuzhuan.demo",
+        "Chen Fang",
+        "en",
+        {
+            "name": "Ruijin Hengmei Textiles Co., Ltd.",
+            "industry": "C17",
+            "region": "CN-JX",
+            "company_size": "small",
+            "employees": 95,
+            "description": "Knitted fabric dyeing for sportswear brands: one plant, 10 vats.",
         },
     ),
     (
@@ -142,9 +168,14 @@ def _ask(sme: User, need: Need, slugs: list[str], message: str) -> dict:
 
 
 def _story() -> int:
-    """Needs in every state, quotes, an award, reviews with replies, a flagged review."""
+    """Needs in every state, quotes, an award, reviews with replies, a flagged review; a
+    subsidy programme, an assessed mill and a pooled request of three mills."""
     jinxiu, harbour = _user("jinxiu@shuzhuan.demo"), _user("harbour@shuzhuan.demo")
     vendor = {email.split("@")[0]: _user(email) for email, *_ in VENDORS}
+
+    # 0. A Jiangxi textile programme, and the mill's self-assessment before any project.
+    programme = subsidies.create_programme(_user(ADMIN[0]), JIANGXI_PROGRAMME)
+    assessment.submit(jinxiu, JINXIU_ANSWERS, lang="zh")
 
     # 1. Open, two quotes to compare: the mill whose samples are 1 kg and lots 2 tonnes.
     samples = needs.create_need(
@@ -187,6 +218,7 @@ def _story() -> int:
     deals.decline_rfq(
         vendor["garment"], asked["garment-quick-response"], "我们专注服装缝制环节，不做染整排产。"
     )
+    subsidies.choose_programme(jinxiu, samples, programme, budget_after_subsidy=True)
 
     # 2. Closed with a five-star review and the vendor's reply: energy accounting.
     energy = needs.create_need(
@@ -208,7 +240,8 @@ def _story() -> int:
         rfq,
         _quote(86000, 6, "电、水、蒸汽分项计量，按机台和订单分摊，季度能耗报表"),
     )
-    engagement = deals.award(jinxiu, quote)
+    subsidies.choose_programme(jinxiu, energy, programme)
+    engagement = deals.award(jinxiu, quote)  # the programme commits 30 % of it
     deals.complete_engagement(jinxiu, engagement)
     review = reviews.create_review(
         jinxiu,
@@ -311,4 +344,94 @@ def _story() -> int:
         },
         draft=True,
     )
-    return 6
+
+    # 7. A pooled request of three Jiangxi mills: vibration monitoring, quoted with tiers.
+    _pool(jinxiu, vendor["vibrasense"])
+    return 8
+
+
+def _pool(jinxiu: User, vibrasense: User) -> None:
+    hongda, ruijin = _user("hongda@shuzhuan.demo"), _user("ruijin@shuzhuan.demo")
+    pool = pools.open_pool(
+        hongda,
+        {
+            "title": "赣州染厂联合采购：染缸与定型机振动监测",
+            "description": "几家染厂的染缸循环泵和定型机风机经常突然坏，一停就是两三天。"
+            "想一起请一家服务商装振动传感器，提前预警轴承和齿轮箱故障，按厂分别实施和结算。",
+            "budget_max": 70000,
+            "timeline_weeks": 8,
+            "capabilities": ["equipment.maintenance", "production.iiot"],
+        },
+        {"company_size": "medium", "sites": 2},
+    )
+    pools.join(ruijin, pool, {"company_size": "small", "sites": 1})
+    pools.join(jinxiu, pool, {"company_size": "small", "sites": 1})
+    rfq = _ask(hongda, pool.lead_need, ["vibrasense-pdm"], "三家染厂，共4个厂区，请按每家报价。")[
+        "vibrasense-pdm"
+    ]
+    quote = deals.submit_quote(
+        vibrasense,
+        rfq,
+        _quote(60000, 6, "Per mill: 16 sensors, one gateway, alerts dashboard, on-site training"),
+    )
+    pools.set_tiers(
+        vibrasense, quote, [{"min_members": 2, "price": 52000}, {"min_members": 3, "price": 45000}]
+    )
+    pools.close_joining(hongda, pool)
+    pools.accept(ruijin, pool, quote)  # one member accepts for itself …
+    pools.agree(jinxiu, pool, quote)  # … another agrees and the organiser awards it
+    pools.award_agreed(hongda, pool, quote)
+
+
+JIANGXI_PROGRAMME = {
+    "name_zh": "赣州市纺织服装产业数字化转型专项补贴",
+    "name_en": "Ganzhou textile and apparel digital transformation grant",
+    "sponsor": "赣州市中小企业公共服务中心",
+    "description": "中小企业数字化转型城市试点：对纺织服装企业采购平台目录内、已认证服务商的"
+    "数字化解决方案，按首年费用的30%给予补贴，每家企业最多6万元。项目完成后企业数字化水平须达到二级。",
+    "regions": ["CN-JX"],
+    "industries": ["C17", "C18"],
+    "company_sizes": ["micro", "small", "medium"],
+    "capabilities": [
+        "production.planning",
+        "production.mes",
+        "production.iiot",
+        "equipment.maintenance",
+        "quality.traceability",
+        "quality.inspection",
+        "energy.management",
+    ],
+    "eligible_parts": [],
+    "share_percent": 30,
+    "cap_per_sme": 60000,
+    "budget_total": 2000000,
+    "starts_on": date.today() - timedelta(days=30),
+    "ends_on": date.today() + timedelta(days=335),
+    "require_verified_vendor": True,
+    "require_listed_solution": True,
+    "min_maturity_after": 2,
+}
+
+# A level-1 mill (about 28 of 100 points): machines not connected, paper job tickets and
+# quality records; the gaps propose connected equipment, shop-floor execution and quality.
+JINXIU_ANSWERS = {
+    "equipment": 0,
+    "network": 1,
+    "systems": 1,
+    "security": 1,
+    "design": 1,
+    "planning": 1,
+    "execution": 0,
+    "quality": 0,
+    "maintenance": 1,
+    "supply": 1,
+    "sales": 1,
+    "strategy": 1,
+    "skills": 1,
+    "data": 1,
+    "backoffice": 2,
+    "efficiency": 1,
+    "defects": 1,
+    "energy": 1,
+    "returns": 0,
+}

@@ -16,6 +16,7 @@ NAV = [
     ("catalogue.index", _l("Solutions"), ANYONE),
     ("needs.index", _l("My needs"), {Role.SME}),
     ("programmes.assessment_home", _l("Maturity check"), {Role.SME}),
+    ("programmes.pools_index", _l("Pooled requests"), {Role.SME}),
     ("programmes.index", _l("Subsidy programmes"), {Role.SME, Role.ADMIN}),
     ("vendor.inbox", _l("Requests for quotes"), {Role.VENDOR}),
     ("listings.index", _l("My plug-ins"), {Role.VENDOR}),

@@ -38,6 +38,13 @@ STATUS_LABELS = {
     "shown": _l("shown"),
     "pinned": _l("pinned"),
     "hidden": _l("hidden"),
+    # public programmes: proposals, pools and their members
+    "proposed": _l("proposed"),
+    "dismissed": _l("dismissed"),
+    "joining": _l("open for joining"),
+    "joined": _l("joined"),
+    "agreed": _l("agreed"),
+    "left": _l("left"),
 }
 
 # Outbox jobs: "pending" means something else for them than for a vendor's verification.

@@ -7,6 +7,7 @@ from app.api import (  # noqa: F401
     docs,
     needs,
     plugins,
+    pools,
     programmes,
     reviews,
 )

@@ -613,6 +613,81 @@ class QuoteSubsidyOut(Out):
     limited_by: Literal["cap", "budget"] | None
 
 
+# --- pooled requests ---------------------------------------------------------------------------
+
+
+class PoolMemberIn(In):
+    company_size: CompanySize | None = Field(None, description="Default: your organisation's.")
+    sites: int = Field(1, ge=1, le=1000, description="Plants or workshops the solution is for.")
+
+
+class PoolIn(PoolMemberIn):
+    """A group need of your industry and province; you are its first member."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    lang: Lang | None = None
+    budget_max: Amount | None = Field(None, description="First-year budget per member, CNY.")
+    timeline_weeks: int | None = Field(None, ge=0, le=520)
+    capabilities: list[Capability] = Field(default_factory=list, max_length=30)
+
+
+class PoolMemberOut(Out):
+    id: int
+    organisation: str | None = Field(description="Shown to the organiser and the member itself.")
+    company_size: str | None
+    sites: int
+    status: Literal["joined", "agreed", "awarded", "left"]
+    need_id: int | None = Field(description="The member's own need, once awarded.")
+    price: int | None
+
+
+class PoolOut(Out):
+    id: int
+    status: Literal["joining", "open", "awarded"]
+    need: NeedOut = Field(description="The group's request: matched and quoted as one need.")
+    organiser: str
+    members: list[PoolMemberOut]
+    sites: int
+    created_at: UtcDateTime
+
+
+class PoolQuery(In):
+    model_config = ConfigDict(extra="ignore")
+
+    scope: Literal["mine", "joinable"] = "mine"
+
+
+class TierIn(In):
+    min_members: int = Field(ge=2, le=10_000)
+    price: int = Field(ge=1, le=1_000_000_000, description="First-year total per member, CNY.")
+
+
+class TiersIn(In):
+    tiers: list[TierIn] = Field(max_length=5)
+
+
+class TierOut(Out):
+    min_members: int
+    price: int
+
+
+class TiersOut(Out):
+    quote_id: int
+    tiers: list[TierOut]
+
+
+class PoolQuoteOut(Out):
+    quote: QuoteOut
+    tiers: list[TierOut]
+    members: int
+    price_per_member: int = Field(description="What each member pays at this member count.")
+
+
+class PoolAwardOut(Out):
+    engagements: list[EngagementOut]
+
+
 # --- admin ----------------------------------------------------------------------------------
 
 

@@ -307,3 +307,50 @@ def quote_subsidy(quote_id: int, subsidy) -> s.QuoteSubsidyOut:
         problems=list(subsidy.problems),
         limited_by=subsidy.limited_by,
     )
+
+
+# --- pooled requests --------------------------------------------------------------------------
+
+
+def pool_member(row, named: bool) -> s.PoolMemberOut:
+    return s.PoolMemberOut(
+        id=row.id,
+        organisation=row.organisation.name if named else None,
+        company_size=row.company_size,
+        sites=row.sites,
+        status=str(row.status),
+        need_id=row.need_id if named else None,
+        price=row.price if named else None,
+    )
+
+
+def pool(row, viewer: User) -> s.PoolOut:
+    from app.services import pools
+
+    sees_names = viewer.role == "admin" or pools.is_organiser(viewer, row)
+    active = row.active_members
+    return s.PoolOut(
+        id=row.id,
+        status=str(row.status),
+        need=need(row.lead_need),
+        organiser=row.lead_need.organisation.name,
+        members=[
+            pool_member(m, sees_names or m.organisation_id == viewer.organisation_id)
+            for m in active
+        ],
+        sites=sum(m.sites for m in active),
+        created_at=row.created_at,
+    )
+
+
+def tier(row) -> s.TierOut:
+    return s.TierOut(min_members=row.min_members, price=row.price)
+
+
+def pool_price(row) -> s.PoolQuoteOut:
+    return s.PoolQuoteOut(
+        quote=quote(row.quote),
+        tiers=[tier(t) for t in row.tiers],
+        members=row.members,
+        price_per_member=row.price,
+    )

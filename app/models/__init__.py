@@ -24,8 +24,8 @@ from app.models.deals import (
 from app.models.jobs import JobStatus, OutboxJob
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
+from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, PoolStatus
 from app.models.profiles import VendorLogo
-from app.models.ranking import ModelStatus, RankerModel
 from app.models.programmes import (
     Assessment,
     NeedProposal,
@@ -34,6 +34,7 @@ from app.models.programmes import (
     ProposalStatus,
     SubsidyChoice,
 )
+from app.models.ranking import ModelStatus, RankerModel
 from app.models.reviews import RATING_DIMENSIONS, Review, ReviewFlag, ReviewStatus
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "ListingStatus",
     "Match",
     "MatchStatus",
+    "MemberStatus",
     "ModelStatus",
     "Need",
     "NeedProposal",
@@ -60,6 +62,10 @@ __all__ = [
     "Organisation",
     "OutboxJob",
     "PluginListing",
+    "Pool",
+    "PoolMember",
+    "PoolQuoteTier",
+    "PoolStatus",
     "Programme",
     "ProgrammeCommitment",
     "ProposalStatus",

@@ -51,6 +51,15 @@ MESSAGES = {
     "programme.not_committed": _l(
         "%(name)s could not reserve a subsidy for “%(need)s”: nothing is left that applies."
     ),
+    # pooled requests (app.services.pools)
+    "pool.invited": _l("%(organiser)s opened a pooled request you can join: “%(need)s”"),
+    "pool.joined": _l("%(member)s joined your pooled request “%(need)s”."),
+    "pool.joining_closed": _l("Joining closed for “%(need)s”: %(count)s members."),
+    "pool.quote_tiers": _l("%(vendor)s set volume tiers for the pooled request “%(need)s”."),
+    "pool.agreed": _l("%(member)s agreed to a quote of “%(need)s”: you can award it for them."),
+    "pool.awarded_for_you": _l(
+        "The organiser of “%(need)s” awarded %(vendor)s's quote for your enterprise."
+    ),
     "account.suspended": _l("Your account was suspended: %(reason)s"),
     "account.reinstated": _l("Your account is active again."),
 }

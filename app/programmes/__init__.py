@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("programmes", __name__)
 
-from app.programmes import routes  # noqa: E402,F401
+from app.programmes import pool_routes, routes  # noqa: E402,F401

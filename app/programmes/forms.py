@@ -112,3 +112,71 @@ class AssessmentForm(FlaskForm):
     """CSRF only: the answers are validated against the edition by the service."""
 
     submit = SubmitField(_l("See my result"))
+
+
+def _sizes():
+    from app.i18n import code_label
+
+    return [SelectChoice(code, code_label("size", code)) for code in ("micro", "small", "medium")]
+
+
+class PoolMemberForm(FlaskForm):
+    company_size = SelectField(_l("Company size"), choices=_sizes, validators=[DataRequired()])
+    sites = IntegerField(
+        _l("Sites"),
+        default=1,
+        validators=[DataRequired(), NumberRange(min=1, max=1000)],
+        description=_l("Plants or workshops the solution is for."),
+    )
+    submit = SubmitField(_l("Join the pool"))
+
+
+class PoolForm(PoolMemberForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("e.g. “Keqiao dyeing mills: scheduling for small lots”."),
+    )
+    description = TextAreaField(
+        _l("What do the members need?"), validators=[DataRequired(), Length(max=20000)]
+    )
+    budget_max = IntegerField(
+        _l("First-year budget per member (CNY)"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
+    )
+    timeline_weeks = IntegerField(
+        _l("Wanted time to go live (weeks)"), validators=[Optional(), NumberRange(min=0, max=520)]
+    )
+    capabilities = CheckboxesField(
+        _l("Kinds of solution"), choices=choices("capability"), validators=[Optional()]
+    )
+    submit = SubmitField(_l("Open the pool"))
+
+    def need_fields(self) -> dict:
+        return {
+            "title": self.title.data,
+            "description": self.description.data,
+            "budget_max": self.budget_max.data,
+            "timeline_weeks": self.timeline_weeks.data,
+            "capabilities": list(self.capabilities.data or []),
+        }
+
+
+class TiersForm(FlaskForm):
+    """Up to three volume tiers; empty rows are ignored."""
+
+    min_members_1 = IntegerField(_l("From members"), validators=[Optional()])
+    price_1 = IntegerField(_l("Price per member (CNY)"), validators=[Optional()])
+    min_members_2 = IntegerField(_l("From members"), validators=[Optional()])
+    price_2 = IntegerField(_l("Price per member (CNY)"), validators=[Optional()])
+    min_members_3 = IntegerField(_l("From members"), validators=[Optional()])
+    price_3 = IntegerField(_l("Price per member (CNY)"), validators=[Optional()])
+    submit = SubmitField(_l("Save the volume tiers"))
+
+    def tiers(self) -> list[dict]:
+        rows = []
+        for i in (1, 2, 3):
+            low, price = self[f"min_members_{i}"].data, self[f"price_{i}"].data
+            if low is not None or price is not None:
+                rows.append({"min_members": low, "price": price})
+        return rows

@@ -50,6 +50,7 @@ from app.models import (
     Verification,
 )
 from app.models.base import utcnow
+from app.models.pools import Pool
 from app.services import audit, plugin_hooks, subsidies
 from app.services.matching import blocked_vendor_ids
 from app.services.needs import require_sme
@@ -416,6 +417,17 @@ def award(user: User, quote: Quote) -> Engagement:
     org = require_sme(user)
     if quote.need.organisation_id != org.id:
         raise NotFound(_("No such quote."))
+    if db.session.scalar(sa.select(Pool.id).where(Pool.lead_need_id == quote.need_id)):
+        raise DomainError(
+            _("This is a pooled request: each member accepts for itself on the pool's page.")
+        )
+    return award_for(user, quote)
+
+
+def award_for(user: User, quote: Quote) -> Engagement:
+    """The award itself, for callers that already checked ``user`` may award ``quote``:
+    the SME (:func:`award`) or a pool's organiser for a member that agreed
+    (:mod:`app.services.pools`)."""
     need = db.session.scalar(
         sa.select(Need)
         .where(Need.id == quote.need_id)

@@ -57,6 +57,17 @@ PROGRAMME_ENDPOINTS = {
     ("delete", "/needs/{need_id}/programme"),
     ("get", "/needs/{need_id}/subsidies"),
     ("get", "/needs/{need_id}/application-pack"),
+    ("post", "/pools"),
+    ("get", "/pools"),
+    ("get", "/pools/{pool_id}"),
+    ("post", "/pools/{pool_id}/join"),
+    ("post", "/pools/{pool_id}/leave"),
+    ("post", "/pools/{pool_id}/close-joining"),
+    ("put", "/quotes/{quote_id}/tiers"),
+    ("get", "/pools/{pool_id}/quotes"),
+    ("post", "/pools/{pool_id}/quotes/{quote_id}/accept"),
+    ("post", "/pools/{pool_id}/quotes/{quote_id}/agree"),
+    ("post", "/pools/{pool_id}/quotes/{quote_id}/award-agreed"),
 }
 
 
