@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
+from app.i18n import money
 from app.models import (
     PRICE_PARTS,
     Engagement,
@@ -311,7 +312,7 @@ def set_tiers(user: User, quote: Quote, tiers: Iterable[Mapping[str, Any]]) -> l
             errors[f"tiers.{i}"] = [
                 _(
                     "From 2 members on, at a price above 0 and at most the quote's %(total)s.",
-                    total=f"{quote.first_year_total:,}",
+                    total=money(quote.first_year_total),
                 )
             ]
             continue

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
+from app.i18n import money
 from app.models import (
     PRICE_PARTS,
     Engagement,
@@ -165,7 +166,7 @@ def update_programme(user: User, programme: Programme, fields: Mapping[str, Any]
                 "budget_total": [
                     _(
                         "At least the %(amount)s already committed.",
-                        amount=f"{programme.committed:,}",
+                        amount=money(programme.committed),
                     )
                 ]
             },
