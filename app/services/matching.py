@@ -31,6 +31,7 @@ from app.models.base import utcnow
 from app.services import ranker_models, subsidies
 from app.services.ratings import vendor_ratings
 from matching.matcher import Matcher
+from matching.model import default_model
 from matching.ranker import PairwiseRanker
 
 log = logging.getLogger("app.matching")
@@ -73,7 +74,9 @@ class CatalogueMatcher:
 
     def _fit(self) -> None:
         listings = db.session.scalars(_published()).all()
-        self._matcher = Matcher().fit([item.to_offering() for item in listings])
+        # The shipped model (capability readers + bounded ranker, `make model`); a ranker
+        # promoted in the portal replaces its ranker in _load_ranker.
+        self._matcher = default_model().matcher().fit([item.to_offering() for item in listings])
         self._default_ranker = self._matcher.ranker_
         self._ranker_seen = None
         log.info("matcher fitted on %d published listings", len(listings))
@@ -214,8 +217,11 @@ def visible_matches(need: Need) -> list[Match]:
     return list(db.session.scalars(query))
 
 
-def suggest_capabilities(text: str, lang: str | None = None) -> list[tuple[str, float]]:
-    """Capability codes for an owner who does not know the taxonomy."""
-    from matching.capabilities import suggest_capabilities as suggest
+SUGGEST_THRESHOLD = 0.2  # a proposal the SME accepts or not, so a modest probability
 
-    return suggest(text, lang)
+
+def suggest_capabilities(text: str, lang: str | None = None) -> list[tuple[str, float]]:
+    """Capability codes for an owner who does not know the taxonomy, with the trained
+    reader's calibrated probability (at least ``SUGGEST_THRESHOLD``), most probable first."""
+    del lang  # the reader reads both languages
+    return default_model().need_reader.suggest(text, threshold=SUGGEST_THRESHOLD)
