@@ -7,6 +7,7 @@ from app.models.accounts import (
     OrgKind,
     Role,
     User,
+    UserSession,
     UserStatus,
     Verification,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "RfqStatus",
     "Role",
     "User",
+    "UserSession",
     "UserStatus",
     "VendorBlock",
     "VendorLogo",
