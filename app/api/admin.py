@@ -71,7 +71,7 @@ def reject_plugin(user, slug: str, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/vendors/<int:org_id>/verify",
+    "/admin/vendors/<id:org_id>/verify",
     summary="Verify a pending (or reinstate a suspended) vendor organisation",
     tag="Admin",
     roles=ADMIN,
@@ -88,7 +88,7 @@ def verify_vendor(user, org_id: int):
 
 @operation(
     "POST",
-    "/admin/vendors/<int:org_id>/suspend",
+    "/admin/vendors/<id:org_id>/suspend",
     summary="Suspend a vendor organisation; its listings leave the catalogue",
     tag="Admin",
     roles=ADMIN,
@@ -104,7 +104,7 @@ def suspend_vendor(user, org_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/vendors/<int:org_id>/reject",
+    "/admin/vendors/<id:org_id>/reject",
     summary="Reject a pending verification request with a reason; the vendor may re-apply",
     tag="Admin",
     roles=ADMIN,
@@ -120,7 +120,7 @@ def reject_vendor(user, org_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/matches/<int:match_id>/pin",
+    "/admin/matches/<id:match_id>/pin",
     summary="Put a match first in the SME's list",
     tag="Admin",
     roles=ADMIN,
@@ -136,7 +136,7 @@ def pin_match(user, match_id: int, body: OptionalReasonIn):
 
 @operation(
     "POST",
-    "/admin/matches/<int:match_id>/hide",
+    "/admin/matches/<id:match_id>/hide",
     summary="Take a match out of the SME's list, with a reason",
     tag="Admin",
     roles=ADMIN,
@@ -151,7 +151,7 @@ def hide_match(user, match_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/reviews/<int:review_id>/remove",
+    "/admin/reviews/<id:review_id>/remove",
     summary="Remove a flagged review (it stops counting)",
     tag="Admin",
     roles=ADMIN,
@@ -166,7 +166,7 @@ def remove_review(user, review_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/reviews/<int:review_id>/keep",
+    "/admin/reviews/<id:review_id>/keep",
     summary="Keep a flagged review published",
     tag="Admin",
     roles=ADMIN,

@@ -1,8 +1,8 @@
 """user sessions: a server-side row per signed-in browser, so logging out ends every copy
 
 Revision ID: 3b7d1c2e9f10
-Revises: a8cbed787186
-Create Date: 2026-12-01 09:40:00
+Revises: 3f6b2d9c1a7e
+Create Date: 2026-12-01 10:10:00
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '3b7d1c2e9f10'
-down_revision = 'a8cbed787186'
+down_revision = '3f6b2d9c1a7e'
 branch_labels = None
 depends_on = None
 
