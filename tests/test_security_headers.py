@@ -9,6 +9,7 @@ import pytest
 from app import create_app
 from tests.conftest import english
 from tests.deal_builders import make_deal
+from tests.page_walk import object_values, page_urls
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
@@ -66,29 +67,6 @@ def test_signed_in_pages_are_not_cached(sme_client):
     assert sme_client.get("/needs/").headers["Cache-Control"] == "no-store"
 
 
-def _pages(app, deal) -> list[str]:
-    """Every GET page without arguments, and the pages of one deal's objects."""
-    values = {
-        "need_id": deal.need.id,
-        "rfq_id": deal.rfqs[0].id,
-        "quote_id": deal.quotes[0].id,
-        "slug": deal.listings[0].slug,
-        "listing_id": deal.listings[0].id,
-    }
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint.endswith("static"):
-            continue
-        if rule.endpoint in ("api.docs_asset", "main.set_language"):
-            continue
-        if all(arg in values for arg in rule.arguments):
-            url = rule.rule
-            for arg in rule.arguments:
-                url = re.sub(rf"<(?:\w+:)?{arg}>", str(values[arg]), url)
-            urls.append(url)
-    return urls
-
-
 def test_no_page_needs_inline_script_style_or_handlers(app, db):
     from tests import factories
 
@@ -101,7 +79,7 @@ def test_no_page_needs_inline_script_style_or_handlers(app, db):
     }
     checked = 0
     for who, client in clients.items():
-        for url in _pages(app, deal):
+        for url in page_urls(app, object_values(deal)):
             response = client.get(url)
             if response.mimetype != "text/html" or response.status_code != 200:
                 continue
