@@ -1,7 +1,7 @@
 """user sessions: a server-side row per signed-in browser, so logging out ends every copy
 
 Revision ID: 3b7d1c2e9f10
-Revises: 3f6b2d9c1a7e
+Revises: c4e1a7d2b913
 Create Date: 2026-12-01 10:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '3b7d1c2e9f10'
-down_revision = '3f6b2d9c1a7e'
+down_revision = 'c4e1a7d2b913'
 branch_labels = None
 depends_on = None
 
