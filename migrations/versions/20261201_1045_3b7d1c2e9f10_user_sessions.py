@@ -1,8 +1,8 @@
 """user sessions: a server-side row per signed-in browser, so logging out ends every copy
 
 Revision ID: 3b7d1c2e9f10
-Revises: c4e1a7d2b913
-Create Date: 2026-12-01 10:10:00
+Revises: fcc4d8579093
+Create Date: 2026-12-01 10:45:00
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '3b7d1c2e9f10'
-down_revision = 'c4e1a7d2b913'
+down_revision = 'fcc4d8579093'
 branch_labels = None
 depends_on = None
 
