@@ -357,3 +357,27 @@ def test_too_many_plugins_for_quotes_keeps_the_ticks_and_the_message(app, db):
     assert 'data-field-error="listing_ids"' in page
     assert "Our dyeing lots" in page
     assert db.session.scalar(sa.select(sa.func.count(Rfq.id))) == 1
+
+
+# --- the same refusal, the same answer ----------------------------------------------------------
+
+
+def test_a_non_vendor_organisation_is_no_vendor_on_the_page_and_in_the_api(
+    client, admin, admin_client, sme
+):
+    page = submit(
+        admin_client,
+        f"/admin/vendors/{sme.organisation_id}/verify",
+        {},
+        form_url="/admin/vendors",
+    )
+    assert page.status_code == 404
+    token = client.post(
+        "/api/v1/auth/token", json={"email": admin.email, "password": factories.PASSWORD}
+    ).get_json()["token"]
+    api = client.post(
+        f"/api/v1/admin/vendors/{sme.organisation_id}/verify",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert api.status_code == 404
+    assert api.get_json()["detail"] == "No such vendor."

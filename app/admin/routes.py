@@ -23,7 +23,6 @@ from app.admin.forms import (
     VendorFilterForm,
 )
 from app.dashboard_charts import admin_charts, admin_heat_tables
-from app.errors import NotFound
 from app.extensions import db
 from app.fields import parse_id
 from app.jobs import outbox
@@ -222,10 +221,7 @@ def vendors_index():
 
 
 def _vendor(org_id: int) -> Organisation:
-    org = get_or_404(Organisation, org_id)
-    if org.kind != OrgKind.VENDOR:
-        raise NotFound(_("No such vendor."))
-    return org
+    return vendors.get_vendor(org_id)
 
 
 @bp.route("/vendors/<id:org_id>/verify", methods=["POST"])

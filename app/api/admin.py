@@ -22,7 +22,7 @@ from app.api.schemas import (
 )
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Match, Organisation, PluginListing, Review, Role
+from app.models import Match, PluginListing, Review, Role
 from app.services import listings, moderation, vendors
 from app.services.rows import get_or_404
 
@@ -81,7 +81,7 @@ def reject_plugin(user, slug: str, body: ReasonIn):
 def verify_vendor(user, org_id: int):
     """``org_id`` is the organisation's id (``organisation.id`` of its accounts,
     ``vendor.id`` of its plug-ins)."""
-    org = get_or_404(Organisation, org_id)
+    org = vendors.get_vendor(org_id)
     vendors.verify(user, org)
     return serialize.organisation(org)
 
@@ -97,7 +97,7 @@ def verify_vendor(user, org_id: int):
     problems=STATE_PROBLEMS,
 )
 def suspend_vendor(user, org_id: int, body: ReasonIn):
-    org = get_or_404(Organisation, org_id)
+    org = vendors.get_vendor(org_id)
     vendors.suspend(user, org, body.reason)
     return serialize.organisation(org)
 
@@ -113,7 +113,7 @@ def suspend_vendor(user, org_id: int, body: ReasonIn):
     problems=STATE_PROBLEMS,
 )
 def reject_vendor(user, org_id: int, body: ReasonIn):
-    org = get_or_404(Organisation, org_id)
+    org = vendors.get_vendor(org_id)
     vendors.reject(user, org, body.reason)
     return serialize.organisation(org)
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app import fields
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
@@ -94,7 +95,7 @@ def suggest():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         payload = request.form
-    text = str(payload.get("text") or "")[:20000]
+    text = str(payload.get("text") or "")[: fields.LONG_TEXT.high]
     return jsonify(suggestions=suggestions_for(text))
 
 
