@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     RadioField,
@@ -107,6 +108,21 @@ class ProfileForm(OrganisationFields, PortalForm):
         _l("About the organisation"), validators=[Optional(), *fields.MESSAGE.wtf()]
     )
     submit = SubmitField(_l("Save"))
+
+
+class DeleteAccountForm(PortalForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("We ask again so nobody else can delete your account from your screen."),
+    )
+    confirm = BooleanField(
+        _l("I understand: my account and my personal data are deleted for good."),
+        validators=[
+            DataRequired(_l("Tick the box to confirm that you want your account deleted."))
+        ],
+    )
+    submit = SubmitField(_l("Delete my account"))
 
 
 def organisation_data(form: OrganisationFields) -> dict:

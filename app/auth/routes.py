@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+import json
+
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth import bp
-from app.auth.forms import LoginForm, ProfileForm, RegisterForm, organisation_data
+from app.auth.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    organisation_data,
+)
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
@@ -15,7 +23,7 @@ from app.i18n import current_lang
 from app.models import Role
 from app.navigation import home_endpoint
 from app.redirects import safe_next
-from app.services import accounts, audit, sessions
+from app.services import accounts, audit, privacy, sessions
 from app.throttle import login_page_limits
 
 
@@ -97,3 +105,45 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, org=org)
+
+
+@bp.route("/privacy")
+@login_required
+def privacy_page():
+    """Your data: download a copy, or delete the account (PIPL)."""
+    return render_template("auth/privacy.html", form=DeleteAccountForm(formdata=None))
+
+
+@bp.route("/privacy/export")
+@login_required
+def privacy_export():
+    """Everything stored about the signed-in user, as a JSON download."""
+    data = privacy.export_data(current_user)
+    audit.record(current_user, "account.data_exported", current_user)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="shuzhuan-my-data-{current_user.id}.json"'
+    )
+    return response
+
+
+@bp.route("/privacy/delete", methods=["POST"])
+@login_required
+def privacy_delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(
+                current_user._get_current_object(), form.password.data, confirmed=form.confirm.data
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            sessions.sign_out()
+            db.session.commit()
+            flash(_("Your account and your personal data are deleted. Goodbye."), "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/privacy.html", form=form)
