@@ -21,6 +21,7 @@ from app.extensions import (
     select_locale,
 )
 from app.jobs import dispatch as job_dispatch
+from app.json_limits import LimitedJSONProvider
 from app.logging_setup import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ def create_app(
     if isinstance(config, dict):
         app.config.update(config)
     app.config.update(overrides or {})
+    app.json = LimitedJSONProvider(app)
     app.config["CONFIG_NAME"] = name
     _check_config(app)
 
@@ -70,6 +72,9 @@ def create_app(
     job_dispatch.init_app(app)
 
     _configure_login()
+    from app.converters import CONVERTERS
+
+    app.url_map.converters.update(CONVERTERS)  # before any route is added
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -80,6 +85,13 @@ def create_app(
     from app.cli import register_cli
 
     register_cli(app)
+
+    from app.forms import refused_forms_are_422
+
+    app.after_request(refused_forms_are_422)
+    from app import security_headers
+
+    security_headers.init_app(app)
 
     @app.before_request
     def _request_id() -> None:
@@ -109,7 +121,12 @@ def _configure_login() -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Signed in only while the cookie's session row lives (see app.services.sessions).
+        from app.services import sessions
+
+        if not (user_id.isdigit() and len(user_id) < 10):
+            return None
+        return sessions.user_for(int(user_id))
 
 
 BLUEPRINTS = (

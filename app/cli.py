@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
 
+from app.cli_base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 
-users_cli = AppGroup("users", help="Manage accounts.")
-demo_cli = AppGroup("demo", help="Demo data for a first run.")
+users_cli = CommandGroup("users", help="Manage accounts.")
+demo_cli = CommandGroup("demo", help="Demo data for a first run.")
 
 
 @users_cli.command("create-admin")

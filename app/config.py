@@ -34,13 +34,19 @@ class BaseConfig:
     BOOTSTRAP_BTN_STYLE = "primary"
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    SECURITY_HSTS = _bool("SECURITY_HSTS", False)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins only (successful ones never count): per client address, per account.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+    )
+    SESSION_LIFETIME_DAYS = _int("SESSION_LIFETIME_DAYS", 14)  # then sign in again
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     LOG_JSON = _bool("LOG_JSON", False)
@@ -53,7 +59,9 @@ class BaseConfig:
 
     RFQ_CAP_PER_NEED = _int("RFQ_CAP_PER_NEED", 5)
 
-    # JSON API
+    # JSON API; every JSON body (API or page) is refused deeper or longer than these
+    JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)
+    JSON_MAX_BYTES = _int("JSON_MAX_BYTES", 1024 * 1024)
     API_TOKEN_DAYS = _int("API_TOKEN_DAYS", 30)
     API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "10 per minute;50 per hour")
     IDEMPOTENCY_KEY_DAYS = _int("IDEMPOTENCY_KEY_DAYS", 1)
@@ -101,6 +109,7 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    SECURITY_HSTS = _bool("SECURITY_HSTS", True)  # served over HTTPS only
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     LOG_JSON = _bool("LOG_JSON", True)

@@ -98,7 +98,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 429:
-            return render_error(429)
+            from app.throttle import retry_message
+
+            return render_error(429, retry_message())
         return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)

@@ -76,6 +76,14 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def web_link(value: str | None) -> str | None:
+    """A stored link fit for ``href``: http(s) only, so a javascript: link saved before the
+    rule existed is shown as text, never made clickable."""
+    from app.fields import is_web_link
+
+    return value if isinstance(value, str) and is_web_link(value) else None
+
+
 def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
@@ -97,3 +105,4 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["markdown"] = markdown_html
+    app.jinja_env.filters["web_link"] = web_link

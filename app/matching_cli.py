@@ -10,15 +10,15 @@ import dataclasses
 import json
 
 import click
-from flask.cli import AppGroup
 
+from app.cli_base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.services import matching, ranker_models
 from app.services.outcomes import training_triples
 from matching.evaluate import evaluate as run
 
-matching_cli = AppGroup("matching", help="The matching engine inside the portal.")
+matching_cli = CommandGroup("matching", help="The matching engine inside the portal.")
 
 
 def _fail(exc: DomainError) -> click.ClickException:

@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
 
+from app.cli_base import CommandGroup
 from app.extensions import db
 from app.models import PluginListing
 from plugins.manager import discover
 from plugins.manifest import MANIFEST_NAME, ManifestError, display_path, load_manifest
 
-plugins_cli = AppGroup("plugins", help="Operator plug-ins: list, validate, sync.")
+plugins_cli = CommandGroup("plugins", help="Operator plug-ins: list, validate, sync.")
 
 
 def _discover():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
-search_cli = AppGroup("search", help="The catalogue search index.")
+from app.cli_base import CommandGroup
+
+search_cli = CommandGroup("search", help="The catalogue search index.")
 
 
 @search_cli.command("reindex")

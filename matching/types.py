@@ -25,7 +25,7 @@ from matching.taxonomy import (
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 MAX_TEXT = 20_000
-MAX_CNY = 2_000_000_000  # fits a 32-bit integer column; no SME project costs more
+MAX_CNY = 1_000_000_000  # one billion CNY: no SME project costs more; above is a typo
 
 
 class InvalidRecord(ValueError):

@@ -27,6 +27,7 @@ from plugins.uscc import normalize_uscc, uscc_problems
 
 MANIFEST_NAME = "plugin.toml"
 MAX_MANIFEST_BYTES = 128 * 1024
+MAX_NESTING = 16  # arrays and inline tables; manifests need 2
 FILE = "(file)"  # error key for problems with the file as a whole (size, encoding, syntax)
 
 # Semantic Versioning 2.0.0, the regular expression recommended at semver.org.
@@ -100,6 +101,30 @@ class ManifestError(ValueError):
         super().__init__("\n".join(self.lines))
 
 
+# TOML strings (multi-line first) and comments: brackets inside them nest nothing.
+_TOML_STRINGS = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'", re.DOTALL)
+_TOML_COMMENT = re.compile(r"#[^\n]*")
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and inline tables nest in TOML ``text``, counted without recursion.
+
+    ``tomllib`` recurses once per level, so a few kilobytes of ``[[[[…`` exhaust the stack;
+    a manifest needs two levels (a list of codes), so anything past MAX_NESTING is refused
+    before parsing. A table header ``[[a]]`` counts as two, which is well within the limit.
+    """
+    stripped = _TOML_COMMENT.sub("", _TOML_STRINGS.sub('""', text))
+    level = deepest = 0
+    for bracket in _BRACKETS.findall(stripped):
+        if bracket in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        else:
+            level = max(level - 1, 0)
+    return deepest
+
+
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it is below it, as people read it."""
     try:
@@ -138,10 +163,18 @@ def parse_manifest(
             source, {FILE: [f"is too large (over {MAX_MANIFEST_BYTES} bytes; shorten the text)"]}
         )
     text = _decode(data, source)
+    if nesting_depth(text) > MAX_NESTING:
+        raise ManifestError(
+            source, {FILE: [f"nests arrays or tables deeper than {MAX_NESTING} levels"]}
+        )
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(source, {FILE: [f"is not valid TOML: {exc}"]}) from None
+    except RecursionError:  # the scan above should have caught it; never a crash
+        raise ManifestError(
+            source, {FILE: [f"nests arrays or tables deeper than {MAX_NESTING} levels"]}
+        ) from None
     return manifest_from_mapping(
         doc,
         source=source,

@@ -46,10 +46,25 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 class RequestClient(FlaskLoginClient):
     """Runs each request in its own app context, as a server does.
 
+    ``app.test_client(user=u)`` signs ``u`` in as the login page does: a live session row
+    (see app.services.sessions) and its token in the cookie.
+
     Otherwise the test's app context (and its ``g`` caches and database session) would
     leak into every request. Objects the test holds are expired afterwards, so reads
     see what the request committed.
     """
+
+    def __init__(self, *args, **kwargs):
+        user = kwargs.get("user")
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            from app.services import sessions
+
+            with self.application.app_context():
+                token = sessions.start(_db.session.merge(user))
+                _db.session.commit()
+            with self.session_transaction() as sess:
+                sess[sessions.SESSION_KEY] = token
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
@@ -89,11 +104,16 @@ def db(app) -> Iterator:
     """The database, emptied after each test."""
     with app.app_context():
         yield _db
-        _db.session.remove()
-        with _db.engine.begin() as conn:
-            for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_database()
     _forget_process_caches(app)
+
+
+def empty_database() -> None:
+    """Delete every row (in the current app context), children first."""
+    _db.session.remove()
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 def _forget_process_caches(app: Flask) -> None:

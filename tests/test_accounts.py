@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from app.extensions import db as _db
 from app.models import AuditEvent, Organisation, Role, User, UserStatus
 from tests import factories
-from tests.conftest import csrf_token, english, submit
+from tests.conftest import csrf_token, submit
 
 REGISTRATION = {
     "role": "sme",
@@ -49,13 +47,13 @@ def test_registering_a_vendor_creates_an_unverified_vendor_organisation(client, 
         ({"password": "short", "confirm": "short"}, "Use at least 10 characters."),
         ({"confirm": "something-else"}, "The passwords differ."),
         ({"org_name": ""}, "This field is required."),
-        ({"employees": "-3"}, "Number must be between 0 and 1000000."),
+        ({"employees": "-3"}, "Enter a whole number from 0 to 1000000."),
         ({"region": "CN-XX"}, "Not a valid choice."),
     ],
 )
 def test_bad_registration_shows_the_problem_next_to_the_field(client, db, changes, message):
     response = submit(client, "/auth/register", {**REGISTRATION, **changes})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
@@ -76,7 +74,7 @@ def test_login_and_logout(client, sme):
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, sme):
     response = submit(client, "/auth/login", {"email": sme.email, "password": "wrong-password"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Wrong e-mail or password." in response.get_data(as_text=True)
 
 
@@ -148,36 +146,9 @@ def test_profile_refuses_bad_values(sme_client):
         {"name": "", "locale": "fr", "org_name": "X", "website": "not a url"},
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This field is required." in page
-    assert "Invalid URL." in page
-
-
-def test_login_is_rate_limited(app, database_url):  # app: the schema exists
-    from app.extensions import limiter
-
-    enabled = limiter.enabled  # the limiter is shared by every app of this process
-    limited = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "3 per minute",
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    try:
-        client = english(limited.test_client())
-        codes = [
-            client.post("/auth/login", data={"email": "a@b.example", "password": "x"}).status_code
-            for _ in range(4)
-        ]
-        assert codes == [200, 200, 200, 429]
-        assert "Too many requests" in client.post("/auth/login").get_data(as_text=True)
-    finally:
-        limiter.enabled = enabled
-        with limited.app_context():
-            _db.engine.dispose()
+    assert "Enter a web address starting with http:// or https://." in page
 
 
 def test_create_admin_without_prompts(app, db):

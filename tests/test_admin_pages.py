@@ -28,8 +28,8 @@ def admin_rules(app) -> list[tuple[str, str]]:
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):
-            url = re.sub(r"<int:\w+>", "1", rule.rule)
-            assert "<" not in url, f"{rule.rule}: route arguments must be <int:...>"
+            url = re.sub(r"<id:\w+>", "1", rule.rule)
+            assert "<" not in url, f"{rule.rule}: route arguments must be <id:...>"
             for method in sorted(rule.methods & {"GET", "POST"}):
                 rules.append((method, url))
     return rules

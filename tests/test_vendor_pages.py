@@ -58,7 +58,7 @@ def test_bad_quote_terms_are_shown_on_the_form(app, db):
     response = submit(client, f"{url}/quote", data, form_url=url)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Number must be between 0 and 1000000000." in page
+    assert "Enter a whole number from 0 to 1000000000." in page
     assert "This field is required." in page
     data = quote_form(valid_until="2001-01-01")
     page = submit(client, f"{url}/quote", data, form_url=url).get_data(as_text=True)

@@ -6,17 +6,18 @@ services validate the reason, so the pages and the API refuse the same inputs.""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     SearchField,
     SelectChoice,
     SelectField,
     SubmitField,
 )
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
+from app import fields
+from app.form_fields import RuleIntegerField
+from app.forms import PortalForm
 from app.models import JobStatus, ListingStatus, NeedStatus, Role, UserStatus, Verification
 from app.navigation import role_label
 from app.status_labels import JOB_STATUS_LABELS, status_label
@@ -26,7 +27,7 @@ def _status_choices(values) -> list[SelectChoice]:
     return [SelectChoice("", _l("All"))] + [SelectChoice(str(v), status_label(v)) for v in values]
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     """A GET form read from the query string."""
 
     class Meta:
@@ -89,9 +90,7 @@ class AuditFilterForm(FilterForm):
     actor = SearchField(_l("Actor e-mail contains"), validators=[Optional(), Length(max=100)])
     action = SelectField(_l("Action"), validators=[Optional()])
     subject_type = SelectField(_l("Subject type"), validators=[Optional()])
-    subject_id = IntegerField(
-        _l("Subject id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
-    )
+    subject_id = RuleIntegerField(_l("Subject id"), rule=fields.RECORD_ID)
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
 

@@ -8,10 +8,8 @@ error handler turns into a clear 4xx page.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,8 +23,8 @@ from app.admin.forms import (
     VendorFilterForm,
 )
 from app.dashboard_charts import admin_charts, admin_heat_tables
-from app.errors import NotFound
 from app.extensions import db
+from app.fields import parse_id
 from app.jobs import outbox
 from app.models import (
     JobStatus,
@@ -42,7 +40,9 @@ from app.models import (
     VendorBlock,
     Verification,
 )
+from app.pagination import paginate
 from app.permissions import role_required
+from app.redirects import redirect_next
 from app.services import dashboards, job_admin, listings, moderation, vendors
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
@@ -55,10 +55,7 @@ admin_only = role_required(Role.ADMIN)
 
 def _back(default: str):
     """Redirect to the form's ``next`` (a path on this site) or to ``default``."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return redirect(target)
-    return redirect(default)
+    return redirect_next(default)
 
 
 def _reason() -> str:
@@ -76,7 +73,7 @@ def _filters(form) -> dict:
 
 
 def _paginate(query: sa.Select):
-    return db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return paginate(query, PER_PAGE)
 
 
 @bp.context_processor
@@ -132,7 +129,7 @@ def listings_index():
     )
 
 
-@bp.route("/listings/<int:listing_id>/approve", methods=["POST"])
+@bp.route("/listings/<id:listing_id>/approve", methods=["POST"])
 @admin_only
 def listing_approve(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
@@ -142,7 +139,7 @@ def listing_approve(listing_id: int):
     return _back(url_for(".listings_index"))
 
 
-@bp.route("/listings/<int:listing_id>/reject", methods=["POST"])
+@bp.route("/listings/<id:listing_id>/reject", methods=["POST"])
 @admin_only
 def listing_reject(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
@@ -152,7 +149,7 @@ def listing_reject(listing_id: int):
     return _back(url_for(".listings_index"))
 
 
-@bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
+@bp.route("/listings/<id:listing_id>/suspend", methods=["POST"])
 @admin_only
 def listing_suspend(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
@@ -162,7 +159,7 @@ def listing_suspend(listing_id: int):
     return _back(url_for(".listings_index"))
 
 
-@bp.route("/listings/<int:listing_id>/reinstate", methods=["POST"])
+@bp.route("/listings/<id:listing_id>/reinstate", methods=["POST"])
 @admin_only
 def listing_reinstate(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
@@ -224,13 +221,10 @@ def vendors_index():
 
 
 def _vendor(org_id: int) -> Organisation:
-    org = get_or_404(Organisation, org_id)
-    if org.kind != OrgKind.VENDOR:
-        raise NotFound(_("No such vendor."))
-    return org
+    return vendors.get_vendor(org_id)
 
 
-@bp.route("/vendors/<int:org_id>/verify", methods=["POST"])
+@bp.route("/vendors/<id:org_id>/verify", methods=["POST"])
 @admin_only
 def vendor_verify(org_id: int):
     org = _vendor(org_id)
@@ -240,7 +234,7 @@ def vendor_verify(org_id: int):
     return _back(url_for(".vendors_index"))
 
 
-@bp.route("/vendors/<int:org_id>/documents-reviewed", methods=["POST"])
+@bp.route("/vendors/<id:org_id>/documents-reviewed", methods=["POST"])
 @admin_only
 def vendor_documents_reviewed(org_id: int):
     org = _vendor(org_id)
@@ -250,7 +244,7 @@ def vendor_documents_reviewed(org_id: int):
     return _back(url_for(".vendors_index"))
 
 
-@bp.route("/vendors/<int:org_id>/reject", methods=["POST"])
+@bp.route("/vendors/<id:org_id>/reject", methods=["POST"])
 @admin_only
 def vendor_reject(org_id: int):
     org = _vendor(org_id)
@@ -263,7 +257,7 @@ def vendor_reject(org_id: int):
     return _back(url_for(".vendors_index"))
 
 
-@bp.route("/vendors/<int:org_id>/suspend", methods=["POST"])
+@bp.route("/vendors/<id:org_id>/suspend", methods=["POST"])
 @admin_only
 def vendor_suspend(org_id: int):
     org = _vendor(org_id)
@@ -273,14 +267,14 @@ def vendor_suspend(org_id: int):
     return _back(url_for(".vendors_index"))
 
 
-@bp.route("/vendors/<int:org_id>/block", methods=["POST"])
+@bp.route("/vendors/<id:org_id>/block", methods=["POST"])
 @admin_only
 def vendor_block(org_id: int):
     """Block a vendor from matching: for one need (``need_id``) or everywhere."""
     org = _vendor(org_id)
-    need_id = request.form.get("need_id", type=int)
-    everywhere = request.form.get("scope") == "everywhere" or not need_id
-    need = None if everywhere else get_or_404(Need, need_id)
+    raw_need_id = (request.form.get("need_id") or "").strip()
+    everywhere = request.form.get("scope") == "everywhere" or not raw_need_id
+    need = None if everywhere else get_or_404(Need, parse_id(raw_need_id))
     moderation.block_vendor(current_user, org, _reason(), need)
     db.session.commit()
     if need is None:
@@ -290,7 +284,7 @@ def vendor_block(org_id: int):
     return _back(url_for(".vendors_index"))
 
 
-@bp.route("/blocks/<int:block_id>/remove", methods=["POST"])
+@bp.route("/blocks/<id:block_id>/remove", methods=["POST"])
 @admin_only
 def block_remove(block_id: int):
     block = get_or_404(VendorBlock, block_id)
@@ -311,7 +305,7 @@ def plugins_index():
     return render_template("admin/plugins.html", plugins=moderation.operator_plugins())
 
 
-@bp.route("/plugins/<int:listing_id>/reset", methods=["POST"])
+@bp.route("/plugins/<id:listing_id>/reset", methods=["POST"])
 @admin_only
 def plugin_reset(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
@@ -337,7 +331,7 @@ def needs_index():
     return render_template("admin/needs.html", page=page, form=form, counts=counts)
 
 
-@bp.route("/needs/<int:need_id>")
+@bp.route("/needs/<id:need_id>")
 @admin_only
 def need_detail(need_id: int):
     need = get_or_404(Need, need_id)
@@ -360,7 +354,7 @@ def _match_action(match_id: int, action, message: str, *args):
     return _back(url_for(".need_detail", need_id=match.need_id))
 
 
-@bp.route("/matches/<int:match_id>/pin", methods=["POST"])
+@bp.route("/matches/<id:match_id>/pin", methods=["POST"])
 @admin_only
 def match_pin(match_id: int):
     return _match_action(
@@ -368,13 +362,13 @@ def match_pin(match_id: int):
     )
 
 
-@bp.route("/matches/<int:match_id>/unpin", methods=["POST"])
+@bp.route("/matches/<id:match_id>/unpin", methods=["POST"])
 @admin_only
 def match_unpin(match_id: int):
     return _match_action(match_id, moderation.unpin_match, _("“%(name)s” is no longer pinned."))
 
 
-@bp.route("/matches/<int:match_id>/hide", methods=["POST"])
+@bp.route("/matches/<id:match_id>/hide", methods=["POST"])
 @admin_only
 def match_hide(match_id: int):
     return _match_action(
@@ -382,7 +376,7 @@ def match_hide(match_id: int):
     )
 
 
-@bp.route("/matches/<int:match_id>/unhide", methods=["POST"])
+@bp.route("/matches/<id:match_id>/unhide", methods=["POST"])
 @admin_only
 def match_unhide(match_id: int):
     return _match_action(
@@ -402,7 +396,7 @@ def reviews_index():
     )
 
 
-@bp.route("/reviews/<int:review_id>/keep", methods=["POST"])
+@bp.route("/reviews/<id:review_id>/keep", methods=["POST"])
 @admin_only
 def review_keep(review_id: int):
     review = get_or_404(Review, review_id)
@@ -412,7 +406,7 @@ def review_keep(review_id: int):
     return _back(url_for(".reviews_index"))
 
 
-@bp.route("/reviews/<int:review_id>/remove", methods=["POST"])
+@bp.route("/reviews/<id:review_id>/remove", methods=["POST"])
 @admin_only
 def review_remove(review_id: int):
     review = get_or_404(Review, review_id)
@@ -437,7 +431,7 @@ def users_index():
     return render_template("admin/users.html", page=page, form=form)
 
 
-@bp.route("/users/<int:user_id>/suspend", methods=["POST"])
+@bp.route("/users/<id:user_id>/suspend", methods=["POST"])
 @admin_only
 def user_suspend(user_id: int):
     user = get_or_404(User, user_id)
@@ -447,7 +441,7 @@ def user_suspend(user_id: int):
     return _back(url_for(".users_index"))
 
 
-@bp.route("/users/<int:user_id>/reinstate", methods=["POST"])
+@bp.route("/users/<id:user_id>/reinstate", methods=["POST"])
 @admin_only
 def user_reinstate(user_id: int):
     user = get_or_404(User, user_id)
@@ -476,7 +470,7 @@ def jobs_index():
     )
 
 
-@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@bp.route("/jobs/<id:job_id>/retry", methods=["POST"])
 @admin_only
 def job_retry(job_id: int):
     job_admin.retry_jobs(current_user, [job_id])

@@ -72,7 +72,12 @@ def _error(exc: Exception):
             headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         if code == 429 and getattr(exc, "retry_after", None):
             headers["Retry-After"] = str(exc.retry_after)
-        detail = default_detail(code) if code in (404, 413, 429, 405) else exc.description
+        if code == 429:
+            from app.throttle import retry_message
+
+            detail = retry_message()
+        else:
+            detail = default_detail(code) if code in (404, 413, 405) else exc.description
         return problem(code, detail, headers=headers)
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 
 from app.api import serialize
@@ -11,11 +11,7 @@ from app.api.schemas import AccountIn, AccountOut, TokenIn, TokenOut
 from app.errors import InvalidInput
 from app.models import Role
 from app.services import accounts, tokens, vendors
-
-
-def _token_limit() -> str:
-    config = current_app.config
-    return config.get("API_TOKEN_RATE_LIMIT") or config["LOGIN_RATE_LIMIT"]
+from app.throttle import token_limits
 
 
 @operation(
@@ -66,12 +62,13 @@ def register(body: AccountIn):
     status=201,
     problems=(400, 401, 403, 409, 413, 422, 429),
     idempotent=False,
-    rate_limit=_token_limit,
+    throttle=token_limits,
 )
 def create_token(body: TokenIn):
     """The secret is shown once; send it as ``Authorization: Bearer <token>``. It expires
-    after ``API_TOKEN_DAYS`` days (30) and can be revoked on the token page. Rate-limited
-    like the login page; ``Idempotency-Key`` is ignored (a secret is never stored)."""
+    after ``API_TOKEN_DAYS`` days (30) and can be revoked on the token page. Failed attempts
+    are limited like the login page's (per address and per account); ``Idempotency-Key``
+    is ignored (a secret is never stored)."""
     issued = tokens.token_for_login(body.email, body.password, body.name or "")
     return TokenOut(
         token=issued.secret,

@@ -22,7 +22,7 @@ from app.api.schemas import (
 )
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Match, Organisation, PluginListing, Review, Role
+from app.models import Match, PluginListing, Review, Role
 from app.services import listings, moderation, vendors
 from app.services.rows import get_or_404
 
@@ -71,7 +71,7 @@ def reject_plugin(user, slug: str, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/vendors/<int:org_id>/verify",
+    "/admin/vendors/<id:org_id>/verify",
     summary="Verify a pending (or reinstate a suspended) vendor organisation",
     tag="Admin",
     roles=ADMIN,
@@ -81,14 +81,14 @@ def reject_plugin(user, slug: str, body: ReasonIn):
 def verify_vendor(user, org_id: int):
     """``org_id`` is the organisation's id (``organisation.id`` of its accounts,
     ``vendor.id`` of its plug-ins)."""
-    org = get_or_404(Organisation, org_id)
+    org = vendors.get_vendor(org_id)
     vendors.verify(user, org)
     return serialize.organisation(org)
 
 
 @operation(
     "POST",
-    "/admin/vendors/<int:org_id>/suspend",
+    "/admin/vendors/<id:org_id>/suspend",
     summary="Suspend a vendor organisation; its listings leave the catalogue",
     tag="Admin",
     roles=ADMIN,
@@ -97,14 +97,14 @@ def verify_vendor(user, org_id: int):
     problems=STATE_PROBLEMS,
 )
 def suspend_vendor(user, org_id: int, body: ReasonIn):
-    org = get_or_404(Organisation, org_id)
+    org = vendors.get_vendor(org_id)
     vendors.suspend(user, org, body.reason)
     return serialize.organisation(org)
 
 
 @operation(
     "POST",
-    "/admin/vendors/<int:org_id>/reject",
+    "/admin/vendors/<id:org_id>/reject",
     summary="Reject a pending verification request with a reason; the vendor may re-apply",
     tag="Admin",
     roles=ADMIN,
@@ -113,14 +113,14 @@ def suspend_vendor(user, org_id: int, body: ReasonIn):
     problems=STATE_PROBLEMS,
 )
 def reject_vendor(user, org_id: int, body: ReasonIn):
-    org = get_or_404(Organisation, org_id)
+    org = vendors.get_vendor(org_id)
     vendors.reject(user, org, body.reason)
     return serialize.organisation(org)
 
 
 @operation(
     "POST",
-    "/admin/matches/<int:match_id>/pin",
+    "/admin/matches/<id:match_id>/pin",
     summary="Put a match first in the SME's list",
     tag="Admin",
     roles=ADMIN,
@@ -136,7 +136,7 @@ def pin_match(user, match_id: int, body: OptionalReasonIn):
 
 @operation(
     "POST",
-    "/admin/matches/<int:match_id>/hide",
+    "/admin/matches/<id:match_id>/hide",
     summary="Take a match out of the SME's list, with a reason",
     tag="Admin",
     roles=ADMIN,
@@ -151,7 +151,7 @@ def hide_match(user, match_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/reviews/<int:review_id>/remove",
+    "/admin/reviews/<id:review_id>/remove",
     summary="Remove a flagged review (it stops counting)",
     tag="Admin",
     roles=ADMIN,
@@ -166,7 +166,7 @@ def remove_review(user, review_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/reviews/<int:review_id>/keep",
+    "/admin/reviews/<id:review_id>/keep",
     summary="Keep a flagged review published",
     tag="Admin",
     roles=ADMIN,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -29,9 +29,9 @@ from app.api import bp
 from app.api.auth import authenticate_request
 from app.api.idempotency import IdempotentRequest
 from app.api.problems import ApiProblem
-from app.api.schemas import INT32_MAX
 from app.errors import Forbidden, InvalidInput
-from app.extensions import db, limiter
+from app.extensions import db
+from app.json_limits import JsonTooLarge
 from app.models import Role, User
 
 
@@ -77,13 +77,13 @@ def operation(
     problems: tuple[int, ...] = (),
     idempotent: bool | None = None,
     description: str = "",
-    rate_limit: Callable[[], str] | None = None,
+    throttle: Callable[[Callable], Callable] | None = None,
     media_type: str | None = None,
 ) -> Callable:
     """Declare an endpoint. The view gets the path values, ``user`` (or None), ``body`` and
     ``query`` (parsed models) as keyword arguments it names, and returns the response data
-    (a dict or a response model); it never commits. ``rate_limit`` returns a Flask-Limiter
-    limit string (per client address)."""
+    (a dict or a response model); it never commits. ``throttle`` wraps the view in
+    Flask-Limiter limits (e.g. :func:`app.throttle.token_limits`)."""
     if idempotent is None:
         idempotent = method == "POST"
 
@@ -112,9 +112,6 @@ def operation(
 
         @wraps(view)
         def run(**path: Any) -> Response:
-            for value in path.values():
-                if isinstance(value, int) and not 1 <= value <= INT32_MAX:
-                    raise ApiProblem(404)
             user = _authenticate(op)
             kwargs: dict[str, Any] = dict(path)
             if "user" in wanted:
@@ -155,8 +152,8 @@ def operation(
             return response
 
         view_func = run
-        if rate_limit is not None:
-            view_func = limiter.limit(rate_limit, methods=[method])(run)
+        if throttle is not None:
+            view_func = throttle(run)
         bp.add_url_rule(rule, endpoint=endpoint, view_func=view_func, methods=[method])
         view_func.api_operation = op
         return view_func
@@ -190,8 +187,14 @@ def _parse_json(raw: bytes) -> Any:
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ApiProblem(400, _("Send the body as JSON (Content-Type: application/json)."))
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return current_app.json.loads(raw)  # depth- and size-limited: app.json_limits
+    except JsonTooLarge as exc:
+        if exc.reason == "depth":
+            detail = _("The JSON body nests deeper than %(n)s levels.", n=exc.limit)
+        else:
+            detail = _("The JSON body is longer than %(n)s bytes.", n=exc.limit)
+        raise ApiProblem(400, detail, {"body": [detail]}) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiProblem(400, _("The body is not valid JSON.")) from None
 
 

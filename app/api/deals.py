@@ -33,7 +33,7 @@ STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 @operation(
     "POST",
-    "/needs/<int:need_id>/rfqs",
+    "/needs/<id:need_id>/rfqs",
     summary="Ask a matched plug-in's vendor for a quote",
     tag="Deals",
     roles=(Role.SME,),
@@ -89,7 +89,7 @@ def _rfq_for(user, rfq_id: int) -> Rfq:
 
 @operation(
     "GET",
-    "/rfqs/<int:rfq_id>",
+    "/rfqs/<id:rfq_id>",
     summary="One request for quote, with its live quote",
     tag="Deals",
     roles=(Role.VENDOR, Role.SME),
@@ -102,7 +102,7 @@ def get_rfq(user, rfq_id: int):
 
 @operation(
     "POST",
-    "/rfqs/<int:rfq_id>/quotes",
+    "/rfqs/<id:rfq_id>/quotes",
     summary="Answer a request with a structured quote",
     tag="Deals",
     roles=(Role.VENDOR,),
@@ -120,7 +120,7 @@ def submit_quote(user, rfq_id: int, body: QuoteIn):
 
 @operation(
     "POST",
-    "/rfqs/<int:rfq_id>/decline",
+    "/rfqs/<id:rfq_id>/decline",
     summary="Decline a request, with a reason the SME reads",
     tag="Deals",
     roles=(Role.VENDOR,),
@@ -135,7 +135,7 @@ def decline_rfq(user, rfq_id: int, body: ReasonIn):
 
 @operation(
     "GET",
-    "/needs/<int:need_id>/quotes",
+    "/needs/<id:need_id>/quotes",
     summary="The quotes for a need, side by side",
     tag="Deals",
     roles=(Role.SME, Role.ADMIN),
@@ -151,7 +151,7 @@ def list_quotes(user, need_id: int, query: PageQuery):
 
 @operation(
     "POST",
-    "/quotes/<int:quote_id>/accept",
+    "/quotes/<id:quote_id>/accept",
     summary="Award a quote: the others are declined, an engagement starts",
     tag="Deals",
     roles=(Role.SME,),
@@ -165,7 +165,7 @@ def accept_quote(user, quote_id: int):
 
 @operation(
     "POST",
-    "/quotes/<int:quote_id>/withdraw",
+    "/quotes/<id:quote_id>/withdraw",
     summary="Withdraw a submitted quote",
     tag="Deals",
     roles=(Role.VENDOR,),
@@ -182,7 +182,7 @@ def withdraw_quote(user, quote_id: int, body: OptionalReasonIn):
 
 @operation(
     "POST",
-    "/engagements/<int:engagement_id>/complete",
+    "/engagements/<id:engagement_id>/complete",
     summary="Confirm the work is done (the need closes)",
     tag="Deals",
     roles=(Role.SME,),

@@ -80,7 +80,7 @@ def tokens_page():
     )
 
 
-@bp.post("/tokens/page/<int:token_id>/revoke")
+@bp.post("/tokens/page/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     csrf.protect()

@@ -60,7 +60,7 @@ def list_needs(user, query):
 
 @operation(
     "GET",
-    "/needs/<int:need_id>",
+    "/needs/<id:need_id>",
     summary="One need",
     tag="Needs",
     roles=SME_OR_ADMIN,
@@ -73,7 +73,7 @@ def get_need(user, need_id: int):
 
 @operation(
     "PATCH",
-    "/needs/<int:need_id>",
+    "/needs/<id:need_id>",
     summary="Edit an open or draft need (it is matched again)",
     tag="Needs",
     roles=(Role.SME,),
@@ -91,7 +91,7 @@ def update_need(user, need_id: int, body: NeedPatch):
 
 @operation(
     "POST",
-    "/needs/<int:need_id>/cancel",
+    "/needs/<id:need_id>/cancel",
     summary="Cancel an open or draft need",
     tag="Needs",
     roles=(Role.SME,),
@@ -107,7 +107,7 @@ def cancel_need(user, need_id: int, body: ReasonIn):
 
 @operation(
     "GET",
-    "/needs/<int:need_id>/matches",
+    "/needs/<id:need_id>/matches",
     summary="The ranked, explained matches of a need",
     tag="Needs",
     roles=SME_OR_ADMIN,

@@ -52,7 +52,7 @@ def _path(rule: str) -> str:
 def _path_parameters(rule: str) -> list[dict[str, Any]]:
     params = []
     for converter, name in _PARAM_RE.findall(rule):
-        schema = ID_SCHEMA if converter == "int" else SLUG_SCHEMA
+        schema = ID_SCHEMA if converter == "id" else SLUG_SCHEMA
         params.append({"name": name, "in": "path", "required": True, "schema": dict(schema)})
     return params
 

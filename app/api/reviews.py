@@ -13,7 +13,7 @@ STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 @operation(
     "POST",
-    "/engagements/<int:engagement_id>/review",
+    "/engagements/<id:engagement_id>/review",
     summary="Review the vendor of a completed engagement (once)",
     tag="Reviews",
     roles=(Role.SME,),
@@ -30,7 +30,7 @@ def create_review(user, engagement_id: int, body: ReviewIn):
 
 @operation(
     "POST",
-    "/reviews/<int:review_id>/reply",
+    "/reviews/<id:review_id>/reply",
     summary="The reviewed vendor's public reply (once)",
     tag="Reviews",
     roles=(Role.VENDOR,),
@@ -45,7 +45,7 @@ def reply(user, review_id: int, body: ReplyIn):
 
 @operation(
     "POST",
-    "/reviews/<int:review_id>/flag",
+    "/reviews/<id:review_id>/flag",
     summary="Ask the admins to look at a review",
     tag="Reviews",
     body=FlagIn,

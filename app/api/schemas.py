@@ -21,11 +21,11 @@ from pydantic import (
     create_model,
 )
 
+from app import fields as rules
+from app.fields import INT32_MAX
 from matching import taxonomy
 from plugins.uscc import LENGTH as USCC_LENGTH
 
-INT32_MAX = 2_147_483_647  # the database's integer columns
-MAX_TEXT = 20_000
 Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 Capability = Literal[tuple(taxonomy.CAPABILITIES)]  # type: ignore[valid-type]
@@ -38,7 +38,17 @@ PriceModel = Literal[tuple(taxonomy.PRICE_MODELS)]  # type: ignore[valid-type]
 Deployment = Literal[tuple(taxonomy.DEPLOYMENTS)]  # type: ignore[valid-type]
 Lang = Literal["zh", "en"]
 Maturity = Annotated[int, Field(ge=1, le=4)]
-Amount = Annotated[int, Field(ge=0, le=INT32_MAX)]
+Amount = rules.AMOUNT.api()
+NonEmpty = Field(min_length=1)
+# Texts and numbers checked by the rules of app.fields: the pages give the same messages.
+Title = Annotated[rules.TITLE.api(), NonEmpty]
+LongText = Annotated[rules.LONG_TEXT.api(), NonEmpty]
+Message = Annotated[rules.MESSAGE.api(), NonEmpty]
+Reason = Annotated[rules.REASON.api(), NonEmpty]
+Employees = rules.EMPLOYEES.api()
+Budget = rules.BUDGET.api()
+TimelineWeeks = rules.TIMELINE_WEEKS.api()
+DeliveryWeeks = rules.DELIVERY_WEEKS.api()
 
 
 def _utc(value: datetime) -> str:
@@ -83,14 +93,14 @@ class Problem(BaseModel):
 
 
 class OrganisationIn(In):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[rules.ORG_NAME.api(), NonEmpty]
     industry: Industry | None = None
     region: Region | None = None
     company_size: CompanySize | None = None
-    employees: int | None = Field(None, ge=0, le=1_000_000)
+    employees: Employees | None = None
     maturity_level: Maturity | None = None
-    description: str | None = Field(None, max_length=5000)
-    website: str | None = Field(None, max_length=300)
+    description: rules.MESSAGE.api() | None = None
+    website: rules.WEBSITE.api() | None = Field(None, description="An http:// or https:// address.")
     contact_email: EmailStr | None = Field(None, max_length=254)
     uscc: str | None = Field(
         None,
@@ -104,7 +114,9 @@ class OrganisationIn(In):
 class AccountIn(In):
     email: EmailStr = Field(max_length=254)
     password: str = Field(min_length=10, max_length=200)
-    name: str | None = Field(None, min_length=1, max_length=100, description="Your own name.")
+    name: Annotated[rules.PERSON_NAME.api(), NonEmpty] | None = Field(
+        None, description="Your own name."
+    )
     role: Literal["sme", "vendor"]
     locale: Lang | None = None
     organisation: OrganisationIn
@@ -156,12 +168,12 @@ class PluginIn(In):
     id: str = Field(
         pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$", description="The slug: unique, lower case."
     )
-    name: str = Field(min_length=1, max_length=500)
+    name: Title
     version: str = Field(
         min_length=1, max_length=40, description='A semantic version, e.g. "1.0.0".'
     )
-    summary: str = Field(min_length=1, max_length=1000)
-    description: str | None = Field(None, max_length=MAX_TEXT)
+    summary: Annotated[rules.SUMMARY.api(), NonEmpty]
+    description: rules.LONG_TEXT.api() | None = None
     lang: Lang | None = None
     capabilities: list[Capability] = Field(min_length=1, max_length=30)
     industries: list[IndustryOrAny] = Field(default_factory=list, max_length=120)
@@ -171,7 +183,7 @@ class PluginIn(In):
     price_max: Amount | None = None
     price_model: PriceModel | None = None
     deployment: list[Deployment] = Field(default_factory=list, max_length=3)
-    delivery_weeks: int | None = Field(None, ge=0, le=520)
+    delivery_weeks: DeliveryWeeks | None = None
     maturity_levels: list[Maturity] = Field(default_factory=list, max_length=4)
     hooks: str | None = Field(
         None,
@@ -236,15 +248,15 @@ class PluginQuery(In):
 
 
 class NeedFields(In):
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    title: Title
+    description: LongText
     lang: Lang | None = None
     industry: Industry | None = None
     region: Region | None = None
     company_size: CompanySize | None = None
-    employees: int | None = Field(None, ge=0, le=10_000_000)
-    budget_max: Amount | None = Field(None, description="First-year budget in CNY.")
-    timeline_weeks: int | None = Field(None, ge=0, le=520)
+    employees: Employees | None = None
+    budget_max: Budget | None = Field(None, description="First-year budget in CNY.")
+    timeline_weeks: TimelineWeeks | None = None
     capabilities: list[Capability] = Field(default_factory=list, max_length=30)
     maturity_level: Maturity | None = None
 
@@ -256,15 +268,15 @@ class NeedIn(NeedFields):
 class NeedPatch(In):
     """Fields to change; a field sent as null is cleared."""
 
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    title: Title | None = None
+    description: LongText | None = None
     lang: Lang | None = None
     industry: Industry | None = None
     region: Region | None = None
     company_size: CompanySize | None = None
-    employees: int | None = Field(None, ge=0, le=10_000_000)
-    budget_max: Amount | None = None
-    timeline_weeks: int | None = Field(None, ge=0, le=520)
+    employees: Employees | None = None
+    budget_max: Budget | None = None
+    timeline_weeks: TimelineWeeks | None = None
     capabilities: list[Capability] | None = Field(None, max_length=30)
     maturity_level: Maturity | None = None
 
@@ -297,11 +309,11 @@ class NeedQuery(In):
 
 
 class ReasonIn(In):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class OptionalReasonIn(In):
-    reason: str | None = Field(None, max_length=2000)
+    reason: rules.REASON.api() | None = None
 
 
 class MatchOut(Out):
@@ -321,7 +333,7 @@ class MatchOut(Out):
 
 class RfqIn(In):
     plugin: str = Field(min_length=1, max_length=80, description="The plug-in's slug.")
-    message: str = Field(min_length=1, max_length=5000)
+    message: Message
 
 
 class QuoteIn(In):
@@ -329,8 +341,8 @@ class QuoteIn(In):
     implementation: Amount = 0
     training: Amount = 0
     annual_fees: Amount = 0
-    delivery_weeks: int = Field(ge=0, le=520)
-    scope: str = Field(min_length=1, max_length=5000)
+    delivery_weeks: DeliveryWeeks
+    scope: Message
     valid_until: date
 
 
@@ -397,7 +409,7 @@ class ReviewIn(In):
     cost: Stars
     timeliness: Stars
     support: Stars
-    text: str = Field("", max_length=5000)
+    text: rules.MESSAGE.api() = ""
     show_reviewer_name: bool = Field(
         False, description="Show the reviewing company's name; otherwise only its context"
     )
@@ -423,11 +435,11 @@ class ReviewOut(Out):
 
 
 class ReplyIn(In):
-    text: str = Field(min_length=1, max_length=5000)
+    text: Message
 
 
 class FlagIn(In):
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: Reason
 
 
 class FlagOut(Out):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -17,24 +16,25 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import (
-    URL,
     DataRequired,
     Email,
     EqualTo,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
+from app import fields
+from app.form_fields import RuleIntegerField
+from app.forms import PortalForm
 from app.i18n import choices
 from app.services.accounts import email_taken
 
 MIN_PASSWORD = 10
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+class LoginForm(PortalForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), *fields.EMAIL.wtf()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Log in"))
 
@@ -42,7 +42,9 @@ class LoginForm(FlaskForm):
 class OrganisationFields:
     """The organisation profile, shared by registration and the profile page."""
 
-    org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    org_name = StringField(
+        _l("Organisation name"), validators=[DataRequired(), *fields.ORG_NAME.wtf()]
+    )
     industry = SelectField(
         _l("Industry"), choices=choices("industry", blank="—"), validators=[Optional()]
     )
@@ -52,12 +54,10 @@ class OrganisationFields:
     company_size = SelectField(
         _l("Company size"), choices=choices("size", blank="—"), validators=[Optional()]
     )
-    employees = IntegerField(
-        _l("Employees"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
-    )
+    employees = RuleIntegerField(_l("Employees"), rule=fields.EMPLOYEES)
 
 
-class RegisterForm(OrganisationFields, FlaskForm):
+class RegisterForm(OrganisationFields, PortalForm):
     role = RadioField(
         _l("I am"),
         choices=[
@@ -67,8 +67,8 @@ class RegisterForm(OrganisationFields, FlaskForm):
         default="sme",
         validators=[DataRequired()],
     )
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), *fields.PERSON_NAME.wtf()])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), *fields.EMAIL.wtf()])
     password = PasswordField(
         _l("Password"),
         validators=[
@@ -87,8 +87,8 @@ class RegisterForm(OrganisationFields, FlaskForm):
             raise ValidationError(_l("This e-mail address is already registered."))
 
 
-class ProfileForm(OrganisationFields, FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+class ProfileForm(OrganisationFields, PortalForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), *fields.PERSON_NAME.wtf()])
     locale = SelectField(
         _l("Language"),
         choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
@@ -100,14 +100,29 @@ class ProfileForm(OrganisationFields, FlaskForm):
         coerce=lambda v: int(v) if v not in (None, "", "None") else None,
         validators=[Optional()],
     )
-    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    website = URLField(_l("Website"), validators=[Optional(), *fields.WEBSITE.wtf()])
     contact_email = EmailField(
-        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
+        _l("Contact e-mail"), validators=[Optional(), Email(), *fields.EMAIL.wtf()]
     )
     description = TextAreaField(
-        _l("About the organisation"), validators=[Optional(), Length(max=5000)]
+        _l("About the organisation"), validators=[Optional(), *fields.MESSAGE.wtf()]
     )
     submit = SubmitField(_l("Save"))
+
+
+class DeleteAccountForm(PortalForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("We ask again so nobody else can delete your account from your screen."),
+    )
+    confirm = BooleanField(
+        _l("I understand: my account and my personal data are deleted for good."),
+        validators=[
+            DataRequired(_l("Tick the box to confirm that you want your account deleted."))
+        ],
+    )
+    submit = SubmitField(_l("Delete my account"))
 
 
 def organisation_data(form: OrganisationFields) -> dict:

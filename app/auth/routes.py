@@ -2,51 +2,45 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import json
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from app.auth import bp
-from app.auth.forms import LoginForm, ProfileForm, RegisterForm, organisation_data
+from app.auth.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    organisation_data,
+)
 from app.errors import InvalidInput
-from app.extensions import db, limiter
+from app.extensions import db
 from app.form_errors import show_errors
-from app.models import Role, User
+from app.i18n import current_lang
+from app.models import Role
 from app.navigation import home_endpoint
-from app.services import accounts, audit
-
-
-def safe_next(default: str) -> str:
-    """Follow ?next= only to a path on this site (no open redirects)."""
-    target = request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+from app.redirects import safe_next
+from app.services import accounts, audit, privacy, sessions
+from app.throttle import login_page_limits
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@login_page_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(
-            db.select(User).where(User.email == accounts.normalise_email(form.email.data))
-        )
-        if user is None or not user.check_password(form.password.data):
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
             form.password.errors.append(_("Wrong e-mail or password."))
         elif not user.is_active:
             form.email.errors.append(_("This account is suspended. Please contact the platform."))
         else:
-            login_user(user)
+            sessions.sign_in(user)
             user.touch_login()
             audit.record(user, "account.login", user)
             db.session.commit()
@@ -58,7 +52,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sessions.sign_out()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -76,13 +71,13 @@ def register():
                 name=form.name.data,
                 role=Role(form.role.data),
                 organisation=organisation_data(form),
-                locale=str(request.accept_languages.best_match(["zh", "en"]) or "zh"),
+                locale=current_lang(),  # the language the visitor reads the site in
             )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
+            sessions.sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Your account is ready. Welcome to Shuzhuan!"), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/register.html", form=form)
@@ -110,3 +105,45 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, org=org)
+
+
+@bp.route("/privacy")
+@login_required
+def privacy_page():
+    """Your data: download a copy, or delete the account (PIPL)."""
+    return render_template("auth/privacy.html", form=DeleteAccountForm(formdata=None))
+
+
+@bp.route("/privacy/export")
+@login_required
+def privacy_export():
+    """Everything stored about the signed-in user, as a JSON download."""
+    data = privacy.export_data(current_user)
+    audit.record(current_user, "account.data_exported", current_user)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="shuzhuan-my-data-{current_user.id}.json"'
+    )
+    return response
+
+
+@bp.route("/privacy/delete", methods=["POST"])
+@login_required
+def privacy_delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(
+                current_user._get_current_object(), form.password.data, confirmed=form.confirm.data
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            sessions.sign_out()
+            db.session.commit()
+            flash(_("Your account and your personal data are deleted. Goodbye."), "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/privacy.html", form=form)

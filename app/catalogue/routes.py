@@ -12,6 +12,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.i18n import current_lang
 from app.models import ListingStatus, PluginListing, Review, ReviewStatus, Role
+from app.pagination import page_number
 from app.services import listings as listing_service
 from app.services.ratings import vendor_ratings
 from app.services.search import catalogue_index
@@ -27,7 +28,7 @@ def index():
         q=request.args.get("q", ""),
         filters=filters,
         sort=request.args.get("sort", "relevance"),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_number(),
         per_page=PER_PAGE,
         lang=current_lang(),
     )

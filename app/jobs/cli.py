@@ -7,10 +7,10 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
+from app.cli_base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import outbox
@@ -21,7 +21,7 @@ from app.services import job_admin
 
 log = logging.getLogger("app.jobs")
 
-jobs_cli = AppGroup("jobs", help="Background jobs (the outbox).")
+jobs_cli = CommandGroup("jobs", help="Background jobs (the outbox).")
 
 
 @jobs_cli.command("worker")

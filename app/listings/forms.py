@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,14 +14,17 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app import fields
+from app.form_fields import RuleIntegerField
+from app.forms import PortalForm
 from app.i18n import choices
 
 MULTI = ("capabilities", "industries", "regions", "company_sizes", "deployment", "maturity_levels")
 
 
-class ListingForm(FlaskForm):
+class ListingForm(PortalForm):
     id = StringField(
         _l("Identifier"),
         description=_l(
@@ -31,13 +32,13 @@ class ListingForm(FlaskForm):
         ),
         validators=[DataRequired(), Length(max=80)],
     )
-    name = StringField(_l("Solution name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Solution name"), validators=[DataRequired(), *fields.TITLE.wtf()])
     summary = StringField(
         _l("Summary"),
         description=_l("One or two sentences buyers read in search results."),
-        validators=[DataRequired(), Length(max=1000)],
+        validators=[DataRequired(), *fields.SUMMARY.wtf()],
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), *fields.LONG_TEXT.wtf()])
     lang = SelectField(
         _l("Language of the text"),
         choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
@@ -55,17 +56,11 @@ class ListingForm(FlaskForm):
         choices=choices("region", anywhere=True),
     )
     company_sizes = SelectMultipleField(_l("Company sizes"), choices=choices("size"))
-    price_min = IntegerField(
-        _l("First-year cost from (CNY)"), validators=[Optional(), NumberRange(min=0)]
-    )
-    price_max = IntegerField(
-        _l("First-year cost up to (CNY)"), validators=[Optional(), NumberRange(min=0)]
-    )
+    price_min = RuleIntegerField(_l("First-year cost from (CNY)"), rule=fields.AMOUNT)
+    price_max = RuleIntegerField(_l("First-year cost up to (CNY)"), rule=fields.AMOUNT)
     price_model = SelectField(_l("Price model"), choices=choices("price_model", blank="—"))
     deployment = SelectMultipleField(_l("Deployment"), choices=choices("deployment"))
-    delivery_weeks = IntegerField(
-        _l("Weeks to go live"), validators=[Optional(), NumberRange(min=0, max=520)]
-    )
+    delivery_weeks = RuleIntegerField(_l("Weeks to go live"), rule=fields.DELIVERY_WEEKS)
     maturity_levels = SelectMultipleField(
         _l("Digital maturity levels it suits"),
         choices=choices("maturity"),
@@ -90,7 +85,7 @@ class ListingForm(FlaskForm):
         }
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     manifest = FileField(
         _l("plugin.toml"),
         validators=[FileRequired(), FileAllowed(["toml"], _l("Upload a plugin.toml file."))],

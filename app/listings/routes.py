@@ -85,9 +85,8 @@ def edit(slug: str):
             "warning",
         )
         return redirect(url_for(".index"))
-    form = ListingForm(obj=listing, id=listing.slug)
-    if request.method == "GET":
-        form.id.data = listing.slug
+    form = ListingForm(obj=listing)
+    form.id.data = listing.slug  # the address never changes (and obj= would give the row id)
     form.id.render_kw = {"readonly": True}
     if form.validate_on_submit():
         fields = form.manifest_fields() | {"id": listing.slug}

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from app.auth.routes import safe_next
 from app.errors import NotFound
 from app.extensions import db
 from app.main import bp
 from app.models import ListingStatus, Need, NeedStatus, Organisation, OrgKind, PluginListing
+from app.redirects import safe_next
 
 
 @bp.route("/")

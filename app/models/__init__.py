@@ -7,6 +7,7 @@ from app.models.accounts import (
     OrgKind,
     Role,
     User,
+    UserSession,
     UserStatus,
     Verification,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "Role",
     "SubsidyChoice",
     "User",
+    "UserSession",
     "UserStatus",
     "VendorBlock",
     "VendorLogo",

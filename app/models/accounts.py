@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -73,6 +74,19 @@ class Organisation(TimestampMixin, db.Model):
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
+    @validates("website")
+    def _only_web_links(self, _key: str, value: str | None) -> str | None:
+        # The last line of defence for every way in (form, API, command line, demo): a
+        # javascript: or data: link would run in the browser of whoever clicks it.
+        from app.errors import InvalidInput
+        from app.fields import check_link
+
+        try:
+            return check_link(value)
+        except ValueError:
+            message = _("Enter a web address starting with http:// or https://.")
+            raise InvalidInput(message, {"website": [message]}) from None
+
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.kind} {self.name!r}>"
 
@@ -119,6 +133,24 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the session cookie carries a random token whose hash is here.
+
+    The cookie alone opens nothing: a request is signed in only while its token's row exists,
+    so logging out (the row is deleted) ends every copy of that cookie, and ending a user's
+    other sessions (password change, account deletion) ends them on every machine.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

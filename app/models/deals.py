@@ -84,6 +84,11 @@ class _PriceBreakdown:
     def first_year_total(self) -> int:
         return sum(getattr(self, part) for part in PRICE_PARTS)
 
+    @property
+    def is_past_validity(self) -> bool:
+        """Its validity date has passed (the vendor must revise it before it can be accepted)."""
+        return self.valid_until < date.today()
+
 
 def _price_checks() -> tuple[sa.CheckConstraint, ...]:
     return tuple(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -15,9 +13,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import fields
+from app.form_fields import RuleIntegerField
+from app.forms import PortalForm
 from app.i18n import choices
 
 
@@ -38,15 +39,15 @@ def _languages():
     ]
 
 
-class NeedForm(FlaskForm):
+class NeedForm(PortalForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), *fields.TITLE.wtf()],
         description=_l("One line, e.g. “Plan small dyeing lots without wasting a whole vat”."),
     )
     description = TextAreaField(
         _l("What is the problem?"),
-        validators=[DataRequired(), Length(max=20000)],
+        validators=[DataRequired(), *fields.LONG_TEXT.wtf()],
         description=_l(
             "Describe it in your own words, in Chinese or English: what goes wrong today, "
             "how you work now, what a good result would be."
@@ -62,17 +63,14 @@ class NeedForm(FlaskForm):
     company_size = SelectField(
         _l("Company size"), choices=choices("size", blank="—"), validators=[Optional()]
     )
-    employees = IntegerField(
-        _l("Employees"), validators=[Optional(), NumberRange(min=0, max=10_000_000)]
-    )
-    budget_max = IntegerField(
+    employees = RuleIntegerField(_l("Employees"), rule=fields.EMPLOYEES)
+    budget_max = RuleIntegerField(
         _l("First-year budget (CNY)"),
-        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
+        rule=fields.BUDGET,
         description=_l("Licence, implementation and the first year's fees together."),
     )
-    timeline_weeks = IntegerField(
-        _l("Wanted time to go live (weeks)"),
-        validators=[Optional(), NumberRange(min=0, max=520)],
+    timeline_weeks = RuleIntegerField(
+        _l("Wanted time to go live (weeks)"), rule=fields.TIMELINE_WEEKS
     )
     capabilities = CheckboxesField(
         _l("Kinds of solution"),
@@ -110,22 +108,24 @@ class EditNeedForm(NeedForm):
     submit = SubmitField(_l("Save changes"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes state: CSRF-protected, no fields."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Why do you cancel?"), validators=[DataRequired(), Length(max=5000)])
+class CancelForm(PortalForm):
+    reason = TextAreaField(
+        _l("Why do you cancel?"), validators=[DataRequired(), *fields.REASON.wtf()]
+    )
     submit = SubmitField(_l("Cancel the need"))
 
 
-class RfqForm(FlaskForm):
-    listing_ids = CheckboxesField(_l("Plug-ins"), coerce=int, choices=[])
+class RfqForm(PortalForm):
+    listing_ids = CheckboxesField(_l("Plug-ins"), coerce=fields.coerce_id, choices=[])
     message = TextAreaField(
         _l("Message to the vendors"),
-        validators=[DataRequired(), Length(max=5000)],
+        validators=[DataRequired(), *fields.MESSAGE.wtf()],
         description=_l("What should the vendors know to quote: site, systems in use, deadline."),
     )
     submit = SubmitField(_l("Ask for quotes"))
@@ -138,7 +138,7 @@ def _stars(label):
     return RadioField(label, choices=STARS, coerce=int, validators=[DataRequired()])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     rating = _stars(_l("Overall"))
     quality = _stars(_l("Quality of the solution"))
     cost = _stars(_l("Value for money"))
@@ -146,7 +146,7 @@ class ReviewForm(FlaskForm):
     support = _stars(_l("Support"))
     text = TextAreaField(
         _l("Your review"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), *fields.MESSAGE.wtf()],
         description=_l("What worked, what did not, what would you tell a firm like yours?"),
     )
     show_reviewer_name = BooleanField(
@@ -158,8 +158,8 @@ class ReviewForm(FlaskForm):
     submit = SubmitField(_l("Publish the review"))
 
 
-class FlagForm(FlaskForm):
+class FlagForm(PortalForm):
     reason = TextAreaField(
-        _l("What is wrong with this review?"), validators=[DataRequired(), Length(max=5000)]
+        _l("What is wrong with this review?"), validators=[DataRequired(), *fields.REASON.wtf()]
     )
     submit = SubmitField(_l("Flag for the admins"))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.auth.routes import safe_next
+from app import fields
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
@@ -25,6 +25,7 @@ from app.needs.forms import (
     RfqForm,
 )
 from app.permissions import role_required
+from app.redirects import safe_next
 from app.services import deals, matching, plugin_hooks, ratings, reviews
 from app.services import needs as needs_service
 
@@ -91,21 +92,28 @@ def new():
 @role_required(Role.SME)
 def suggest():
     """Capability suggestions for the text typed so far (JSON, for the need form's script)."""
-    payload = request.get_json(silent=True) or request.form
-    text = str(payload.get("text") or "")[:20000]
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        payload = request.form
+    text = str(payload.get("text") or "")[: fields.LONG_TEXT.high]
     return jsonify(suggestions=suggestions_for(text))
 
 
-@bp.route("/<int:need_id>")
+@bp.route("/<id:need_id>")
 @role_required(Role.SME)
 def show(need_id: int):
-    need = needs_service.get_for_sme(current_user, need_id)
+    return _show_page(needs_service.get_for_sme(current_user, need_id))
+
+
+def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
+    """The need with its matches; a refused request for quotes comes back in ``rfq_form``
+    with the ticks, the message and the errors beside the fields."""
     matches = matching.visible_matches(need) if need.status != NeedStatus.DRAFT else []
     rfqs = deals.rfqs_for_need(current_user, need)
     requested = {rfq.listing_id for rfq in rfqs}
     left = max(deals.rfq_cap() - len(rfqs), 0)
     vendor_ids = {m.listing.vendor_id for m in matches} | {r.vendor_id for r in rfqs}
-    rfq_form = RfqForm()
+    rfq_form = rfq_form or RfqForm(formdata=None)
     rfq_form.listing_ids.choices = [
         SelectChoice(m.listing_id, m.listing.name) for m in matches if m.listing_id not in requested
     ]
@@ -126,7 +134,7 @@ def show(need_id: int):
         review=reviews.review_for(engagement) if engagement else None,
         cancel_form=CancelForm(),
         action_form=ActionForm(),
-    )
+    ), status
 
 
 def _hooks(listing: PluginListing, need) -> dict:
@@ -136,7 +144,7 @@ def _hooks(listing: PluginListing, need) -> dict:
     }
 
 
-@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:need_id>/edit", methods=["GET", "POST"])
 @role_required(Role.SME)
 def edit(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -155,7 +163,7 @@ def edit(need_id: int):
     return _need_form_page(form, "needs/form.html", need=need)
 
 
-@bp.route("/<int:need_id>/post", methods=["POST"])
+@bp.route("/<id:need_id>/post", methods=["POST"])
 @role_required(Role.SME)
 def post(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -166,7 +174,7 @@ def post(need_id: int):
     return redirect(url_for(".show", need_id=need.id))
 
 
-@bp.route("/<int:need_id>/cancel", methods=["GET", "POST"])
+@bp.route("/<id:need_id>/cancel", methods=["GET", "POST"])
 @role_required(Role.SME)
 def cancel(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -183,7 +191,7 @@ def cancel(need_id: int):
     return render_template("needs/cancel.html", need=need, form=form)
 
 
-@bp.route("/<int:need_id>/rfqs", methods=["POST"])
+@bp.route("/<id:need_id>/rfqs", methods=["POST"])
 @role_required(Role.SME)
 def send_rfqs(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -191,17 +199,12 @@ def send_rfqs(need_id: int):
     form.listing_ids.choices = None  # the service checks each listing
     form.listing_ids.validate_choice = False
     if not form.validate_on_submit():
-        for field in (form.message, form.listing_ids):
-            for message in field.errors:
-                flash(f"{field.label.text}: {message}", "danger")
-        return redirect(url_for(".show", need_id=need.id, _anchor="matches"))
+        return _show_page(need, form, 422)
     try:
         sent = deals.send_rfqs(current_user, need, form.listing_ids.data or [], form.message.data)
     except InvalidInput as exc:
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "danger")
-        return redirect(url_for(".show", need_id=need.id, _anchor="matches"))
+        show_errors(form, exc)
+        return _show_page(need, form, 422)
     db.session.commit()
     flash(
         _("Sent %(n)s requests for quotes. We will tell you when quotes arrive.", n=len(sent)),
@@ -210,7 +213,7 @@ def send_rfqs(need_id: int):
     return redirect(url_for(".show", need_id=need.id, _anchor="requests"))
 
 
-@bp.route("/<int:need_id>/quotes")
+@bp.route("/<id:need_id>/quotes")
 @role_required(Role.SME)
 def compare(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -232,7 +235,7 @@ def compare(need_id: int):
     )
 
 
-@bp.route("/quotes/<int:quote_id>/award", methods=["POST"])
+@bp.route("/quotes/<id:quote_id>/award", methods=["POST"])
 @role_required(Role.SME)
 def award(quote_id: int):
     quote = deals.get_quote(current_user, quote_id)
@@ -247,7 +250,7 @@ def award(quote_id: int):
     return redirect(url_for(".show", need_id=need_id, _anchor="engagement"))
 
 
-@bp.route("/engagements/<int:engagement_id>/complete", methods=["POST"])
+@bp.route("/engagements/<id:engagement_id>/complete", methods=["POST"])
 @role_required(Role.SME)
 def complete(engagement_id: int):
     engagement = deals.get_engagement(current_user, engagement_id)
@@ -259,7 +262,7 @@ def complete(engagement_id: int):
     return redirect(url_for(".show", need_id=engagement.need_id))
 
 
-@bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
+@bp.route("/engagements/<id:engagement_id>/review", methods=["GET", "POST"])
 @role_required(Role.SME)
 def review(engagement_id: int):
     engagement = deals.get_engagement(current_user, engagement_id)
@@ -281,7 +284,7 @@ def review(engagement_id: int):
     )
 
 
-@bp.route("/reviews/<int:review_id>/flag", methods=["GET", "POST"])
+@bp.route("/reviews/<id:review_id>/flag", methods=["GET", "POST"])
 @login_required
 def flag_review(review_id: int):
     """Any signed-in user but the author asks the admins to look at a review."""

@@ -13,6 +13,7 @@ from app.models import Notification
 from app.models.base import utcnow
 from app.notifications import bp
 from app.notifications.messages import render
+from app.pagination import paginate
 
 PER_PAGE = 30
 
@@ -30,17 +31,16 @@ def unread_count() -> int:
 @bp.route("/")
 @login_required
 def index():
-    page = db.paginate(
+    page = paginate(
         sa.select(Notification)
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=PER_PAGE,
-        error_out=False,
+        PER_PAGE,
     )
     return render_template("notifications/index.html", page=page, render=render)
 
 
-@bp.route("/<int:notification_id>/open", methods=["POST"])
+@bp.route("/<id:notification_id>/open", methods=["POST"])
 @login_required
 def open_one(notification_id: int):
     notification = db.session.get(Notification, notification_id)

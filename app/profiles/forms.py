@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
+from app.forms import PortalForm
 
-class LogoForm(FlaskForm):
+
+class LogoForm(PortalForm):
     logo = FileField(
         _l("Logo"),
         validators=[FileRequired(_l("Choose an image file."))],
@@ -17,5 +18,5 @@ class LogoForm(FlaskForm):
     submit = SubmitField(_l("Upload the logo"))
 
 
-class RemoveLogoForm(FlaskForm):
+class RemoveLogoForm(PortalForm):
     submit = SubmitField(_l("Remove the logo"))

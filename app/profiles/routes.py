@@ -42,12 +42,12 @@ def vendor_url(org_id: int) -> str:
     return url_for("profiles.show", org_id=org_id)
 
 
-@bp.route("/<int:org_id>")
+@bp.route("/<id:org_id>")
 def show(org_id: int):
     return render_template("profiles/show.html", profile=vendor_profile(org_id))
 
 
-@bp.route("/<int:org_id>/logo")
+@bp.route("/<id:org_id>/logo")
 def logo(org_id: int):
     """The uploaded logo (a PNG made by Pillow), or a monogram for vendors without one."""
     org = get_vendor(org_id)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Organisation, OrgKind, Role, User, Verification
 from app.services import audit
+from app.services.sessions import end_all_sessions, end_other_sessions
+
+__all__ = ["authenticate", "end_all_sessions", "end_other_sessions", "register"]
 
 PROFILE_FIELDS = (
     "name",
@@ -27,6 +33,26 @@ PROFILE_FIELDS = (
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password made with the configured method, once per process."""
+    key = "shuzhuan.dummy_password_hash"
+    if key not in current_app.extensions:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        current_app.extensions[key] = generate_password_hash(secrets.token_hex(16), method=method)
+    return current_app.extensions[key]
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account these credentials open, or None; suspended accounts are returned too
+    (the caller says so). An unknown address costs the same password hash as a known one,
+    so response times do not tell which addresses have accounts."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email or "")))
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    return user if user.check_password(password or "") else None
 
 
 def email_taken(email: str) -> bool:

@@ -26,6 +26,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from app import fields as rules
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -58,8 +59,6 @@ from app.services.notify import members, notify_all
 from app.services.reasons import clean_reason
 
 QUOTE_FIELDS = (*PRICE_PARTS, "delivery_weeks", "scope", "valid_until")
-MAX_AMOUNT = 1_000_000_000  # one billion CNY: anything above is a typo
-MAX_TEXT = 5000
 OPEN_RFQ = (RfqStatus.SENT, RfqStatus.QUOTED)
 
 
@@ -96,8 +95,8 @@ def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) 
         errors["listing_ids"] = [_("Choose at least one plug-in.")]
     if not message:
         errors["message"] = [_("Write a short message to the vendors.")]
-    elif len(message) > MAX_TEXT:
-        errors["message"] = [_("At most %(n)s characters.", n=MAX_TEXT)]
+    elif rules.MESSAGE.problem(message):
+        errors["message"] = [rules.MESSAGE.problem(message)]
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
 
@@ -105,16 +104,17 @@ def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) 
     cap = rfq_cap()
     left = cap - len(already)
     new_ids = [i for i in ids if i not in already]
+    # Field errors, not conflicts: the form comes back with the ticks and the message kept.
     if len(new_ids) < len(ids):
-        raise DomainError(_("You already asked this plug-in's vendor for a quote."))
+        message = _("You already asked this plug-in's vendor for a quote.")
+        raise InvalidInput(message, {"listing_ids": [message]})
     if len(new_ids) > left:
-        raise DomainError(
-            _(
-                "You can ask at most %(cap)s plug-ins per need for quotes; %(left)s left.",
-                cap=cap,
-                left=max(left, 0),
-            )
+        message = _(
+            "You can ask at most %(cap)s plug-ins per need for quotes; %(left)s left.",
+            cap=cap,
+            left=max(left, 0),
         )
+        raise InvalidInput(message, {"listing_ids": [message]})
     listings = {
         item.id: item
         for item in db.session.scalars(sa.select(PluginListing).where(PluginListing.id.in_(ids)))
@@ -237,9 +237,11 @@ def clean_quote(fields: Mapping[str, Any], *, today: date | None = None) -> dict
         except (TypeError, ValueError):
             errors[part] = [_("Enter a whole number.")]
             continue
-        high = 520 if part == "delivery_weeks" else MAX_AMOUNT
-        if not 0 <= value <= high:
-            errors[part] = [_("Must be between 0 and %(high)s.", high=high)]
+        problem = (rules.DELIVERY_WEEKS if part == "delivery_weeks" else rules.AMOUNT).problem(
+            value
+        )
+        if problem:
+            errors[part] = [problem]
             continue
         values[part] = value
     if not errors and sum(values[p] for p in PRICE_PARTS) <= 0:
@@ -247,8 +249,8 @@ def clean_quote(fields: Mapping[str, Any], *, today: date | None = None) -> dict
     scope = (fields.get("scope") or "").strip()
     if not scope:
         errors["scope"] = [_("Describe what the price includes.")]
-    elif len(scope) > MAX_TEXT:
-        errors["scope"] = [_("At most %(n)s characters.", n=MAX_TEXT)]
+    elif rules.MESSAGE.problem(scope):
+        errors["scope"] = [rules.MESSAGE.problem(scope)]
     values["scope"] = scope
     valid_until = fields.get("valid_until")
     if isinstance(valid_until, str):
@@ -342,7 +344,7 @@ def withdraw_quote(user: User, quote: Quote, reason: str = "") -> Quote:
     rfq = _vendor_quote(user, quote)
     if quote.status != QuoteStatus.SUBMITTED:
         raise DomainError(_("Only a submitted quote can be withdrawn."))
-    reason = (reason or "").strip()[:MAX_TEXT]
+    reason = clean_reason(reason, required=False) or ""
     quote.status = QuoteStatus.WITHDRAWN
     if rfq.status == RfqStatus.QUOTED:
         rfq.status = RfqStatus.SENT
@@ -451,7 +453,7 @@ def award_for(user: User, quote: Quote) -> Engagement:
         raise DomainError(
             _("Only a submitted quote can be accepted (this one is %(state)s).", state=_s(quote))
         )
-    if quote.valid_until < date.today():
+    if quote.is_past_validity:
         raise DomainError(_("This quote has expired; ask the vendor to revise it."))
 
     unanswered = list(

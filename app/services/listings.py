@@ -205,6 +205,21 @@ def suspend(admin: User, listing: PluginListing, reason: str) -> None:
     catalogue_changed(listing.slug)
 
 
+def retire(user: User, listing: PluginListing, reason: str) -> None:
+    """The vendor takes a listing off the platform for good (e.g. its account is deleted):
+    any state → retired, out of the catalogue, kept for the history of its deals."""
+    # A suspended vendor may still leave: no _require_vendor here.
+    if user.role != Role.VENDOR or listing.vendor_id != user.organisation_id:
+        raise Forbidden(_("Only listings of your own organisation can be retired."))
+    if listing.status == ListingStatus.RETIRED:
+        raise DomainError(_("This listing is already retired."))
+    was_published = listing.status == ListingStatus.PUBLISHED
+    listing.status = ListingStatus.RETIRED
+    audit.record(user, "listing.retired", listing, reason=clean_reason(reason))
+    if was_published:
+        catalogue_changed(listing.slug)
+
+
 def reinstate(admin: User, listing: PluginListing) -> None:
     require_admin(admin)
     if listing.status != ListingStatus.SUSPENDED:

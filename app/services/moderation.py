@@ -49,6 +49,7 @@ from app.services import audit
 from app.services.notify import members, notify, notify_all
 from app.services.reasons import clean_reason
 from app.services.roles import require_admin
+from app.services.sessions import end_all_sessions
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -333,6 +334,7 @@ def suspend_user(admin: User, user: User, reason: str) -> User:
     if user.status == UserStatus.SUSPENDED:
         raise DomainError(_("This account is already suspended."))
     user.status = UserStatus.SUSPENDED
+    end_all_sessions(user)  # signed out everywhere at once, not at their next page
     audit.record(admin, "user.suspended", user, reason=reason)
     notify(user, "account.suspended", reason=reason)  # for e-mail notifiers: they cannot log in
     return user

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import fields as rules
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -100,10 +101,16 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         errors["description"] = [_("Describe what you need, in your own words.")]
     if not values.get("lang") and values.get("description"):
         values["lang"] = detect_lang(f"{values.get('title') or ''} {values['description']}")
+    for name, rule in rules.NEED_RULES.items():
+        problem = rule.problem(values.get(name))
+        if problem and name not in errors:
+            errors[name] = [problem]
     try:
         NeedRecord.from_dict({"id": "new", **values})
     except InvalidRecord as exc:
         for name, messages in exc.errors.items():
+            if name in errors:
+                continue  # the portal's own rule already said it, in the reader's language
             errors.setdefault(name, []).extend(
                 _("Not accepted: %(detail)s", detail=message) for message in messages
             )

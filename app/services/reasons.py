@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.errors import InvalidInput
+from app.fields import REASON
 
-MAX_REASON = 2000
+MAX_REASON = REASON.high
 
 
 def clean_reason(
@@ -24,6 +25,6 @@ def clean_reason(
             )
         return None
     if len(text) > MAX_REASON:
-        message = _("Keep the reason under %(max)s characters.", max=MAX_REASON)
+        message = REASON.message()
         raise InvalidInput(message, {"reason": [message]})
     return text

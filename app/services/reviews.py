@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from app import fields as rules
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -34,7 +35,7 @@ from app.services.notify import admins, members, notify, notify_all
 from app.services.reasons import clean_reason
 
 SCORES = ("rating", *RATING_DIMENSIONS)
-MAX_TEXT = 5000
+MAX_TEXT = rules.MESSAGE.high
 
 
 def clean_scores(fields: Mapping[str, Any]) -> dict[str, int]:

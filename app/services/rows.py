@@ -9,13 +9,15 @@ from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.extensions import db
+from app.fields import INT32_MAX
 
 Model = TypeVar("Model")
 
 
 def get_or_404(model: type[Model], object_id: int | None) -> Model:
     """The row of ``model`` with ``object_id``, or NotFound (a 404 page or problem)."""
-    found = db.session.get(model, object_id) if object_id is not None else None
+    in_range = isinstance(object_id, int) and 1 <= object_id <= INT32_MAX  # no OverflowError
+    found = db.session.get(model, object_id) if in_range else None
     if found is None:
         raise NotFound(_("We could not find what you were looking for."))
     return found

@@ -107,8 +107,8 @@ def create_token(user: User, name: str = "", *, days: int | None = None) -> Issu
 
 def token_for_login(email: str, password: str, name: str = "") -> IssuedToken:
     """``POST /auth/token``: the same checks as the login page, then a new token."""
-    user = db.session.scalar(sa.select(User).where(User.email == accounts.normalise_email(email)))
-    if user is None or not user.check_password(password):
+    user = accounts.authenticate(email, password)
+    if user is None:
         raise InvalidCredentials(_("Wrong e-mail or password."))
     if not user.is_active:
         raise DomainError(_("This account is suspended. Please contact the platform."), status=403)

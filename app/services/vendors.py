@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import DomainError, Forbidden, InvalidInput
+from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.jobs.catalogue import catalogue_changed
 from app.models import (
@@ -30,6 +30,7 @@ from app.services import audit
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
 from app.services.roles import require_admin
+from app.services.rows import get_or_404
 from plugins.uscc import normalize_uscc, uscc_problems
 
 # A rejected vendor may correct its details and ask again.
@@ -62,10 +63,19 @@ def request_verification(user: User, uscc: str) -> Organisation:
     return org
 
 
+def get_vendor(org_id: int) -> Organisation:
+    """The vendor organisation ``org_id``; any other organisation is "no such vendor" (404),
+    the same answer on the admin pages and in the API."""
+    org = get_or_404(Organisation, org_id)
+    if org.kind != OrgKind.VENDOR:
+        raise NotFound(_("No such vendor."))
+    return org
+
+
 def _vendor_org(admin: User, org: Organisation) -> None:
     require_admin(admin)
     if org.kind != OrgKind.VENDOR:
-        raise DomainError(_("Only vendor organisations are verified."))
+        raise NotFound(_("No such vendor."))
 
 
 def verify(admin: User, org: Organisation, *, documents_reviewed: bool = False) -> None:

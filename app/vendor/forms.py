@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import DateField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Optional
 
-AMOUNT = [Optional(), NumberRange(min=0, max=1_000_000_000)]
+from app import fields
+from app.form_fields import RuleIntegerField
+from app.forms import PortalForm
 
 
-class QuoteForm(FlaskForm):
-    licence = IntegerField(_l("Licence (CNY)"), validators=AMOUNT, default=0)
-    implementation = IntegerField(_l("Implementation (CNY)"), validators=AMOUNT, default=0)
-    training = IntegerField(_l("Training (CNY)"), validators=AMOUNT, default=0)
-    annual_fees = IntegerField(
+def _amount(label, **kwargs) -> RuleIntegerField:
+    return RuleIntegerField(label, rule=fields.AMOUNT, default=0, **kwargs)
+
+
+class QuoteForm(PortalForm):
+    licence = _amount(_l("Licence (CNY)"))
+    implementation = _amount(_l("Implementation (CNY)"))
+    training = _amount(_l("Training (CNY)"))
+    annual_fees = _amount(
         _l("Annual fees, first year (CNY)"),
-        validators=AMOUNT,
-        default=0,
         description=_l("Subscription, hosting, maintenance."),
     )
-    delivery_weeks = IntegerField(
-        _l("Delivery (weeks to go live)"), validators=[InputRequired(), NumberRange(min=0, max=520)]
+    delivery_weeks = RuleIntegerField(
+        _l("Delivery (weeks to go live)"), rule=fields.DELIVERY_WEEKS, required=True
     )
     valid_until = DateField(_l("Valid until"), validators=[DataRequired()])
     scope = TextAreaField(
         _l("Scope"),
-        validators=[DataRequired(), Length(max=5000)],
+        validators=[DataRequired(), *fields.MESSAGE.wtf()],
         description=_l("What the price includes and what it does not; assumptions."),
     )
     submit = SubmitField(_l("Send the quote"))
@@ -50,20 +53,20 @@ class ReviseForm(QuoteForm):
     submit = SubmitField(_l("Send the revised quote"))
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(PortalForm):
     reason = TextAreaField(
         _l("Why do you decline?"),
-        validators=[DataRequired(), Length(max=5000)],
+        validators=[DataRequired(), *fields.REASON.wtf()],
         description=_l("The enterprise reads it: e.g. outside our region, not our field."),
     )
     submit = SubmitField(_l("Decline the request"))
 
 
-class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=5000)])
+class WithdrawForm(PortalForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), *fields.REASON.wtf()])
     submit = SubmitField(_l("Withdraw the quote"))
 
 
-class ReplyForm(FlaskForm):
-    text = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=5000)])
+class ReplyForm(PortalForm):
+    text = TextAreaField(_l("Your reply"), validators=[DataRequired(), *fields.MESSAGE.wtf()])
     submit = SubmitField(_l("Publish the reply"))

@@ -75,13 +75,13 @@ def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None):
     )
 
 
-@bp.route("/rfqs/<int:rfq_id>")
+@bp.route("/rfqs/<id:rfq_id>")
 @role_required(Role.VENDOR)
 def rfq(rfq_id: int):
     return _rfq_page(deals.get_rfq_for_vendor(current_user, rfq_id))
 
 
-@bp.route("/rfqs/<int:rfq_id>/quote", methods=["POST"])
+@bp.route("/rfqs/<id:rfq_id>/quote", methods=["POST"])
 @role_required(Role.VENDOR)
 def quote(rfq_id: int):
     item = deals.get_rfq_for_vendor(current_user, rfq_id)
@@ -106,7 +106,7 @@ def quote(rfq_id: int):
     return _rfq_page(item, quote_form=form), 422
 
 
-@bp.route("/rfqs/<int:rfq_id>/decline", methods=["POST"])
+@bp.route("/rfqs/<id:rfq_id>/decline", methods=["POST"])
 @role_required(Role.VENDOR)
 def decline(rfq_id: int):
     item = deals.get_rfq_for_vendor(current_user, rfq_id)
@@ -123,7 +123,7 @@ def decline(rfq_id: int):
     return _rfq_page(item, decline_form=form), 422
 
 
-@bp.route("/quotes/<int:quote_id>/withdraw", methods=["POST"])
+@bp.route("/quotes/<id:quote_id>/withdraw", methods=["POST"])
 @role_required(Role.VENDOR)
 def withdraw(quote_id: int):
     item = deals.get_quote(current_user, quote_id)
@@ -143,7 +143,7 @@ def review_list():
     )
 
 
-@bp.route("/reviews/<int:review_id>/reply", methods=["POST"])
+@bp.route("/reviews/<id:review_id>/reply", methods=["POST"])
 @role_required(Role.VENDOR)
 def reply(review_id: int):
     item = reviews.get_review(review_id)

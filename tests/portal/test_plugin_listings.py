@@ -155,7 +155,7 @@ def test_an_uploaded_manifest_becomes_a_pending_listing(db, vendor_with_code, ve
 
 def test_an_uploaded_manifest_with_hooks_is_refused(db, vendor_with_code, vendor_client):
     page = _upload(vendor_client, MANIFEST.replace('lang = "en"', 'lang = "en"\nhooks = "hooks"'))
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert "hooks" in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(PluginListing.id))) == 0
 
@@ -171,7 +171,7 @@ def test_broken_uploads_get_a_message_not_an_error(db, vendor_with_code, vendor_
     for text in ("id = [unclosed", "\xff\xfe garbage", ""):
         response = _upload(vendor_client, text)
         page = response.get_data(as_text=True)
-        assert response.status_code == 200, text
+        assert response.status_code == 422, text
         assert "invalid-feedback" in page, text  # the problem is shown beside the file field
     assert db.session.scalar(sa.select(sa.func.count(PluginListing.id))) == 0
 
