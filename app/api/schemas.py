@@ -636,11 +636,11 @@ class PoolMemberIn(In):
 class PoolIn(PoolMemberIn):
     """A group need of your industry and province; you are its first member."""
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    title: Title
+    description: LongText
     lang: Lang | None = None
-    budget_max: Amount | None = Field(None, description="First-year budget per member, CNY.")
-    timeline_weeks: int | None = Field(None, ge=0, le=520)
+    budget_max: Budget | None = Field(None, description="First-year budget per member, CNY.")
+    timeline_weeks: TimelineWeeks | None = None
     capabilities: list[Capability] = Field(default_factory=list, max_length=30)
 
 
