@@ -15,7 +15,7 @@ import hashlib
 import keyword
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -374,4 +374,18 @@ def manifest_to_toml(
     if description:
         document["description"] = description  # last, so the long text does not hide the rest
     document["vendor"] = {key: value for key in VENDOR_FIELDS if (value := getattr(vendor, key))}
-    return tomli_w.dumps(document, multiline_strings=True)
+    # Multi-line strings read best, but TOML may normalise their line ends: keep a text with
+    # a carriage return exact by writing it escaped on one line.
+    multiline = not any("\r" in str(value) for value in _strings(document))
+    return tomli_w.dumps(document, multiline_strings=multiline)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)

@@ -70,7 +70,7 @@ def list_pools(user, query):
 
 @operation(
     "GET",
-    "/pools/<int:pool_id>",
+    "/pools/<id:pool_id>",
     summary="One pool with its members",
     tag="Pools",
     response=PoolOut,
@@ -82,7 +82,7 @@ def get_pool(user, pool_id: int):
 
 @operation(
     "POST",
-    "/pools/<int:pool_id>/join",
+    "/pools/<id:pool_id>/join",
     summary="Join a pool with your size and sites",
     tag="Pools",
     roles=(Role.SME,),
@@ -99,7 +99,7 @@ def join(user, pool_id: int, body: PoolMemberIn):
 
 @operation(
     "POST",
-    "/pools/<int:pool_id>/leave",
+    "/pools/<id:pool_id>/leave",
     summary="Leave a pool while it takes members",
     tag="Pools",
     roles=(Role.SME,),
@@ -113,7 +113,7 @@ def leave(user, pool_id: int):
 
 @operation(
     "POST",
-    "/pools/<int:pool_id>/close-joining",
+    "/pools/<id:pool_id>/close-joining",
     summary="Close joining: the member count is fixed and sets the volume tier",
     tag="Pools",
     roles=(Role.SME,),
@@ -127,7 +127,7 @@ def close_joining(user, pool_id: int):
 
 @operation(
     "PUT",
-    "/quotes/<int:quote_id>/tiers",
+    "/quotes/<id:quote_id>/tiers",
     summary="Set the volume tiers of a quote for a pool",
     tag="Pools",
     roles=(Role.VENDOR,),
@@ -144,7 +144,7 @@ def set_tiers(user, quote_id: int, body: TiersIn):
 
 @operation(
     "GET",
-    "/pools/<int:pool_id>/quotes",
+    "/pools/<id:pool_id>/quotes",
     summary="The pool's quotes with the price per member at today's member count",
     tag="Pools",
     query=(PageQuery,),
@@ -163,7 +163,7 @@ def _pool_and_quote(user, pool_id: int, quote_id: int):
 
 @operation(
     "POST",
-    "/pools/<int:pool_id>/quotes/<int:quote_id>/accept",
+    "/pools/<id:pool_id>/quotes/<id:quote_id>/accept",
     summary="Accept a pool quote for your own enterprise",
     tag="Pools",
     roles=(Role.SME,),
@@ -178,7 +178,7 @@ def accept(user, pool_id: int, quote_id: int):
 
 @operation(
     "POST",
-    "/pools/<int:pool_id>/quotes/<int:quote_id>/agree",
+    "/pools/<id:pool_id>/quotes/<id:quote_id>/agree",
     summary="Agree to a pool quote so the organiser can award it for you",
     tag="Pools",
     roles=(Role.SME,),
@@ -192,7 +192,7 @@ def agree(user, pool_id: int, quote_id: int):
 
 @operation(
     "POST",
-    "/pools/<int:pool_id>/quotes/<int:quote_id>/award-agreed",
+    "/pools/<id:pool_id>/quotes/<id:quote_id>/award-agreed",
     summary="The organiser awards a quote for every member that agreed to it",
     tag="Pools",
     roles=(Role.SME,),

@@ -93,7 +93,7 @@ def list_assessments(user, query: PageQuery):
 
 @operation(
     "GET",
-    "/assessments/<int:assessment_id>",
+    "/assessments/<id:assessment_id>",
     summary="One assessment, with progress against the one before",
     tag="Programmes",
     roles=SME_OR_ADMIN,
@@ -107,7 +107,7 @@ def get_assessment(user, assessment_id: int):
 
 @operation(
     "POST",
-    "/proposals/<int:proposal_id>/accept",
+    "/proposals/<id:proposal_id>/accept",
     summary="Post a proposed need (matched at once)",
     tag="Programmes",
     roles=(Role.SME,),
@@ -124,7 +124,7 @@ def accept_proposal(user, proposal_id: int, body: AcceptProposalIn):
 
 @operation(
     "POST",
-    "/proposals/<int:proposal_id>/dismiss",
+    "/proposals/<id:proposal_id>/dismiss",
     summary="Dismiss a proposed need",
     tag="Programmes",
     roles=(Role.SME,),
@@ -171,7 +171,7 @@ def create_programme(user, body: ProgrammeIn):
 
 @operation(
     "GET",
-    "/programmes/<int:programme_id>",
+    "/programmes/<id:programme_id>",
     summary="One subsidy programme with its committed and remaining budget",
     tag="Programmes",
     response=ProgrammeOut,
@@ -183,7 +183,7 @@ def get_programme(programme_id: int):
 
 @operation(
     "PUT",
-    "/programmes/<int:programme_id>",
+    "/programmes/<id:programme_id>",
     summary="Change a programme's rules",
     tag="Programmes",
     roles=(Role.ADMIN,),
@@ -202,7 +202,7 @@ def update_programme(user, programme_id: int, body: ProgrammeIn):
 
 @operation(
     "GET",
-    "/needs/<int:need_id>/programmes",
+    "/needs/<id:need_id>/programmes",
     summary="The running programmes a need may qualify for, with the reasons it may not",
     tag="Programmes",
     roles=(Role.SME,),
@@ -228,7 +228,7 @@ def need_programmes(user, need_id: int, query: PageQuery):
 
 @operation(
     "PUT",
-    "/needs/<int:need_id>/programme",
+    "/needs/<id:need_id>/programme",
     summary="Apply with a programme for a need",
     tag="Programmes",
     roles=(Role.SME,),
@@ -249,7 +249,7 @@ def choose_programme(user, need_id: int, body: SubsidyChoiceIn):
 
 @operation(
     "DELETE",
-    "/needs/<int:need_id>/programme",
+    "/needs/<id:need_id>/programme",
     summary="No longer apply with a programme for a need",
     tag="Programmes",
     roles=(Role.SME,),
@@ -264,7 +264,7 @@ def drop_programme(user, need_id: int):
 
 @operation(
     "GET",
-    "/needs/<int:need_id>/subsidies",
+    "/needs/<id:need_id>/subsidies",
     summary="The price after subsidy of each live quote, with the rule applied",
     tag="Programmes",
     roles=SME_OR_ADMIN,
@@ -283,7 +283,7 @@ def quote_subsidies(user, need_id: int, query: PageQuery):
 
 @operation(
     "GET",
-    "/needs/<int:need_id>/application-pack",
+    "/needs/<id:need_id>/application-pack",
     summary="The application pack for the programme office (CSV)",
     tag="Programmes",
     roles=SME_OR_ADMIN,

@@ -9,15 +9,16 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from app import fields
+from app.form_fields import RuleIntegerField
 from app.i18n import choices
 from app.needs.forms import CheckboxesField, _int_or_none
 
@@ -59,17 +60,14 @@ class ProgrammeForm(FlaskForm):
         choices=_parts,
         description=_l("The price parts the share applies to. None ticked: all."),
     )
-    share_percent = IntegerField(
-        _l("Share of eligible cost (%)"),
-        validators=[DataRequired(), NumberRange(min=1, max=100)],
+    share_percent = RuleIntegerField(
+        _l("Share of eligible cost (%)"), rule=fields.PERCENT, required=True
     )
-    cap_per_sme = IntegerField(
-        _l("Cap per enterprise (CNY)"),
-        validators=[DataRequired(), NumberRange(min=1, max=1_000_000_000)],
+    cap_per_sme = RuleIntegerField(
+        _l("Cap per enterprise (CNY)"), rule=fields.SUBSIDY_AMOUNT, required=True
     )
-    budget_total = IntegerField(
-        _l("Budget of the whole programme (CNY)"),
-        validators=[DataRequired(), NumberRange(min=1, max=1_000_000_000)],
+    budget_total = RuleIntegerField(
+        _l("Budget of the whole programme (CNY)"), rule=fields.SUBSIDY_AMOUNT, required=True
     )
     starts_on = DateField(_l("Valid from"), validators=[DataRequired()])
     ends_on = DateField(_l("Valid until"), validators=[DataRequired()])
@@ -92,7 +90,7 @@ class ProgrammeForm(FlaskForm):
 
 
 class ChooseProgrammeForm(FlaskForm):
-    programme_id = IntegerField(validators=[DataRequired()])
+    programme_id = RuleIntegerField(rule=fields.RECORD_ID, required=True)
     budget_after_subsidy = BooleanField(
         _l("Judge budget fit by the price after subsidy"),
         description=_l("Matches may then cost more than your budget, as long as your share fits."),
@@ -101,10 +99,7 @@ class ChooseProgrammeForm(FlaskForm):
 
 
 class AcceptProposalForm(FlaskForm):
-    budget_max = IntegerField(
-        _l("First-year budget (CNY)"),
-        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
-    )
+    budget_max = RuleIntegerField(_l("First-year budget (CNY)"), rule=fields.BUDGET)
     submit = SubmitField(_l("Post this need"))
 
 
@@ -122,10 +117,11 @@ def _sizes():
 
 class PoolMemberForm(FlaskForm):
     company_size = SelectField(_l("Company size"), choices=_sizes, validators=[DataRequired()])
-    sites = IntegerField(
+    sites = RuleIntegerField(
         _l("Sites"),
+        rule=fields.SITES,
+        required=True,
         default=1,
-        validators=[DataRequired(), NumberRange(min=1, max=1000)],
         description=_l("Plants or workshops the solution is for."),
     )
     submit = SubmitField(_l("Join the pool"))
@@ -134,18 +130,15 @@ class PoolMemberForm(FlaskForm):
 class PoolForm(PoolMemberForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), *fields.TITLE.wtf()],
         description=_l("e.g. “Keqiao dyeing mills: scheduling for small lots”."),
     )
     description = TextAreaField(
-        _l("What do the members need?"), validators=[DataRequired(), Length(max=20000)]
+        _l("What do the members need?"), validators=[DataRequired(), *fields.LONG_TEXT.wtf()]
     )
-    budget_max = IntegerField(
-        _l("First-year budget per member (CNY)"),
-        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
-    )
-    timeline_weeks = IntegerField(
-        _l("Wanted time to go live (weeks)"), validators=[Optional(), NumberRange(min=0, max=520)]
+    budget_max = RuleIntegerField(_l("First-year budget per member (CNY)"), rule=fields.BUDGET)
+    timeline_weeks = RuleIntegerField(
+        _l("Wanted time to go live (weeks)"), rule=fields.TIMELINE_WEEKS
     )
     capabilities = CheckboxesField(
         _l("Kinds of solution"), choices=choices("capability"), validators=[Optional()]
@@ -165,12 +158,12 @@ class PoolForm(PoolMemberForm):
 class TiersForm(FlaskForm):
     """Up to three volume tiers; empty rows are ignored."""
 
-    min_members_1 = IntegerField(_l("From members"), validators=[Optional()])
-    price_1 = IntegerField(_l("Price per member (CNY)"), validators=[Optional()])
-    min_members_2 = IntegerField(_l("From members"), validators=[Optional()])
-    price_2 = IntegerField(_l("Price per member (CNY)"), validators=[Optional()])
-    min_members_3 = IntegerField(_l("From members"), validators=[Optional()])
-    price_3 = IntegerField(_l("Price per member (CNY)"), validators=[Optional()])
+    min_members_1 = RuleIntegerField(_l("From members"), rule=fields.MEMBERS)
+    price_1 = RuleIntegerField(_l("Price per member (CNY)"), rule=fields.AMOUNT)
+    min_members_2 = RuleIntegerField(_l("From members"), rule=fields.MEMBERS)
+    price_2 = RuleIntegerField(_l("Price per member (CNY)"), rule=fields.AMOUNT)
+    min_members_3 = RuleIntegerField(_l("From members"), rule=fields.MEMBERS)
+    price_3 = RuleIntegerField(_l("Price per member (CNY)"), rule=fields.AMOUNT)
     submit = SubmitField(_l("Save the volume tiers"))
 
     def tiers(self) -> list[dict]:

@@ -50,7 +50,7 @@ def pool_new():
     return render_template("programmes/pool_new.html", form=form)
 
 
-@bp.route("/pools/<int:pool_id>")
+@bp.route("/pools/<id:pool_id>")
 @login_required
 def pool_show(pool_id: int):
     pool = pools.get_pool(current_user, pool_id)
@@ -68,7 +68,7 @@ def pool_show(pool_id: int):
     )
 
 
-@bp.route("/pools/<int:pool_id>/join", methods=["POST"])
+@bp.route("/pools/<id:pool_id>/join", methods=["POST"])
 @role_required(Role.SME)
 def pool_join(pool_id: int):
     pool = pools.get_pool(current_user, pool_id)
@@ -103,13 +103,13 @@ def _action(pool_id: int, act, message: str):
     return redirect(url_for(".pool_show", pool_id=pool.id))
 
 
-@bp.route("/pools/<int:pool_id>/leave", methods=["POST"])
+@bp.route("/pools/<id:pool_id>/leave", methods=["POST"])
 @role_required(Role.SME)
 def pool_leave(pool_id: int):
     return _action(pool_id, lambda p: pools.leave(current_user, p), _("You left the pool."))
 
 
-@bp.route("/pools/<int:pool_id>/close", methods=["POST"])
+@bp.route("/pools/<id:pool_id>/close", methods=["POST"])
 @role_required(Role.SME)
 def pool_close(pool_id: int):
     return _action(
@@ -130,7 +130,7 @@ def _quote_action(pool_id: int, quote_id: int, act, message: str):
     return redirect(url_for(".pool_show", pool_id=pool.id))
 
 
-@bp.route("/pools/<int:pool_id>/quotes/<int:quote_id>/accept", methods=["POST"])
+@bp.route("/pools/<id:pool_id>/quotes/<id:quote_id>/accept", methods=["POST"])
 @role_required(Role.SME)
 def pool_accept(pool_id: int, quote_id: int):
     return _quote_action(
@@ -141,7 +141,7 @@ def pool_accept(pool_id: int, quote_id: int):
     )
 
 
-@bp.route("/pools/<int:pool_id>/quotes/<int:quote_id>/agree", methods=["POST"])
+@bp.route("/pools/<id:pool_id>/quotes/<id:quote_id>/agree", methods=["POST"])
 @role_required(Role.SME)
 def pool_agree(pool_id: int, quote_id: int):
     return _quote_action(
@@ -152,7 +152,7 @@ def pool_agree(pool_id: int, quote_id: int):
     )
 
 
-@bp.route("/pools/<int:pool_id>/quotes/<int:quote_id>/award", methods=["POST"])
+@bp.route("/pools/<id:pool_id>/quotes/<id:quote_id>/award", methods=["POST"])
 @role_required(Role.SME)
 def pool_award(pool_id: int, quote_id: int):
     return _quote_action(
@@ -163,7 +163,7 @@ def pool_award(pool_id: int, quote_id: int):
     )
 
 
-@bp.route("/pools/quotes/<int:quote_id>/tiers", methods=["POST"])
+@bp.route("/pools/quotes/<id:quote_id>/tiers", methods=["POST"])
 @role_required(Role.VENDOR)
 def pool_tiers(quote_id: int):
     quote = deals.get_quote(current_user, quote_id)

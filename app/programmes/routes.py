@@ -70,7 +70,7 @@ def assessment_new():
     )
 
 
-@bp.route("/assessment/<int:assessment_id>")
+@bp.route("/assessment/<id:assessment_id>")
 @role_required(Role.SME, Role.ADMIN)
 def assessment_show(assessment_id: int):
     result = assessments.get_assessment(current_user, assessment_id)
@@ -97,7 +97,7 @@ def assessment_show(assessment_id: int):
     )
 
 
-@bp.route("/proposals/<int:proposal_id>/accept", methods=["POST"])
+@bp.route("/proposals/<id:proposal_id>/accept", methods=["POST"])
 @role_required(Role.SME)
 def proposal_accept(proposal_id: int):
     proposal = assessments.get_proposal(current_user, proposal_id)
@@ -112,7 +112,7 @@ def proposal_accept(proposal_id: int):
     return redirect(url_for("needs.show", need_id=need.id))
 
 
-@bp.route("/proposals/<int:proposal_id>/dismiss", methods=["POST"])
+@bp.route("/proposals/<id:proposal_id>/dismiss", methods=["POST"])
 @role_required(Role.SME)
 def proposal_dismiss(proposal_id: int):
     proposal = assessments.get_proposal(current_user, proposal_id)
@@ -138,7 +138,7 @@ def index():
     )
 
 
-@bp.route("/<int:programme_id>")
+@bp.route("/<id:programme_id>")
 @login_required
 def show(programme_id: int):
     programme = subsidies.get_programme(programme_id)
@@ -168,7 +168,7 @@ def new():
     return render_template("programmes/form.html", form=form, programme=None)
 
 
-@bp.route("/<int:programme_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:programme_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit(programme_id: int):
     programme = subsidies.get_programme(programme_id)
@@ -188,7 +188,7 @@ def edit(programme_id: int):
 # --- a programme for a need --------------------------------------------------------------
 
 
-@bp.route("/needs/<int:need_id>/choose", methods=["POST"])
+@bp.route("/needs/<id:need_id>/choose", methods=["POST"])
 @role_required(Role.SME)
 def choose(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -212,7 +212,7 @@ def choose(need_id: int):
     return redirect(url_for("needs.show", need_id=need.id, _anchor="programmes"))
 
 
-@bp.route("/needs/<int:need_id>/drop", methods=["POST"])
+@bp.route("/needs/<id:need_id>/drop", methods=["POST"])
 @role_required(Role.SME)
 def drop(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
@@ -223,7 +223,7 @@ def drop(need_id: int):
     return redirect(url_for("needs.show", need_id=need.id, _anchor="programmes"))
 
 
-@bp.route("/needs/<int:need_id>/application.csv")
+@bp.route("/needs/<id:need_id>/application.csv")
 @role_required(Role.SME, Role.ADMIN)
 def application_csv(need_id: int):
     need = needs_service.get_for_viewer(current_user, need_id)

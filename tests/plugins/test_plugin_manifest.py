@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from plugin_factories import MINIMAL_TOML, USCC, minimal_doc
 
@@ -218,6 +218,7 @@ texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_siz
 
 @settings(max_examples=60, deadline=None)
 @given(name=texts, summary=texts, description=texts, vendor_name=texts)
+@example(name="A", summary="B", description="line one\r\nline two", vendor_name="Acme\r\nLtd")
 def test_manifest_to_toml_round_trips_any_text(name, summary, description, vendor_name):
     manifest = manifest_from_mapping(
         minimal_doc(
