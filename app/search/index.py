@@ -462,12 +462,19 @@ class CatalogueIndex:
         self.close()
 
     def doc_count(self) -> int:
-        """Number of plug-ins in the index (0 if there is none)."""
-        try:
-            with self._checkout() as (_generation, searcher):
-                return searcher.doc_count()
-        except IndexMissing:
-            return 0
+        """Number of plug-ins in the index (0 if there is none; IndexUnreadable if damaged)."""
+        problem = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # as in healthy()
+            try:
+                with self._checkout() as (_generation, searcher):
+                    return searcher.doc_count()
+            except IndexMissing:
+                return 0
+            except Exception as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            gc.collect()
+        raise IndexUnreadable(f"{self.root}: {problem}")
 
     def search(
         self,
@@ -515,11 +522,9 @@ class CatalogueIndex:
         return result
 
     def _search_generation(self, generation: str, args: tuple, attempts: int = 4) -> SearchResult:
-        problem: Exception | None = None
+        problem = ""
         with warnings.catch_warnings():
-            # Whoosh leaves the file of a segment it failed to read open, and drops it
-            # while unwinding: keep that ResourceWarning quiet, and collect it here.
-            warnings.simplefilter("ignore", ResourceWarning)
+            warnings.simplefilter("ignore", ResourceWarning)  # as in healthy()
             for attempt in range(attempts):
                 try:
                     with self._checkout(generation) as (generation, searcher):
@@ -528,14 +533,14 @@ class CatalogueIndex:
                     raise
                 except _READ_RACES as exc:
                     # A writer or rebuild replaced files under us: reopen and try again.
-                    problem = exc
-                    log.info("search retry %d after %r", attempt + 1, exc)
+                    problem = f"{type(exc).__name__}: {exc}"
+                    log.info("search retry %d after %s", attempt + 1, problem)
                     time.sleep(0.02 * (attempt + 1))
                 except Exception as exc:  # damaged files fail in many ways (zlib, pickle, …)
-                    problem = exc
+                    problem = f"{type(exc).__name__}: {exc}"
                     break
             gc.collect()
-        raise IndexUnreadable(f"{self.root / generation}: {type(problem).__name__}: {problem}")
+        raise IndexUnreadable(f"{self.root / generation}: {problem}")
 
     def _search(
         self,

@@ -82,15 +82,22 @@ def search_catalogue(
         else:
             if "stale" in result.notices:
                 request_rebuild("the current generation is damaged")
-            if result.total or _index_count(index) == published_count():
+            if result.total or not _lost_listings(index):
                 return result
             # A deleted or replaced index must not pass for an empty catalogue.
-            problem = "the index holds fewer listings than are published"
+            problem = "the index has lost most of the published listings"
         if attempt == 0:
             log.warning("search index unusable (%s): rebuild asked, answering from SQL", problem)
             # Inline job runners (tests, commands) have rebuilt it by now: look once more.
             request_rebuild(problem)
     return fallback_search(**args)
+
+
+def _lost_listings(index: CatalogueIndex) -> bool:
+    """True when the index holds less than half of the published listings (an index a few
+    jobs behind is not damaged: its pending index_listings jobs bring it in step)."""
+    count, published = _index_count(index), published_count()
+    return count is None or (published > 0 and count < published / 2)
 
 
 def _index_count(index: CatalogueIndex) -> int | None:
