@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+BENCHMARKS ?= ../shared/benchmarks
+EVAL_BENCH_SIZE ?= 100000
 HOST ?= 127.0.0.1
 export FLASK_APP := app:create_app
 
-.PHONY: install run serve db demo test e2e lint format translations translations-extract bench eval clean
+.PHONY: install run serve db demo test e2e lint format translations translations-extract bench eval model clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,9 +53,13 @@ e2e: install
 bench: install
 	$(PY) -m matching bench
 
+# The quality and speed table of issue 13 (a few minutes; EVAL_BENCH_SIZE= skips the 100k run).
 eval: install
-	$(PY) -m matching evaluate --catalog ../shared/benchmarks/market-dev/catalog.jsonl --cases ../shared/benchmarks/market-dev/cases.jsonl
-	$(PY) -m matching evaluate --catalog ../shared/benchmarks/scifact/catalog.jsonl --cases ../shared/benchmarks/scifact/cases-test.jsonl --train ../shared/benchmarks/scifact/cases-train.jsonl
+	$(PY) -m matching table --bench $(BENCHMARKS) $(if $(EVAL_BENCH_SIZE),--bench-size $(EVAL_BENCH_SIZE))
+
+# The shipped default model: readers and ranker fitted on market-train + the catalogue.
+model: install
+	$(PY) -m matching model --catalog $(BENCHMARKS)/market-dev/catalog.jsonl --train $(BENCHMARKS)/market-train/cases.jsonl --out matching/data/default-model.npz
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite instance/search-* .pytest_cache

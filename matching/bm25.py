@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 Fields = Sequence[tuple[Sequence[str], float]]
+Query = Sequence[str] | Mapping[str, float]
 
 
 def weighted_counts(fields: Fields) -> tuple[Counter, float]:
@@ -189,20 +190,27 @@ class BM25Index:
             self._idf_cache = (key, np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
         return self._idf_cache[1][term_ids]
 
-    def query_weights(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Known term ids of ``tokens`` and their weights idf·(query term count)."""
-        qtf = Counter(t for t in tokens if t in self.vocab_)
+    def query_weights(self, tokens: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Known term ids of ``tokens`` and their weights idf·(query term count).
+
+        ``tokens`` is a token list, or a mapping token → weight (a structured
+        translation, whose weights stand for fractional term counts).
+        """
+        if isinstance(tokens, Mapping):
+            qtf = {t: float(w) for t, w in tokens.items() if t in self.vocab_ and w > 0}
+        else:
+            qtf = Counter(t for t in tokens if t in self.vocab_)
         if not qtf:
             return np.array([], dtype=np.int64), np.array([], dtype=np.float64)
         ids = np.fromiter((self.vocab_[t] for t in qtf), dtype=np.int64, count=len(qtf))
         counts = np.fromiter(qtf.values(), dtype=np.float64, count=len(qtf))
         return ids, self.idf(ids) * counts
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+    def scores(self, tokens: Query) -> np.ndarray:
         """BM25 score of every row (removed rows score 0)."""
         return self.scores_and_coverage(tokens)[0]
 
-    def scores_and_coverage(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def scores_and_coverage(self, tokens: Query) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score of every row, and the share of the query's idf mass each row contains."""
         ids, weights = self.query_weights(tokens)
         parts: list[tuple[np.ndarray, np.ndarray]] = []

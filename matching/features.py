@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from matching.capabilities import suggest_capabilities
+from matching.capabilities import capability_hits
 from matching.taxonomy import ANY, CAPABILITIES, COMPANY_SIZES, INDUSTRIES, REGIONS
 from matching.types import Need, Offering
 
@@ -60,17 +60,42 @@ def size_of(need: Need) -> str | None:
     return "micro" if need.employees < 20 else "small" if need.employees < 300 else "medium"
 
 
-def capability_weights(codes: list[str], text: str) -> np.ndarray:
-    """Need or offering capability vector: given codes weigh 1, codes read from text less."""
+MIN_PROBABILITY = 0.1  # read codes below this probability are noise, not a signal
+
+
+def lexicon_probabilities(text: str) -> np.ndarray:
+    """A capability reading without a trained model: the hand lexicon, never sure.
+
+    One keyword gives 0.25, two 0.375, … (at most 0.5): a lone incidental word cannot
+    fire a code at full weight. Used only when no capability model is given.
+    """
     vec = np.zeros(len(CAP_CODES))
-    if codes:
-        vec[[CAP_INDEX[c] for c in codes]] = 1.0
-    for code, score in suggest_capabilities(text) if text else ():
-        # Text-inferred codes count less than declared ones, and only the stronger ones.
-        if score >= 0.3:
-            i = CAP_INDEX[code]
-            vec[i] = max(vec[i], (0.5 if codes else 1.0) * score)
+    for code, words in capability_hits(text or "").items():
+        vec[CAP_INDEX[code]] = 0.5 * (1.0 - 0.5 ** len(words))
     return vec
+
+
+def capability_weights(codes: list[str], probabilities: np.ndarray) -> np.ndarray:
+    """A need's capability vector: declared codes weigh 1, codes read from its text
+    their probability (halved next to declared ones), below ``MIN_PROBABILITY`` 0."""
+    vec = np.where(probabilities >= MIN_PROBABILITY, probabilities, 0.0)
+    if codes:
+        vec = 0.5 * vec
+        vec[[CAP_INDEX[c] for c in codes]] = 1.0
+    return vec
+
+
+def offering_capabilities(
+    offerings: Sequence[Offering], inferred: np.ndarray | None, weight: float
+) -> np.ndarray:
+    """Rows × codes: declared codes 1, codes read from the text ``weight`` × probability."""
+    caps = np.zeros((len(offerings), len(CAP_CODES)), dtype=np.float32)
+    if inferred is not None and len(offerings):
+        caps[:] = np.where(inferred >= MIN_PROBABILITY, weight * inferred, 0.0)
+    for r, o in enumerate(offerings):
+        if o.capabilities:
+            caps[r, [CAP_INDEX[c] for c in o.capabilities]] = 1.0
+    return caps
 
 
 # Bits of a row's static code (see ``CatalogArrays.code``): everything about an offering
@@ -97,15 +122,13 @@ class CatalogArrays:
     cheapest price, so a need's hits and over-budget rows are found without a scan.
     """
 
-    def __init__(self, offerings: Sequence[Offering] = ()):
+    def __init__(self, offerings: Sequence[Offering] = (), caps: np.ndarray | None = None):
         n = len(offerings)
-        self.caps = np.zeros((n, len(CAP_CODES)), dtype=np.float32)
+        self.caps = offering_capabilities(offerings, None, 0.0) if caps is None else caps
         cols: dict[str, list] = {k: [] for k in ("ind", "reg", "sizes", "mat", "low", "high")}
         weeks, flags = [], []
-        for r, o in enumerate(offerings):
+        for o in offerings:
             ind, reg, sizes, mat, low, high, wk, flag = _row_values(o)
-            if o.capabilities:
-                self.caps[r, [CAP_INDEX[c] for c in o.capabilities]] = 1.0
             for key, value in zip(cols, (ind, reg, sizes, mat, low, high), strict=True):
                 cols[key].append(value)
             weeks.append(wk)
@@ -139,18 +162,19 @@ class CatalogArrays:
         self.weeks_filled = np.where(np.isnan(self.weeks), _UNKNOWN, self.weeks)
         self.price_unknown = np.flatnonzero(np.isnan(self.price_low))
         self.weeks_unknown = np.flatnonzero(np.isnan(self.weeks))
+        self.caps_by_code = np.ascontiguousarray(self.caps.T)  # one code's column, fast
         self._postings: dict[tuple[str, int], np.ndarray] | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.price_low)
 
-    def append(self, o: Offering) -> None:
-        """Add one offering as the last row."""
+    def append(self, o: Offering, caps: np.ndarray | None = None) -> None:
+        """Add one offering as the last row (``caps``: its row of capability weights)."""
         ind, reg, sizes, mat, low, high, wk, (ind_any, reg_any, on_site) = _row_values(o)
-        caps = np.zeros((1, len(CAP_CODES)), dtype=np.float32)
-        if o.capabilities:
-            caps[0, [CAP_INDEX[c] for c in o.capabilities]] = 1.0
+        if caps is None:
+            caps = offering_capabilities([o], None, 0.0)
+        caps = np.asarray(caps, dtype=np.float32).reshape(1, len(CAP_CODES))
         self.caps = np.vstack([self.caps, caps])
         for name, value in (
             ("industries", ind),
@@ -247,8 +271,12 @@ class NeedProfile:
     size: str | None
 
     @classmethod
-    def of(cls, need: Need) -> NeedProfile:
-        return cls(caps=capability_weights(need.capabilities, need.text), size=size_of(need))
+    def of(cls, need: Need, probabilities: np.ndarray | None = None) -> NeedProfile:
+        """``probabilities``: the capability model's reading of the need's text (default:
+        the hand lexicon's cautious reading)."""
+        if probabilities is None:
+            probabilities = lexicon_probabilities(need.text)
+        return cls(caps=capability_weights(need.capabilities, probabilities), size=size_of(need))
 
 
 def structure_components(
@@ -258,11 +286,7 @@ def structure_components(
     rows = np.arange(len(cat)) if rows is None else np.asarray(rows, dtype=np.int64)
     code = cat.code[rows].astype(np.int64)
     out: dict[str, np.ndarray] = {}
-    wanted = np.flatnonzero(profile.caps)
-    if len(wanted):
-        out["capability"] = _cap_base(code, True) + _cap_fit(profile, cat.caps[rows])
-    else:
-        out["capability"] = _cap_base(code, False)
+    out["capability"] = capability_fit(profile, cat.caps_by_code[:, rows], code)
     out["industry"] = _ind_base(code, need)
     if need.industry:
         hit = (cat.industries[rows] >> IND_INDEX[need.industry]) & 1 == 1
@@ -294,11 +318,9 @@ def structure_prior(
     codes; hits (industry, region, capability) are added through the postings.
     """
     codes = np.arange(1 << _CODE_WIDTH)
-    wants = bool(profile.caps.any())
 
     def table(local: bool) -> np.ndarray:
-        t = weights["capability"] * _cap_base(codes, wants)
-        t = t + weights["industry"] * _ind_base(codes, need)
+        t = weights["industry"] * _ind_base(codes, need)
         t = t + weights["size"] * _size_fit(codes, profile)
         t = t + weights["maturity"] * _maturity_fit(codes, need)
         if local:
@@ -316,21 +338,7 @@ def structure_prior(
     if need.industry:
         hit = cat.rows_with("ind", IND_INDEX[need.industry])
         first[hit] += weights["industry"] * (1.0 - _ind_base(cat.code[hit].astype(np.int64), need))
-    if wants and np.count_nonzero(profile.caps) == 1:
-        hit = cat.rows_with("cap", int(np.flatnonzero(profile.caps)[0]))
-        first[hit] += weights["capability"]  # 0.7 × 1 + 0.3 × 1 / 1
-    elif wants:
-        # Capability fit of the rows declaring a wanted code (the others have their base):
-        # scattered code by code, the best code's weight assigned in ascending order.
-        wanted = np.flatnonzero(profile.caps)
-        w = profile.caps[wanted] / profile.caps.max()
-        best = np.zeros(len(first))
-        for i in np.argsort(w, kind="stable"):
-            hit = cat.rows_with("cap", int(wanted[i]))
-            best[hit] = w[i]
-            first[hit] += weights["capability"] * 0.3 * w[i] / w.sum()
-        best *= weights["capability"] * 0.7
-        first += best
+    first += weights["capability"] * capability_fit(profile, cat.caps_by_code, cat.code)
     # Budget and timeline through the rows sorted by price / weeks: only the rows on a
     # ramp or past a step are touched; the level most rows share is one constant.
     constant = 0.0
@@ -356,20 +364,27 @@ def structure_prior(
     return first
 
 
-def _cap_base(code: np.ndarray, wants: bool) -> np.ndarray:
-    # With wanted codes: a listing that declares no capability is unknown (0.5), not a
-    # mismatch; one that declares others scores 0 before its hits are added.
-    if not wants:
-        return np.full(len(code), 0.5)
-    return np.where(code >> _CAPS_KNOWN & 1 == 1, 0.0, 0.5)
+def capability_fit(profile: NeedProfile, caps_by_code: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Capability fit of rows (``caps_by_code``: codes × rows of capability weights).
 
-
-def _cap_fit(profile: NeedProfile, caps: np.ndarray) -> np.ndarray:
-    # The best-matched wanted code counts most, the breadth of overlap a little.
+    The best-matched code counts most, the breadth of the overlap a little, both scaled
+    by how sure the need's reading is: a code read at probability 0.2 can add at most
+    0.2, a declared one 1. A listing with no known capability is half as good as a full
+    match of the need's surest code (unknown, not a mismatch); without wanted codes
+    every row is 0.5.
+    """
     wanted = np.flatnonzero(profile.caps)
-    w = profile.caps[wanted] / profile.caps.max()
-    per_code = caps[:, wanted] * w
-    return 0.7 * per_code.max(axis=1) + 0.3 * per_code.sum(axis=1) / w.sum()
+    if not len(wanted):
+        return np.full(caps_by_code.shape[1], 0.5)
+    p = profile.caps[wanted]
+    best = np.zeros(caps_by_code.shape[1])
+    total = np.zeros(caps_by_code.shape[1])
+    for weight, column in zip(p, wanted, strict=True):
+        hit = caps_by_code[column] * weight
+        np.maximum(best, hit, out=best)
+        total += hit
+    fit = 0.7 * best + 0.3 * total / max(1.0, float(p.sum()))
+    return np.where(code >> _CAPS_KNOWN & 1 == 1, fit, 0.5 * float(p.max()))
 
 
 def _ind_base(code: np.ndarray, need: Need) -> np.ndarray:

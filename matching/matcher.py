@@ -21,13 +21,16 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from matching.bm25 import BM25Index
+from matching.bridge import translate
 from matching.capabilities import suggest_capabilities
+from matching.capmodel import CapabilityModel
 from matching.constraints import HardLimits, Verdicts, apply_limits
 from matching.explain import explain, lang_of, reason_text
 from matching.features import (
     CAP_CODES,
     CatalogArrays,
     NeedProfile,
+    offering_capabilities,
     structure_components,
     structure_prior,
 )
@@ -35,7 +38,7 @@ from matching.ranker import COMPONENTS, PRIOR_WEIGHTS, PairwiseRanker, prior_ran
 from matching.text import normalise, readable_cjk_terms, stem, tokenize
 from matching.types import Need, Offering
 
-ENGINE_VERSION = "shuzhuan-matcher-1"
+ENGINE_VERSION = "shuzhuan-matcher-2"
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _SUBWORD_CHARS = 4000  # the sub-word view reads this much of each candidate's text
@@ -84,6 +87,7 @@ class _Stage:
     tokens: list[str]
     first: np.ndarray  # first-stage score per row (-inf for rows not rankable)
     text: np.ndarray  # BM25 normalised by the best rankable score, per row
+    bridge: np.ndarray  # BM25 of the need's dictionary translation, normalised alike
     coverage: np.ndarray  # share of the query's idf mass per row
     verdicts: Verdicts
     profile: NeedProfile
@@ -92,6 +96,7 @@ class _Stage:
         """Components matrix (rows × COMPONENTS); the second-stage text views are 0."""
         cols = structure_components(self.need, self.profile, cat, rows)
         cols["text"] = self.text[rows]
+        cols["bridge"] = self.bridge[rows]
         cols["coverage"] = self.coverage[rows]
         cols["subword"] = cols["feedback"] = np.zeros(len(rows))
         return (
@@ -122,6 +127,11 @@ class Matcher(BaseEstimator):
     max_budget_ratio, budget_policy, region_policy, demotion : hard limits, see
         :class:`matching.constraints.HardLimits`.
     ranker : a fitted :class:`PairwiseRanker`, or None for the hand-set prior.
+    capability_model : a fitted :class:`CapabilityModel` reading needs' capabilities
+        (None: the hand lexicon's cautious reading).
+    offering_model : a fitted :class:`CapabilityModel` reading offerings' texts, so a
+        listing that declares too little still meets the needs it serves (None: only
+        declared codes). Read codes weigh ``inferred_weight`` × probability.
     random_state : seeds anything random (pair sampling when training the ranker).
     """
 
@@ -137,6 +147,9 @@ class Matcher(BaseEstimator):
         region_policy: str = "demote",
         demotion: float = 1.0,
         ranker: PairwiseRanker | None = None,
+        capability_model: CapabilityModel | None = None,
+        offering_model: CapabilityModel | None = None,
+        inferred_weight: float = 0.8,
         random_state: int = 0,
     ):
         self.k1 = k1
@@ -149,6 +162,9 @@ class Matcher(BaseEstimator):
         self.region_policy = region_policy
         self.demotion = demotion
         self.ranker = ranker
+        self.capability_model = capability_model
+        self.offering_model = offering_model
+        self.inferred_weight = inferred_weight
         self.random_state = random_state
 
     # -- fitting and catalogue updates ------------------------------------------------------
@@ -174,7 +190,7 @@ class Matcher(BaseEstimator):
         self.index_ = BM25Index(k1=self.k1, b=self.b).fit(
             _offering_fields(o, self.name_weight) for o in offerings
         )
-        self.arrays_ = CatalogArrays(offerings)
+        self.arrays_ = CatalogArrays(offerings, self._offering_caps(offerings))
         self.offerings_: list[Offering] = offerings
         self.texts_ = [normalise(o.text) for o in offerings]
         self.row_of_: dict[str, int] = {o.id: r for r, o in enumerate(offerings)}
@@ -189,7 +205,7 @@ class Matcher(BaseEstimator):
         if offering.id in self.row_of_:
             self.index_.remove(self.row_of_[offering.id])
         row = self.index_.add(_offering_fields(offering, self.name_weight))
-        self.arrays_.append(offering)
+        self.arrays_.append(offering, self._offering_caps([offering]))
         self.offerings_.append(offering)
         self.texts_.append(normalise(offering.text))
         self.row_of_[offering.id] = row
@@ -272,8 +288,15 @@ class Matcher(BaseEstimator):
         return out
 
     def suggest_capabilities(self, text: str, lang: str | None = None) -> list[tuple[str, float]]:
-        """Capability codes inferred from free text in either language, best first."""
-        return suggest_capabilities(text, lang)
+        """Capability codes read from free text in either language with their
+        probability, best first (the hand lexicon's scores without a model)."""
+        if self.capability_model is None:
+            return suggest_capabilities(text, lang)
+        return self.capability_model.suggest(text)
+
+    def capability_probabilities(self, text: str) -> dict[str, float]:
+        """Probability of every capability code for ``text`` (the need reader's view)."""
+        return dict(zip(CAP_CODES, self._need_probabilities(text).tolist(), strict=True))
 
     # -- learning from labels -----------------------------------------------------------------
     def fit_ranker(self, needs: Sequence[Need], source: str = "labelled needs") -> Matcher:
@@ -323,6 +346,24 @@ class Matcher(BaseEstimator):
         return self
 
     # -- internals --------------------------------------------------------------------------
+    def _offering_caps(self, offerings: Sequence[Offering]) -> np.ndarray:
+        inferred = None
+        if self.offering_model is not None and offerings:
+            # In blocks, so the sparse features of a large catalogue never exist at once.
+            step = 4096
+            inferred = np.vstack(
+                [
+                    self.offering_model.predict_proba([o.text for o in offerings[i : i + step]])
+                    for i in range(0, len(offerings), step)
+                ]
+            ).astype(np.float32)
+        return offering_capabilities(offerings, inferred, self.inferred_weight)
+
+    def _need_probabilities(self, text: str) -> np.ndarray | None:
+        if self.capability_model is None:
+            return None
+        return self.capability_model.predict_proba([text or ""])[0]
+
     def _weights(self) -> np.ndarray:
         return np.array([self.ranker_.weights_[c] for c in COMPONENTS])
 
@@ -331,8 +372,9 @@ class Matcher(BaseEstimator):
             check_is_fitted(self, "index_")
         tokens = tokenize(need.text)
         bm25, coverage = self.index_.scores_and_coverage(tokens)
+        bridge = self.index_.scores(translate(need.text))
         verdicts = apply_limits(need, self.arrays_, self.limits_)
-        profile = NeedProfile.of(need)
+        profile = NeedProfile.of(need, self._need_probabilities(need.text))
         limits = self.limits_
         # The first stage always uses the prior: a learned model only re-orders candidates,
         # so a weight fitted on one kind of data cannot empty the candidate list on another.
@@ -351,15 +393,17 @@ class Matcher(BaseEstimator):
                     over = over[~far]
                 first[over] -= limits.demotion
         first[excluded] = -np.inf
-        bm25[excluded] = 0.0
-        if limits.region_policy == "drop" and need.region:
-            bm25[np.isneginf(first)] = 0.0
-        top = bm25.max() if len(bm25) else 0.0
-        if top > 0:
-            bm25 *= 1.0 / top
+        for scores in (bm25, bridge):
+            scores[excluded] = 0.0
+            if limits.region_policy == "drop" and need.region:
+                scores[np.isneginf(first)] = 0.0
+            top = scores.max() if len(scores) else 0.0
+            if top > 0:
+                scores *= 1.0 / top
         first += PRIOR_WEIGHTS["text"] * bm25
+        first += PRIOR_WEIGHTS["bridge"] * bridge
         first += PRIOR_WEIGHTS["coverage"] * coverage
-        return _Stage(need, tokens, first, bm25, coverage, verdicts, profile)
+        return _Stage(need, tokens, first, bm25, bridge, coverage, verdicts, profile)
 
     def _second_stage(self, stage: _Stage, rows: np.ndarray) -> np.ndarray:
         """Components matrix (rows × COMPONENTS) with the document-level text views filled in."""

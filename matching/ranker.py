@@ -22,17 +22,17 @@ from pathlib import Path
 import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from matching.features import STRUCTURE_COMPONENTS
 
-TEXT_COMPONENTS = ("text", "coverage", "subword", "feedback")
+TEXT_COMPONENTS = ("text", "bridge", "coverage", "subword", "feedback")
 COMPONENTS = TEXT_COMPONENTS + STRUCTURE_COMPONENTS
-FORMAT = "shuzhuan-ranker/1"
+FORMAT = "shuzhuan-ranker/2"  # 2: the "bridge" component (dictionary translation)
 
 PRIOR_WEIGHTS: dict[str, float] = {
     "text": 1.0,
+    "bridge": 0.6,  # BM25 of the need's translation into the other language
     "coverage": 0.5,
     "subword": 0.3,
     "feedback": 0.3,
@@ -45,7 +45,7 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "maturity": 0.2,
     "quality": 0.2,  # mild on purpose: reviews inform, they must not decide
 }
-PRIOR_VERSION = "prior-1"
+PRIOR_VERSION = "prior-2"
 
 Group = tuple[np.ndarray, np.ndarray]  # (components matrix rows × COMPONENTS, grades)
 
@@ -81,19 +81,19 @@ class PairwiseRanker(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, groups: Sequence[Group], source: str = "unspecified") -> PairwiseRanker:
-        """Learn weights from groups of (components, grades), one group per need."""
+        """Learn weights from groups of (components, grades), one group per need.
+
+        The pairwise logistic loss is minimised within :class:`WeightBounds` (each weight
+        between a floor and a ceiling relative to the prior, text views at least half
+        theirs, none above ``max_share`` of the total), so no training set, however small
+        or odd, can let one signal dominate or turn text against relevance.
+        """
         rng = np.random.RandomState(self.random_state)
         x, y = pair_differences(groups, self.max_pairs_per_group, rng)
         if len(x) == 0:
             raise ValueError("no pair of offerings with different grades to learn from")
         varied = np.abs(x).max(axis=0) > 1e-12
-        model = LogisticRegression(C=self.C, fit_intercept=False, max_iter=2000)
-        model.fit(x[:, varied], y)
-        learned = np.zeros(len(COMPONENTS))
-        learned[varied] = model.coef_[0]
-        prior = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])
-        scale = np.linalg.norm(learned[varied]) / max(np.linalg.norm(prior[varied]), 1e-12)
-        weights = np.where(varied, learned, prior * scale)
+        weights = bounded_pairwise_fit(x[y == 1], 1.0 / (self.C * len(x)))
         self.weights_ = dict(zip(COMPONENTS, weights.tolist(), strict=True))
         self.learned_components_ = [c for c, v in zip(COMPONENTS, varied, strict=True) if v]
         self.trained_on_ = {
@@ -205,6 +205,76 @@ def bound_weights(weights: dict[str, float], bounds: WeightBounds) -> dict[str, 
             break
         w = clipped
     return dict(zip(COMPONENTS, np.round(w, 6).tolist(), strict=True))
+
+
+def _limits(bounds: WeightBounds) -> tuple[np.ndarray, np.ndarray, float]:
+    """(low, high, total) per component under ``bounds``, for weights summing to ``total``."""
+    prior = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])
+    is_text = np.array([c in TEXT_COMPONENTS for c in COMPONENTS])
+    total = float(prior.sum())
+    low = prior * np.where(is_text, bounds.text_floor, bounds.floor)
+    high = np.minimum(prior * bounds.ceiling, bounds.max_share * total)
+    return low, high, total
+
+
+def check_bounds(weights: dict[str, float], bounds: WeightBounds | None = None) -> list[str]:
+    """Violations of ``bounds`` by ``weights`` (rescaled to the prior's total, as
+    :func:`bound_weights` does) as sentences; empty when within bounds."""
+    low, high, total = _limits(bounds or WeightBounds())
+    w = np.array([weights[c] for c in COMPONENTS], dtype=float)
+    if w.sum() <= 0 or (w < -1e-9).any():
+        negative = [c for c, v in zip(COMPONENTS, w, strict=True) if v < -1e-9]
+        return [f"negative or empty weights ({', '.join(negative) or 'sum <= 0'})"]
+    w = w * (total / w.sum())
+    tol = 1e-4 * total
+    out = [
+        f"{c} {v:.3f} below its floor {lo:.3f}"
+        for c, v, lo in zip(COMPONENTS, w, low, strict=True)
+        if v < lo - tol
+    ]
+    out += [
+        f"{c} {v:.3f} above its ceiling {hi:.3f}"
+        for c, v, hi in zip(COMPONENTS, w, high, strict=True)
+        if v > hi + tol
+    ]
+    return out
+
+
+def bounded_pairwise_fit(
+    diffs: np.ndarray, l2: float, bounds: WeightBounds | None = None
+) -> np.ndarray:
+    """Weights minimising mean log(1 + exp(-diff·w)) + l2·|w - prior|² within ``bounds``.
+
+    The weights keep the prior's total (pairwise logistic loss only sees directions
+    otherwise) and each stays between its floor and ceiling (:class:`WeightBounds`), so
+    the learned model already is what :meth:`PairwiseRanker.bounded` would make of it.
+    A component that never varies in the data has no gradient and stays near its prior
+    weight. SLSQP: ~14 variables, box bounds and one linear equality.
+    """
+    from scipy.optimize import minimize
+
+    prior = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])
+    low, high, total = _limits(bounds or WeightBounds())
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        margin = diffs @ w
+        value = np.logaddexp(0.0, -margin).mean() + l2 * ((w - prior) ** 2).sum()
+        sig = 0.5 * (1.0 - np.tanh(0.5 * margin))  # sigmoid(-margin), stable
+        grad = -(diffs * sig[:, None]).mean(axis=0) + 2 * l2 * (w - prior)
+        return value, grad
+
+    result = minimize(
+        loss,
+        np.clip(prior, low, high),
+        jac=True,
+        method="SLSQP",
+        bounds=list(zip(low, high, strict=True)),
+        constraints=[
+            {"type": "eq", "fun": lambda w: w.sum() - total, "jac": lambda w: np.ones(len(w))}
+        ],
+        options={"maxiter": 300, "ftol": 1e-10},
+    )
+    return np.clip(result.x, low, high)
 
 
 def prior_ranker() -> PairwiseRanker:

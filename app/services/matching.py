@@ -32,6 +32,7 @@ from app.models.base import utcnow
 from app.services import ranker_models, subsidies
 from app.services.ratings import vendor_ratings
 from matching.matcher import Matcher
+from matching.model import default_model
 from matching.ranker import PairwiseRanker
 from matching.reverse import score_bounds
 
@@ -75,7 +76,9 @@ class CatalogueMatcher:
 
     def _fit(self) -> None:
         listings = db.session.scalars(_published()).all()
-        self._matcher = Matcher().fit([item.to_offering() for item in listings])
+        # The shipped model (capability readers + bounded ranker, `make model`); a ranker
+        # promoted in the portal replaces its ranker in _load_ranker.
+        self._matcher = default_model().matcher().fit([item.to_offering() for item in listings])
         self._default_ranker = self._matcher.ranker_
         self._ranker_seen = None
         log.info("matcher fitted on %d published listings", len(listings))
@@ -262,7 +265,7 @@ def visible_matches(need: Need) -> list[Match]:
 
 
 def suggest_capabilities(text: str, lang: str | None = None) -> list[tuple[str, float]]:
-    """Capability codes for an owner who does not know the taxonomy."""
-    from matching.capabilities import suggest_capabilities as suggest
-
-    return suggest(text, lang)
+    """Capability codes for an owner who does not know the taxonomy, with the trained
+    reader's calibrated probability (at least 0.3), most probable first."""
+    del lang  # the reader reads both languages
+    return default_model().need_reader.suggest(text)
