@@ -36,6 +36,7 @@ from app.services.outcomes import training_triples
 from matching.evaluate import evaluate
 from matching.loading import LoadError, load_needs, load_offerings
 from matching.matcher import Matcher
+from matching.model import default_model
 from matching.ranker import COMPONENTS, PairwiseRanker
 from matching.types import Need as NeedRecord
 
@@ -66,7 +67,7 @@ def _load_check_set(path: str, stamp: tuple[float, float]) -> CheckSet:
     cases = [c for c in load_needs(folder / "cases.jsonl") if c.relevant]
     if not cases:
         raise InvalidInput(f"the check set {folder} has no labelled cases")
-    return CheckSet(folder.name, Matcher().fit(offerings), cases)
+    return CheckSet(folder.name, default_model().matcher().fit(offerings), cases)
 
 
 def check_set() -> CheckSet | None:
