@@ -11,7 +11,6 @@ from matching.bridge import translate, translations
 from matching.capmodel import CODES, CapabilityModel
 from matching.model import ModelError, TrainedModel, default_model, load
 from matching.ranker import COMPONENTS, PairwiseRanker, WeightBounds, check_bounds
-from matching.types import Need
 
 from .conftest import EN, ZH, offering
 
