@@ -34,7 +34,6 @@ from app.services.vendor_profiles import response_hours_by_listing
 WEEKS = 12
 HEAT_COLUMNS = 8  # the most demanded provinces / industries shown
 HEAT_ROWS = 10  # the most demanded capabilities shown
-SUGGESTION_FLOOR = 0.3  # a capability read from a need's text counts from this score on
 
 
 def week_starts(today: date, weeks: int = WEEKS) -> list[date]:
@@ -151,8 +150,9 @@ def need_capabilities(need: Need) -> list[str]:
         return list(need.capabilities)
     from app.services.matching import suggest_capabilities
 
+    # Suggestions are calibrated probabilities, already at least SUGGEST_THRESHOLD.
     best = suggest_capabilities(f"{need.title}\n{need.description}", need.lang)[:1]
-    return [code for code, score in best if score >= SUGGESTION_FLOOR]
+    return [code for code, _ in best]
 
 
 def _demand(needs: list[Need], column_of) -> Demand:

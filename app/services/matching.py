@@ -264,8 +264,11 @@ def visible_matches(need: Need) -> list[Match]:
     return list(db.session.scalars(query))
 
 
+SUGGEST_THRESHOLD = 0.2  # a proposal the SME accepts or not, so a modest probability
+
+
 def suggest_capabilities(text: str, lang: str | None = None) -> list[tuple[str, float]]:
     """Capability codes for an owner who does not know the taxonomy, with the trained
-    reader's calibrated probability (at least 0.3), most probable first."""
+    reader's calibrated probability (at least ``SUGGEST_THRESHOLD``), most probable first."""
     del lang  # the reader reads both languages
-    return default_model().need_reader.suggest(text)
+    return default_model().need_reader.suggest(text, threshold=SUGGEST_THRESHOLD)

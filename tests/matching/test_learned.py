@@ -21,12 +21,13 @@ def shipped() -> TrainedModel:
 
 
 def test_a_lone_incidental_word_gets_a_low_probability(shipped):
-    # Below the suggestion threshold (0.3): none of them would be proposed alone.
+    # One word is weak evidence: far from the certainty of a declared code (1) or of a
+    # described need (below), so it cannot fire a capability at full weight.
     reader = shipped.need_reader
-    assert reader.probabilities("buyer")["supply.procurement"] < 0.3
-    assert reader.probabilities("truck")["supply.logistics"] < 0.3
-    assert reader.probabilities("dyeing vat")["finance.accounting"] < 0.3
-    assert reader.probabilities("the operator")["production.mes"] < 0.3
+    assert reader.probabilities("buyer")["supply.procurement"] < 0.25
+    assert reader.probabilities("truck")["supply.logistics"] < 0.25
+    assert reader.probabilities("dyeing vat")["finance.accounting"] < 0.25
+    assert reader.probabilities("the operator")["production.mes"] < 0.25
 
 
 def test_a_described_need_gets_its_capability_with_a_high_probability(shipped):
