@@ -13,7 +13,9 @@ pluggy under its slug, and calls one plug-in's hook at a time in a thread with
 a time budget. A hook that raises, returns the wrong type or overruns is
 skipped, logged with the plug-in's slug and counted; after ``degrade_after``
 failures in a row the plug-in is ``degraded`` and its hooks are no longer
-called until an admin resets it.
+called until an admin resets it. With a :class:`HealthStore` the failures in a
+row are counted there, by every process that calls the plug-in (several web
+workers), not by each host on its own.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import pluggy
 
@@ -213,6 +215,16 @@ class PluginHealth:
     last_failure_at: datetime | None = None
 
 
+class HealthStore(Protocol):
+    """Failure counts shared by every process that calls the plug-ins."""
+
+    def failed(self, slug: str, error: str) -> int:
+        """Count one failure of ``slug``; return its failures in a row, all processes' together."""
+
+    def succeeded(self, slug: str) -> None:
+        """``slug``'s hook worked: its failures in a row start again from 0."""
+
+
 @dataclass(frozen=True, slots=True)
 class HookCall:
     """The outcome of calling one plug-in's hook.
@@ -253,6 +265,7 @@ class PluginHost:
         degrade_after: int = 3,
         max_threads: int = 8,
         on_health_change: Callable[[PluginHealth], None] | None = None,
+        health_store: HealthStore | None = None,
     ):
         if time_budget <= 0 or degrade_after < 1 or max_threads < 1:
             raise ValueError("time_budget must be > 0, degrade_after and max_threads >= 1")
@@ -260,6 +273,7 @@ class PluginHost:
         self.degrade_after = degrade_after
         self.max_threads = max_threads
         self.on_health_change = on_health_change
+        self.health_store = health_store
         self.errors: list[LoadError] = []  # hooks modules that could not be loaded
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
@@ -453,6 +467,11 @@ class PluginHost:
             health = self._health[slug]
             health.calls += 1
             health.consecutive_failures = 0
+        if self.health_store is not None:
+            try:
+                self.health_store.succeeded(slug)
+            except Exception:  # the store is down: this process's own count goes on
+                logger.exception("plug-in %s: health store unavailable", slug)
 
     def _failed(
         self,
@@ -470,9 +489,17 @@ class PluginHost:
             health.consecutive_failures += 1
             health.last_error = f"{hook}: {message}"
             health.last_failure_at = datetime.now(UTC)
-            degrade = health.state == "ok" and health.consecutive_failures >= self.degrade_after
+            in_row = health.consecutive_failures
+        if self.health_store is not None:
+            try:
+                in_row = self.health_store.failed(slug, health.last_error)
+            except Exception:  # the store is down: this process's own count decides
+                logger.exception("plug-in %s: health store unavailable", slug)
+        with self._lock:
+            degrade = health.state == "ok" and in_row >= self.degrade_after
             if degrade:
                 health.state = "degraded"
+                health.consecutive_failures = in_row
         if degrade:
             logger.error(
                 "plug-in %s degraded after %d failures in a row; its hooks are no longer called",

@@ -119,7 +119,9 @@ def empty_database() -> None:
 def _forget_process_caches(app: Flask) -> None:
     """Production never deletes listings; tests empty the tables, so start caches afresh."""
     for key in ("shuzhuan.matcher", "shuzhuan.search", "shuzhuan.plugins"):
-        app.extensions.pop(key, None)
+        cached = app.extensions.pop(key, None)
+        if key == "shuzhuan.search" and cached is not None:
+            cached.close()  # its pooled searchers hold the index files open
     shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]) / "search", ignore_errors=True)
 
 

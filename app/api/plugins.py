@@ -15,7 +15,7 @@ from app.i18n import current_lang
 from app.models import ListingStatus, PluginListing, Role, User
 from app.services import listings as listing_service
 from app.services.ratings import vendor_ratings
-from app.services.search import catalogue_index
+from app.services.search import search_catalogue
 
 PluginPage = page_of(PluginOut)
 
@@ -35,7 +35,7 @@ def list_plugins(query):
     ``capability``, ``industry`` and ``region`` may be repeated (alternatives within one
     filter, filters combined). Unknown codes match nothing."""
     filters, page = query
-    result = catalogue_index().search(
+    result = search_catalogue(
         q=filters.q or "",
         filters={
             "capability": filters.capability,

@@ -15,7 +15,7 @@ from app.models import ListingStatus, PluginListing, Review, ReviewStatus, Role
 from app.pagination import page_number
 from app.services import listings as listing_service
 from app.services.ratings import vendor_ratings
-from app.services.search import catalogue_index
+from app.services.search import search_catalogue
 
 FACETS = ("capability", "industry", "region", "price_band", "deployment")
 PER_PAGE = 12
@@ -24,7 +24,7 @@ PER_PAGE = 12
 @bp.route("/")
 def index():
     filters = {facet: request.args.getlist(facet) for facet in FACETS}
-    result = catalogue_index().search(
+    result = search_catalogue(
         q=request.args.get("q", ""),
         filters=filters,
         sort=request.args.get("sort", "relevance"),

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -50,6 +51,7 @@ from app.search.facets import FacetPostings
 from app.search.highlight import highlight
 from app.search.locking import file_lock, try_file_lock
 from app.search.query import (
+    CleanQuery,
     clean_query,
     english_words,
     make_parser,
@@ -96,8 +98,18 @@ Progress = Callable[[int, int | None], None]
 Op = tuple[str, Any]  # ("upsert", fields-dict) or ("remove", slug)
 
 
+def _open_index(directory: Path) -> whoosh_index.Index:
+    """Open one generation with plain reads, not mmap: a file overwritten or truncated under
+    a mapped reader kills the whole process with SIGBUS, where a read only raises."""
+    return FileStorage(str(directory), supports_mmap=False).open_index()
+
+
 class IndexMissing(RuntimeError):
     """There is no usable index yet: call ``ensure`` (or ``rebuild``) first."""
+
+
+class IndexUnreadable(RuntimeError):
+    """No generation of the index can be read (damaged files): rebuild it."""
 
 
 class RebuildInProgress(RuntimeError):
@@ -210,7 +222,7 @@ class CatalogueIndex:
             self._journal_if_rebuilding(ops)
 
     def _write(self, directory: Path, ops: list[Op]) -> None:
-        ix = whoosh_index.open_dir(str(directory))
+        ix = _open_index(directory)
         try:
             # Our flock makes whoosh's own lock free; the timeout only covers
             # a writer that bypasses this class.
@@ -304,7 +316,7 @@ class CatalogueIndex:
             # drops it while unwinding: keep that ResourceWarning quiet here.
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                ix = whoosh_index.open_dir(str(self.root / generation))
+                ix = _open_index(self.root / generation)
                 try:
                     with ix.searcher() as searcher:
                         searcher.search(query.Every(), limit=1)
@@ -407,13 +419,14 @@ class CatalogueIndex:
     # --------------------------------------------------------------- searches
 
     @contextmanager
-    def _checkout(self) -> Iterator[tuple[str, Searcher]]:
-        """A searcher on the current generation, refreshed to the last commit.
+    def _checkout(self, generation: str | None = None) -> Iterator[tuple[str, Searcher]]:
+        """A searcher on the current generation (or ``generation``), refreshed to the last
+        commit.
 
         Searchers are pooled: Whoosh's are not meant to be shared between
         threads, and opening one per search would cost more than the search.
         """
-        generation = self._current_generation()
+        generation = generation or self._current_generation()
         with self._pool_lock:
             idle = self._idle.pop() if self._idle else None
         if idle is not None and (idle[0] != generation or not idle[1].up_to_date()):
@@ -423,7 +436,7 @@ class CatalogueIndex:
             idle[1].close()
             idle = None
         if idle is None:
-            ix = whoosh_index.open_dir(str(self.root / generation))
+            ix = _open_index(self.root / generation)
             searcher = ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
         else:
             searcher = idle[1]
@@ -449,12 +462,19 @@ class CatalogueIndex:
         self.close()
 
     def doc_count(self) -> int:
-        """Number of plug-ins in the index (0 if there is none)."""
-        try:
-            with self._checkout() as (_generation, searcher):
-                return searcher.doc_count()
-        except IndexMissing:
-            return 0
+        """Number of plug-ins in the index (0 if there is none; IndexUnreadable if damaged)."""
+        problem = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # as in healthy()
+            try:
+                with self._checkout() as (_generation, searcher):
+                    return searcher.doc_count()
+            except IndexMissing:
+                return 0
+            except Exception as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            gc.collect()
+        raise IndexUnreadable(f"{self.root}: {problem}")
 
     def search(
         self,
@@ -467,6 +487,10 @@ class CatalogueIndex:
     ) -> SearchResult:
         """Search the catalogue; never raises for anything a user can type.
 
+        Raises IndexMissing when there is no index, IndexUnreadable when neither
+        the current generation nor an older one kept beside it can be read (an
+        older one answers, with the ``stale`` notice, while the current is damaged).
+
         ``filters`` maps facet names (capability, industry, region,
         price_band, deployment) to chosen codes: values within a facet are
         alternatives, facets combine with AND; unknown names and codes are
@@ -474,32 +498,49 @@ class CatalogueIndex:
         rating unless told otherwise). ``lang`` picks the labels and message
         language.
         """
-        cleaned = clean_query(q)
-        chosen = _clean_filters(filters)
-        sort = sort if sort in SORTS else "relevance"
-        per_page = min(max(int(per_page or 20), 1), MAX_PER_PAGE)
-        page = max(int(page or 1), 1)
-        for attempt in range(4):
-            try:
-                with self._checkout() as (generation, searcher):
-                    result = self._search(
-                        searcher, generation, cleaned.text, chosen, sort, page, per_page, lang
-                    )
+        cleaned, chosen, sort, page, per_page = clean_request(q, filters, sort, page, per_page)
+        args = (cleaned.text, chosen, sort, page, per_page, lang)
+        current = self._current_generation()
+        try:
+            result = self._search_generation(current, args)
+        except IndexUnreadable as damaged:
+            for older in reversed(self._generations()):
+                if older >= current:
+                    continue
+                try:
+                    result = self._search_generation(older, args, attempts=1)
+                except IndexUnreadable:
+                    continue
+                result.notices.append("stale")
+                log.warning("search index %s unreadable, answered from %s", current, older)
                 break
-            except IndexMissing as exc:
-                log.error("catalogue search unavailable: %s", exc)
-                result = SearchResult(cleaned.text, 0, 1, per_page, sort, notices=["unavailable"])
-                break
-            except _READ_RACES as exc:
-                # A writer or rebuild replaced files under us: reopen and try again.
-                log.info("search retry %d after %r", attempt + 1, exc)
-                time.sleep(0.02 * (attempt + 1))
-        else:
-            result = SearchResult(cleaned.text, 0, 1, per_page, sort, notices=["unavailable"])
+            else:
+                raise damaged
         result.notices = cleaned.notices + result.notices
         if result.notices:
             result.message = " ".join(message_text(code, lang) for code in result.notices)
         return result
+
+    def _search_generation(self, generation: str, args: tuple, attempts: int = 4) -> SearchResult:
+        problem = ""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # as in healthy()
+            for attempt in range(attempts):
+                try:
+                    with self._checkout(generation) as (generation, searcher):
+                        return self._search(searcher, generation, *args)
+                except IndexMissing:
+                    raise
+                except _READ_RACES as exc:
+                    # A writer or rebuild replaced files under us: reopen and try again.
+                    problem = f"{type(exc).__name__}: {exc}"
+                    log.info("search retry %d after %s", attempt + 1, problem)
+                    time.sleep(0.02 * (attempt + 1))
+                except Exception as exc:  # damaged files fail in many ways (zlib, pickle, …)
+                    problem = f"{type(exc).__name__}: {exc}"
+                    break
+            gc.collect()
+        raise IndexUnreadable(f"{self.root / generation}: {problem}")
 
     def _search(
         self,
@@ -553,7 +594,7 @@ class CatalogueIndex:
         page_hits = _page(searcher, arrays, parsed, matched, sort, page * per_page, chosen)
         terms = {t.decode() if isinstance(t, bytes) else t for f, t in parsed.iter_all_terms()}
         for docnum, score in page_hits[(page - 1) * per_page :]:
-            result.hits.append(_hit(searcher.stored_fields(docnum), score, terms))
+            result.hits.append(make_hit(searcher.stored_fields(docnum), score, terms))
         return result
 
 
@@ -608,7 +649,16 @@ def _ints(values: list) -> np.ndarray:
     return np.asarray(values, dtype=np.int64)
 
 
-def _clean_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, list[str]]:
+def clean_request(
+    q: str | None, filters: Mapping[str, Iterable[str]] | None, sort: str, page, per_page
+) -> tuple[CleanQuery, dict[str, list[str]], str, int, int]:
+    """A search request's user input made safe: query, filters, sort, page, page size."""
+    sort = sort if sort in SORTS else "relevance"
+    per_page = min(max(int(per_page or 20), 1), MAX_PER_PAGE)
+    return clean_query(q), clean_filters(filters), sort, max(int(page or 1), 1), per_page
+
+
+def clean_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, list[str]]:
     """The known facets and codes of ``filters`` (a URL's worth of user input)."""
     chosen: dict[str, list[str]] = {}
     for facet, codes in (filters or {}).items():
@@ -689,7 +739,7 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
-def _hit(fields: dict[str, Any], score: float | None, terms: set[str]) -> Hit:
+def make_hit(fields: dict[str, Any], score: float | None, terms: set[str]) -> Hit:
     return Hit(
         slug=fields["slug"],
         score=score,

@@ -153,9 +153,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No plug-ins are published yet.",
         "目前还没有已发布的方案。",
     ),
-    "unavailable": (
-        "Search is being prepared; please try again in a moment.",
-        "搜索正在准备中，请稍后再试。",
+    "fallback": (
+        "Search is being repaired: these results come from a simpler search for now.",
+        "搜索索引正在修复，以下结果暂由简化搜索提供。",
+    ),
+    "stale": (
+        "Search is being repaired: the latest catalogue changes may be missing for a moment.",
+        "搜索索引正在修复，最新的方案变动可能暂时未显示。",
     ),
 }
 

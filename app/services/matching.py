@@ -13,6 +13,7 @@ import logging
 import threading
 from datetime import datetime
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
@@ -33,6 +34,7 @@ from app.services.ratings import vendor_ratings
 from matching.matcher import Matcher
 from matching.model import default_model
 from matching.ranker import PairwiseRanker
+from matching.reverse import score_bounds
 
 log = logging.getLogger("app.matching")
 
@@ -195,8 +197,53 @@ def refresh_open_needs() -> int:
 
 
 def rematch_for_listings(slugs: list[str]) -> int:
-    """Update the open needs' matches after the listings ``slugs`` changed."""
-    return refresh_open_needs()
+    """Re-match only the open needs that the changed listings ``slugs`` can affect.
+
+    Those are the needs that show one of them now (it changed, or left the catalogue),
+    and, for each one that is published, the needs whose last shown match it can beat:
+    :func:`matching.reverse.score_bounds` bounds its score for every open need in one
+    vectorised pass, and only where the bound beats that need's weakest shown score (or the
+    need shows fewer than MATCHES_PER_NEED) is the need ranked again. Commits in batches.
+    Returns how many needs were re-matched.
+    """
+    matcher = engine()
+    needs = {
+        need.id: need
+        for need in db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.OPEN))
+    }
+    shown: dict[int, list[tuple[str, float]]] = {need_id: [] for need_id in needs}
+    rows = db.session.execute(
+        sa.select(Match.need_id, PluginListing.slug, Match.score)
+        .join(Match.listing)
+        .join(Match.need)
+        .where(Need.status == NeedStatus.OPEN, Match.status != MatchStatus.HIDDEN)
+    )
+    for need_id, slug, score in rows:
+        shown[need_id].append((slug, score))
+    order = list(needs)
+    records = [needs[i].to_record() for i in order]
+    shown_ids = [[slug for slug, _score in shown[i]] for i in order]
+    floors = np.array(
+        [
+            min(score for _slug, score in shown[i])
+            if len(shown[i]) >= MATCHES_PER_NEED
+            else -np.inf
+            for i in order
+        ]
+    )
+    affected = {i for i in order if any(slug in slugs for slug, _score in shown[i])}
+    for slug in slugs:
+        bounds = score_bounds(matcher, slug, records, shown_ids)
+        affected.update(order[j] for j in np.flatnonzero(bounds > floors).tolist())
+    ids = sorted(affected)
+    for start in range(0, len(ids), REMATCH_BATCH):
+        for need_id in ids[start : start + REMATCH_BATCH]:
+            refresh_matches(db.session.get(Need, need_id))
+        db.session.commit()
+    log.info(
+        "%d listings changed: %d of %d open needs re-matched", len(slugs), len(ids), len(order)
+    )
+    return len(ids)
 
 
 def visible_matches(need: Need) -> list[Match]:

@@ -2,24 +2,33 @@
 
 Only bundled, installed and configured-folder plug-ins have hooks; listings from the portal
 are declarative. Every call goes through :class:`plugins.manager.PluginHost`, which enforces
-the time budget, checks result types and marks a failing plug-in degraded; the degraded state
-is persisted on the listing so admins see it and other processes respect it.
+the time budget, checks result types and marks a failing plug-in degraded. Failures are
+counted in the listing's row by every process at once (:class:`DatabaseHealthStore`), so
+with several web workers a plug-in is degraded at the PLUGIN_DEGRADED_AFTER-th failure in a
+row, not at that many per worker; the degraded state is persisted on the listing, where
+admins see it and every process respects it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from app.models import Health, Need, Notification, PluginListing, Rfq, Role, User, UserStatus
 from plugins.manager import PluginHealth, PluginHost, discover
 from plugins.toolkit import Eligibility, Estimate, RfqInfo
 
 log = logging.getLogger("app.plugin_hooks")
+
+# A hook may fail inside a page's write transaction; on SQLite the counter's own
+# transaction then waits for that page's lock, so it waits briefly and gives up instead.
+SQLITE_STORE_WAIT_MS = 300
 
 
 def plugin_host() -> PluginHost:
@@ -37,6 +46,7 @@ def _load_host(app: Flask) -> PluginHost:
         time_budget=app.config["PLUGIN_HOOK_TIMEOUT_MS"] / 1000,
         degrade_after=app.config["PLUGIN_DEGRADED_AFTER"],
         on_health_change=lambda health: _persist_health(app, health),
+        health_store=DatabaseHealthStore(app),
     )
     for error in [*found.errors, *host.errors]:
         log.warning("plug-in not loaded: %s", "; ".join(error.lines))
@@ -51,32 +61,97 @@ def _load_host(app: Flask) -> PluginHost:
     return host
 
 
-def _persist_health(app: Flask, health: PluginHealth) -> None:
-    """Record a health change in its own transaction: the page's transaction is not ours."""
-    with app.app_context(), Session(db.engine) as session:
-        listing = session.scalar(sa.select(PluginListing).where(PluginListing.slug == health.slug))
-        if listing is None:
-            return
-        listing.health = Health(health.state)
-        listing.hook_failures = health.failures
-        if health.state == "degraded":
-            admins = session.scalars(
-                sa.select(User.id).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
-            )
-            for admin_id in admins:
-                session.add(
-                    Notification(
-                        user_id=admin_id,
-                        kind="plugin.degraded",
-                        params={"name": listing.name, "error": health.last_error or ""},
-                        link="/admin/plugins",
+class DatabaseHealthStore:
+    """Hook failure counters in the listings' rows, shared by every process.
+
+    Each count is one atomic ``UPDATE … SET n = n + 1 … RETURNING`` in a transaction of its
+    own (the page's transaction is not ours to commit), so concurrent failures in several
+    processes are all counted and each sees the total.
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self.app.app_context(), Session(db.engine) as session:
+            sqlite = db.engine.dialect.name == "sqlite"
+            if sqlite:
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_STORE_WAIT_MS}")
+            try:
+                yield session
+                session.commit()
+            finally:
+                session.rollback()
+                if sqlite:
+                    session.connection().exec_driver_sql(
+                        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
                     )
+                    session.commit()
+
+    def failed(self, slug: str, error: str) -> int:
+        with self._session() as session:
+            in_row = session.execute(
+                sa.update(PluginListing)
+                .where(PluginListing.slug == slug)
+                .values(
+                    hook_failures=PluginListing.hook_failures + 1,
+                    hook_failures_in_row=PluginListing.hook_failures_in_row + 1,
                 )
+                .returning(PluginListing.hook_failures_in_row)
+            ).scalar_one_or_none()
+        return in_row or 0
+
+    def succeeded(self, slug: str) -> None:
+        with self._session() as session:
+            session.execute(
+                sa.update(PluginListing)
+                .where(PluginListing.slug == slug, PluginListing.hook_failures_in_row > 0)
+                .values(hook_failures_in_row=0)
+            )
+
+
+def _persist_health(app: Flask, health: PluginHealth) -> None:
+    """Record that a plug-in became degraded, once for all processes, and tell the admins.
+
+    Its own transaction: the page's transaction is not ours. Only the process whose UPDATE
+    moves the listing from ok to degraded notifies, so admins hear of it once. (Back to ok
+    is an admin's decision, stored in that admin's transaction by :func:`reset_health`.)
+    """
+    if health.state != "degraded":
+        return
+    with app.app_context(), Session(db.engine) as session:
+        changed = session.execute(
+            sa.update(PluginListing)
+            .where(PluginListing.slug == health.slug, PluginListing.health == Health.OK)
+            .values(health=Health.DEGRADED)
+        ).rowcount
+        listing = session.scalar(sa.select(PluginListing).where(PluginListing.slug == health.slug))
+        if changed != 1 or listing is None:
+            session.commit()
+            return
+        admins = session.scalars(
+            sa.select(User.id).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
+        )
+        for admin_id in admins:
+            session.add(
+                Notification(
+                    user_id=admin_id,
+                    kind="plugin.degraded",
+                    params={"name": listing.name, "error": health.last_error or ""},
+                    link="/admin/plugins",
+                )
+            )
         session.commit()
 
 
 def _has_hooks(listing: PluginListing) -> bool:
-    return bool(listing.hooks_module) and listing.health != Health.DEGRADED
+    if not listing.hooks_module or listing.health == Health.DEGRADED:
+        return False
+    host = plugin_host()
+    if listing.slug in host.plugins and host.health(listing.slug).state == "degraded":
+        host.reset(listing.slug)  # an admin marked it fixed, in another process
+    return True
 
 
 def estimate_for(listing: PluginListing, need: Need) -> Estimate | None:
@@ -102,8 +177,9 @@ def announce_rfq(rfq: Rfq) -> bool:
 
 
 def reset_health(listing: PluginListing) -> None:
-    """An admin says the plug-in is fixed: its hooks are called again."""
+    """An admin says the plug-in is fixed: its hooks are called again, counting afresh."""
     listing.health = Health.OK
+    listing.hook_failures_in_row = 0
     host = plugin_host()
     if listing.slug in host.plugins:
         host.reset(listing.slug)

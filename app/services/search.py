@@ -1,32 +1,49 @@
-"""The catalogue's search index as the portal uses it: documents from listings, kept in step.
+"""The catalogue's search index as the portal uses it: documents from listings, kept in step,
+and healing itself.
 
-Writes happen only from committed data (see app.jobs.catalogue), so a rolled-back change
-never reaches the index; a missing or corrupt index is rebuilt from the database.
+Writes happen only from committed data (outbox jobs, see app.jobs.catalogue), so a rolled-back
+change never reaches the index; a failed write fails its job, which is retried. Reads never
+fail the page: when the index is missing, damaged or suspiciously empty, a rebuild is asked of
+the outbox (one at a time) and the search is answered from an older generation or from the
+database (app.search.fallback), with a notice saying so.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.jobs import outbox
 from app.models import ListingStatus, PluginListing
-from app.search.index import CatalogueIndex, IndexMissing
+from app.search.fallback import query_words, search_documents
+from app.search.index import CatalogueIndex, IndexMissing, IndexUnreadable
+from app.search.query import clean_query
+from app.search.results import SearchResult
 from app.services.catalogue_log import CatalogueFollower
 from app.services.ratings import Rating, vendor_ratings
 
+log = logging.getLogger("app.search")
+
+REBUILD_TASK = "rebuild_search_index"
+# Up to this many published listings the fallback reads them all; beyond, SQL narrows first.
+FALLBACK_SCAN = 2000
+
 
 def catalogue_index() -> CatalogueIndex:
-    """This process's handle on the index under the instance folder.
+    """This process's handle on the index under the instance folder, following the
+    catalogue change log.
 
-    The first use in a process checks the index and rebuilds a missing or corrupt one from
-    the database, so a fresh or damaged deployment heals itself at start.
+    The first use in a process rebuilds a missing or corrupt index from the database; one
+    damaged later is rebuilt through the outbox while searches answer from the database.
     """
     extensions = current_app.extensions
     if "shuzhuan.search" not in extensions:
@@ -42,6 +59,90 @@ def catalogue_index() -> CatalogueIndex:
         )
     extensions["shuzhuan.search.follower"].follow()  # changes committed on other machines
     return extensions["shuzhuan.search"]
+
+
+def search_catalogue(
+    q: str | None = "",
+    filters: dict[str, Iterable[str]] | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    lang: str | None = "en",
+) -> SearchResult:
+    """Search the published catalogue; never raises for a damaged or missing index."""
+    args: dict[str, Any] = dict(
+        q=q, filters=filters, sort=sort, page=page, per_page=per_page, lang=lang
+    )
+    index = catalogue_index()
+    for attempt in range(2):
+        try:
+            result = index.search(**args)
+        except (IndexMissing, IndexUnreadable) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if "stale" in result.notices:
+                request_rebuild("the current generation is damaged")
+            if result.total or not _lost_listings(index):
+                return result
+            # A deleted or replaced index must not pass for an empty catalogue.
+            problem = "the index has lost most of the published listings"
+        if attempt == 0:
+            log.warning("search index unusable (%s): rebuild asked, answering from SQL", problem)
+            # Inline job runners (tests, commands) have rebuilt it by now: look once more.
+            request_rebuild(problem)
+    return fallback_search(**args)
+
+
+def _lost_listings(index: CatalogueIndex) -> bool:
+    """True when the index holds less than half of the published listings (an index a few
+    jobs behind is not damaged: its pending index_listings jobs bring it in step)."""
+    count, published = _index_count(index), published_count()
+    return count is None or (published > 0 and count < published / 2)
+
+
+def _index_count(index: CatalogueIndex) -> int | None:
+    try:
+        return index.doc_count()
+    except Exception:  # unreadable: not a count anyone can trust
+        return None
+
+
+def request_rebuild(reason: str) -> None:
+    """Ask the outbox for one rebuild of the index (a pending one is not doubled)."""
+    try:
+        outbox.submit(REBUILD_TASK, {"reason": reason[:500]}, dedupe_key="search-index")
+    except Exception:  # the database is down as well: the search still answers
+        log.exception("could not ask for a search index rebuild")
+
+
+def fallback_search(
+    q: str | None = "",
+    filters: dict[str, Iterable[str]] | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    lang: str | None = "en",
+) -> SearchResult:
+    """The search answered from the database, in the index's result shape."""
+    query = _published().options(selectinload(PluginListing.vendor)).order_by(PluginListing.id)
+    words = query_words(clean_query(q).text)
+    if words and published_count() > FALLBACK_SCAN:
+        columns = (PluginListing.name, PluginListing.summary, PluginListing.description)
+        query = query.where(
+            sa.or_(*(c.ilike(f"%{_like(w)}%", escape="\\") for w in words for c in columns))
+        ).limit(FALLBACK_SCAN)
+    listings = db.session.scalars(query).all()
+    ratings = vendor_ratings(list({item.vendor_id for item in listings}))
+    docs = (listing_document(item, ratings.get(item.vendor_id)) for item in listings)
+    return search_documents(docs, q, filters, sort, page, per_page, lang)
+
+
+def _like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _published() -> sa.Select:
+    return sa.select(PluginListing).where(PluginListing.status == ListingStatus.PUBLISHED)
 
 
 def index_directory() -> Path:
@@ -67,8 +168,8 @@ def listing_document(listing: PluginListing, rating: Rating | None) -> dict[str,
 def published_documents() -> Iterator[dict[str, Any]]:
     ratings = vendor_ratings()
     query = (
-        sa.select(PluginListing)
-        .where(PluginListing.status == ListingStatus.PUBLISHED)
+        _published()
+        .options(selectinload(PluginListing.vendor))
         .order_by(PluginListing.id)
         .execution_options(yield_per=500)
     )
@@ -103,8 +204,12 @@ def sync_listings(slugs: list[str]) -> None:
     index = catalogue_index()
     try:
         index.apply(changes)
-    except IndexMissing:  # removed since start-up: a rebuild from the database holds the changes
-        index.ensure(published_documents)
+    except IndexMissing:  # none yet, or removed: a rebuild from the database holds the changes
+        rebuild_if_damaged()
+    except Exception:
+        if index.healthy():
+            raise  # e.g. the write lock timed out: the job fails and is retried
+        rebuild_if_damaged()  # damaged files: the rebuild holds the changes
 
 
 def reindex(progress: Callable[[int, int], None] | None = None):
@@ -112,11 +217,13 @@ def reindex(progress: Callable[[int, int], None] | None = None):
     return catalogue_index().rebuild(published_documents(), progress=progress)
 
 
-def rebuild_if_damaged() -> None:
-    """Rebuild a missing or corrupt index from the database."""
-    catalogue_index().ensure(published_documents)
-
-
-def ensure_index() -> None:
-    """Rebuild a missing or corrupt index from the database (at start-up)."""
-    catalogue_index().ensure(published_documents)
+def rebuild_if_damaged() -> bool:
+    """Rebuild the index from the database if it is missing, unreadable or holds another
+    number of listings than are published; True if it rebuilt. Raises RebuildInProgress
+    when another process is rebuilding (the job is then retried and finds it healthy)."""
+    index = catalogue_index()
+    if index.healthy() and _index_count(index) == published_count():
+        return False
+    report = index.rebuild(published_documents(), total=published_count())
+    log.warning("search index rebuilt: %d listings in %.1f s", report.documents, report.seconds)
+    return True

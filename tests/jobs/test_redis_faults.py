@@ -11,6 +11,7 @@ from rq import Queue
 
 from app.jobs import outbox
 from app.models import JobStatus, ListingStatus
+from app.services import search as search_service
 from tests import factories
 from tests.conftest import csrf_token
 from tests.jobs.conftest import RUNS, job_states, jobs_of
@@ -56,7 +57,9 @@ def test_redis_down_after_the_commit_loses_no_job(db, app, vendor, admin_client,
     second = factories.listing(
         vendor, slug="rq-two", name="乙号排产测试系统", status=ListingStatus.PENDING_REVIEW
     )
-    search(client, "排产")  # the index exists before the changes
+    for n in range(4):
+        factories.listing(vendor, slug=f"rq-base-{n}", name=f"基础排产 {n}")
+    search_service.rebuild_if_damaged()  # the index exists before the changes
 
     assert approve(admin_client, first) == 302
     assert queued(rq_mode) == 2  # handed to Redis after the commit, not run inline
