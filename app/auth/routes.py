@@ -9,13 +9,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import LoginForm, ProfileForm, RegisterForm, organisation_data
+from app.auth.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    organisation_data,
+)
 from app.errors import InvalidInput
 from app.extensions import db, limiter
 from app.form_errors import show_errors
 from app.models import Role, User
 from app.navigation import home_endpoint
-from app.services import accounts, audit
+from app.services import accounts, audit, preferences, recovery
 
 
 def safe_next(default: str) -> str:
@@ -81,9 +88,18 @@ def register():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
+            recovery.send_verification(user)
             db.session.commit()
             login_user(user)
             flash(_("Your account is ready. Welcome to Shuzhuan!"), "success")
+            flash(
+                _(
+                    "We sent a link to %(email)s: follow it to confirm your address before "
+                    "you ask for or send quotes.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(url_for("auth.profile"))
     return render_template("auth/register.html", form=form)
 
@@ -91,14 +107,7 @@ def register():
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    org = current_user.organisation
-    initial = {field: getattr(org, field) for field in accounts.PROFILE_FIELDS} if org else {}
-    initial.update(
-        org_name=initial.pop("name", ""),
-        name=current_user.name,
-        locale=current_user.locale or "zh",
-    )
-    form = ProfileForm(data=initial)
+    form = ProfileForm(data=_profile_initial())
     if form.validate_on_submit():
         accounts.update_profile(
             current_user,
@@ -109,4 +118,32 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, org=org)
+    return profile_page(form=form)
+
+
+def profile_page(form: ProfileForm | None = None, **forms):
+    """The profile with its account-security forms (a refused one comes back filled in)."""
+    from app.notifications.messages import label
+
+    if form is None:
+        form = ProfileForm(formdata=None, data=_profile_initial())
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        org=current_user.organisation,
+        password_form=forms.get("password_form") or ChangePasswordForm(prefix="pw", formdata=None),
+        email_form=forms.get("email_form") or ChangeEmailForm(prefix="em", formdata=None),
+        mail_modes=preferences.preferences_for(current_user),
+        kind_label=label,
+    )
+
+
+def _profile_initial() -> dict:
+    org = current_user.organisation
+    initial = {field: getattr(org, field) for field in accounts.PROFILE_FIELDS} if org else {}
+    initial.update(
+        org_name=initial.pop("name", ""),
+        name=current_user.name,
+        locale=current_user.locale or "zh",
+    )
+    return initial
