@@ -87,12 +87,23 @@ def deliver(mail_id: int) -> bool:
         return False
     message = compose(mail)
     mail.attempts += 1
-    message.send()
+    try:
+        message.send()
+    finally:
+        _close(message.connection)
     mail.status = MailStatus.SENT
     mail.sent_at = utcnow()
     db.session.commit()
     log.info("mail %s (%s) sent to %s", mail.id, mail.kind, mail.to)
     return True
+
+
+def _close(connection) -> None:
+    """Close the SMTP connection even when sending failed (the backend leaves it open)."""
+    try:
+        connection.close()
+    except Exception:  # the server is gone already: nothing left to close
+        log.debug("closing the mail connection failed", exc_info=True)
 
 
 @dataclass
