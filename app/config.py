@@ -113,6 +113,13 @@ class BaseConfig:
     ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
     ATTACHMENT_REQUEST_BYTES = _int("ATTACHMENT_REQUEST_BYTES", 25 * 1024 * 1024)
 
+    # Time passing (app.services.expiry): how often the tick runs, and when things are due.
+    TICK_SECONDS = _int("TICK_SECONDS", 300)
+    RFQ_EXPIRY_DAYS = _int("RFQ_EXPIRY_DAYS", 14)
+    RFQ_REMINDER_DAYS = _int("RFQ_REMINDER_DAYS", 3)
+    QUOTE_REMINDER_DAYS = _int("QUOTE_REMINDER_DAYS", 2)
+    REVIEW_INVITATION_DAYS = _int("REVIEW_INVITATION_DAYS", 1)
+
     # Account recovery: how long e-mailed links work, and how often they may be asked for.
     VERIFY_EMAIL_HOURS = _int("VERIFY_EMAIL_HOURS", 72)
     RESET_PASSWORD_MINUTES = _int("RESET_PASSWORD_MINUTES", 60)

@@ -72,6 +72,7 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             "LOG_LEVEL": "WARNING",
             "JOBS": "sync",
             "MAIL_BACKEND": "locmem",
+            "TICK_SECONDS": 0,  # tests run the tick themselves
             "DEV_MAIL_PAGE": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search")),

@@ -56,3 +56,11 @@ def deliver_notification(payload: dict[str, Any]) -> None:
     from app.services import notify
 
     notify.deliver(int(payload["notification_id"]), str(payload["channel"]))
+
+
+@task("tick")
+def tick(payload: dict[str, Any]) -> None:
+    """Expire what is due and send the reminders and digests (app.services.expiry)."""
+    from app.services import expiry
+
+    log.info("tick: %s", expiry.tick())
