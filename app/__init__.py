@@ -17,6 +17,7 @@ from app.extensions import (
     db,
     limiter,
     login_manager,
+    mail,
     migrate,
     select_locale,
 )
@@ -60,14 +61,20 @@ def create_app(
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
             Path(app.instance_path) / "shuzhuan.sqlite"
         )
+    if not app.config.get("MAIL_FILE_PATH"):
+        app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
     configure_logging(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    from app import uploads
+
+    uploads.init_app(app)  # before CSRF: the upload size limit applies before forms are read
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     job_dispatch.init_app(app)
 
@@ -140,6 +147,8 @@ BLUEPRINTS = (
     ("app.admin", "/admin"),
     ("app.notifications", "/notifications"),
     ("app.programmes", "/programmes"),
+    ("app.conversations", "/conversations"),
+    ("app.attachments", "/attachments"),
     ("app.api", "/api/v1"),
 )
 
@@ -149,6 +158,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module, prefix in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp, url_prefix=prefix or None)
+    if app.config.get("DEV_MAIL_PAGE") and app.config["CONFIG_NAME"] == "development":
+        app.register_blueprint(importlib.import_module("app.dev").bp, url_prefix="/dev")
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -90,9 +90,54 @@ class BaseConfig:
     MATCHING_MIN_HELDOUT = _int("MATCHING_MIN_HELDOUT", 3)
     MATCHING_MIN_GAIN = float(os.environ.get("MATCHING_MIN_GAIN", "0.0"))
 
+    # Where links in e-mails point (mails are rendered outside any request).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # E-mail through Flask-Mailman. Without MAIL_SERVER mail goes to files in
+    # instance/mail (read them at /dev/mail in development); with it, to that SMTP server.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Shuzhuan 数转 <noreply@shuzhuan.example>"
+    )
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or (
+        "smtp" if os.environ.get("MAIL_SERVER") else "file"
+    )
+    MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH") or None  # default: instance/mail
+    DEV_MAIL_PAGE = False  # /dev/mail lists the file outbox; development only
+    # Channels that carry notifications outside the portal (app.services.notify.Notifier).
+    NOTIFIERS = [
+        p
+        for p in os.environ.get("NOTIFIERS", "app.services.email_channel:EmailNotifier").split(",")
+        if p
+    ]
+
+    # Attachments (PDF, images, office documents), checked by content.
+    ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR") or None  # default: instance/attachments
+    ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+    ATTACHMENT_REQUEST_BYTES = _int("ATTACHMENT_REQUEST_BYTES", 25 * 1024 * 1024)
+
+    # Time passing (app.services.expiry): how often the tick runs, and when things are due.
+    TICK_SECONDS = _int("TICK_SECONDS", 300)
+    RFQ_EXPIRY_DAYS = _int("RFQ_EXPIRY_DAYS", 14)
+    RFQ_REMINDER_DAYS = _int("RFQ_REMINDER_DAYS", 3)
+    QUOTE_REMINDER_DAYS = _int("QUOTE_REMINDER_DAYS", 2)
+    REVIEW_INVITATION_DAYS = _int("REVIEW_INVITATION_DAYS", 1)
+
+    # Account recovery: how long e-mailed links work, and how often they may be asked for.
+    VERIFY_EMAIL_HOURS = _int("VERIFY_EMAIL_HOURS", 72)
+    RESET_PASSWORD_MINUTES = _int("RESET_PASSWORD_MINUTES", 60)
+    CHANGE_EMAIL_HOURS = _int("CHANGE_EMAIL_HOURS", 24)
+    RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "5 per minute;20 per hour")
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on explicitly, never by default
+    DEV_MAIL_PAGE = _bool("DEV_MAIL_PAGE", True)
 
 
 class TestingConfig(BaseConfig):
@@ -104,12 +149,14 @@ class TestingConfig(BaseConfig):
     PLUGINS_AUTO_PUBLISH_BUNDLED = True
     LOG_LEVEL = "WARNING"
     JOBS = "sync"
+    MAIL_BACKEND = "locmem"  # tests read mail.outbox, or start a real SMTP server
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
     MATCHING_CHECK_SET = None  # tests make their own labelled cases
 
 
 class ProductionConfig(BaseConfig):
     SECURITY_HSTS = _bool("SECURITY_HSTS", True)  # served over HTTPS only
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     LOG_JSON = _bool("LOG_JSON", True)

@@ -127,12 +127,18 @@ def _accounts() -> int:
                 role=Role.SME,
                 organisation=org,
                 locale=locale,
+                verified=True,
             )
             created += 1
     for email, name, locale, uscc in VENDORS:
         if not accounts.email_taken(email):
             user = accounts.join_organisation(
-                email=email, password=DEMO_PASSWORD, name=name, role=Role.VENDOR, uscc=uscc
+                email=email,
+                password=DEMO_PASSWORD,
+                name=name,
+                role=Role.VENDOR,
+                uscc=uscc,
+                verified=True,
             )
             user.locale = locale
             created += 1

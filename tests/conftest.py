@@ -86,9 +86,13 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             "RATELIMIT_ENABLED": False,
             "LOG_LEVEL": "WARNING",
             "JOBS": "sync",
+            "MAIL_BACKEND": "locmem",
+            "TICK_SECONDS": 0,  # tests run the tick themselves
+            "DEV_MAIL_PAGE": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search")),
             "MATCHING_CHECK_SET": None,  # tests that train make their own labelled cases
+            "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("attachments")),
         }
     )
     app.test_client_class = RequestClient
@@ -101,7 +105,8 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
 
 @pytest.fixture
 def db(app) -> Iterator:
-    """The database, emptied after each test."""
+    """The database, emptied after each test (and the in-memory mail outbox with it)."""
+    app.extensions["mailman"].outbox = []
     with app.app_context():
         yield _db
         empty_database()

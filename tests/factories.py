@@ -29,8 +29,9 @@ def _email(prefix: str) -> str:
     return f"{prefix}{next(_seq)}@example.com"
 
 
-def sme_user(**org: Any) -> User:
+def sme_user(*, email_verified: bool = True, **org: Any) -> User:
     user = accounts.register(
+        verified=email_verified,
         email=_email("sme"),
         password=PASSWORD,
         name="Li Wei",
@@ -48,8 +49,9 @@ def sme_user(**org: Any) -> User:
     return user
 
 
-def vendor_user(*, verified: bool = True, **org: Any) -> User:
+def vendor_user(*, verified: bool = True, email_verified: bool = True, **org: Any) -> User:
     user = accounts.register(
+        verified=email_verified,
         email=_email("vendor"),
         password=PASSWORD,
         name="Zhou Ming",

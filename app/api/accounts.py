@@ -10,7 +10,7 @@ from app.api.core import operation
 from app.api.schemas import AccountIn, AccountOut, TokenIn, TokenOut
 from app.errors import InvalidInput
 from app.models import Role
-from app.services import accounts, tokens, vendors
+from app.services import accounts, recovery, tokens, vendors
 from app.throttle import token_limits
 
 
@@ -27,7 +27,8 @@ from app.throttle import token_limits
 )
 def register(body: AccountIn):
     """A vendor that gives its unified social credit code (``organisation.uscc``) is put in
-    the admins' verification queue at once; it needs the code to list plug-ins."""
+    the admins' verification queue at once; it needs the code to list plug-ins. A link to
+    confirm the address is mailed at once: requests for quotes and quotes need it."""
     org = body.organisation.model_dump(exclude_none=True)
     uscc = org.pop("uscc", None)
     if uscc is not None:
@@ -48,6 +49,7 @@ def register(body: AccountIn):
     )
     if uscc is not None:
         vendors.request_verification(user, uscc)
+    recovery.send_verification(user)
     return serialize.account(user)
 
 

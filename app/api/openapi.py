@@ -178,7 +178,17 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "tags": [
             {"name": name}
-            for name in ("Accounts", "Plugins", "Needs", "Deals", "Reviews", "Admin", "Docs")
+            for name in (
+                "Accounts",
+                "Plugins",
+                "Needs",
+                "Deals",
+                "Conversations",
+                "Notifications",
+                "Reviews",
+                "Admin",
+                "Docs",
+            )
         ],
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -3,9 +3,11 @@
 from app.api import (  # noqa: F401
     accounts,
     admin,
+    conversations,
     deals,
     docs,
     needs,
+    notifications,
     plugins,
     pools,
     programmes,

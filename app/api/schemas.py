@@ -142,6 +142,10 @@ class AccountOut(Out):
     role: Literal["sme", "vendor", "admin"]
     status: Literal["active", "suspended"]
     locale: str | None
+    email_verified: bool = Field(
+        description="Whether the owner followed the link mailed to the address; needed to "
+        "send requests for quotes and to quote."
+    )
     organisation: OrganisationOut | None
 
 
@@ -729,6 +733,70 @@ class AuditOut(Out):
     subject_id: int | None
     reason: str | None
     data: dict[str, Any]
+    created_at: UtcDateTime
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+class NotificationOut(Out):
+    id: int
+    kind: str = Field(description='What happened, e.g. "quote.received".')
+    text: str = Field(description="The notification in the reader's language.")
+    link: str | None = Field(description="The page it is about (a path on the portal).")
+    params: dict[str, Any]
+    created_at: UtcDateTime
+    read_at: UtcDateTime | None
+
+
+class NotificationQuery(In):
+    model_config = ConfigDict(extra="ignore")
+
+    unread: bool = Field(False, description="Only notifications not read yet.")
+
+
+class UnreadCountOut(Out):
+    unread: int
+
+
+class MarkedReadOut(Out):
+    marked: int = Field(description="How many notifications were marked read now.")
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+class AttachmentOut(Out):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str = Field(description="Download (signed-in parties and admins only).")
+    thumbnail_url: str | None
+
+
+class MessageIn(In):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class MessageOut(Out):
+    id: int
+    rfq_id: int
+    side: Literal["sme", "vendor"] = Field(description="Which party wrote it.")
+    author: str | None = Field(description="The author's name.")
+    body: str
+    attachments: list[AttachmentOut]
+    created_at: UtcDateTime
+
+
+class ThreadReportIn(In):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ThreadReportOut(Out):
+    id: int
+    rfq_id: int
+    reason: str
     created_at: UtcDateTime
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from app.api import schemas as s
 from app.models import (
     Assessment,
+    Attachment,
     AuditEvent,
     Engagement,
     Match,
+    Message,
     Need,
     NeedProposal,
+    Notification,
     Organisation,
     PluginListing,
     Programme,
@@ -84,6 +87,7 @@ def account(user: User) -> s.AccountOut:
         role=str(user.role),
         status=str(user.status),
         locale=user.locale,
+        email_verified=user.email_verified,
         organisation=organisation(user.organisation) if user.organisation else None,
     )
 
@@ -353,4 +357,45 @@ def pool_price(row) -> s.PoolQuoteOut:
         tiers=[tier(t) for t in row.tiers],
         members=row.members,
         price_per_member=row.price,
+    )
+
+
+def notification(row: Notification) -> s.NotificationOut:
+    from app.notifications.messages import render
+
+    return s.NotificationOut(
+        id=row.id,
+        kind=row.kind,
+        text=render(row),
+        link=row.link,
+        params=row.params or {},
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
+
+
+def attachment(row: Attachment) -> s.AttachmentOut:
+    from flask import url_for
+
+    return s.AttachmentOut(
+        id=row.id,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        url=url_for("attachments.download", attachment_id=row.id, _external=True),
+        thumbnail_url=url_for("attachments.thumbnail", attachment_id=row.id, _external=True)
+        if row.thumbnail_key
+        else None,
+    )
+
+
+def message(row: Message, files: list[Attachment] | None = None) -> s.MessageOut:
+    return s.MessageOut(
+        id=row.id,
+        rfq_id=row.rfq_id,
+        side=row.side,
+        author=row.author.name if row.author else None,
+        body=row.body,
+        attachments=[attachment(f) for f in files or []],
+        created_at=row.created_at,
     )

@@ -138,3 +138,53 @@ def organisation_data(form: OrganisationFields) -> dict:
         if hasattr(form, extra):
             data[extra] = getattr(form, extra).data or None
     return data
+
+
+def _new_password(label) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD, max=200, message=_l("Use at least 10 characters.")),
+        ],
+    )
+
+
+class ForgotPasswordForm(PortalForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(PortalForm):
+    password = _new_password(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Set the new password"))
+
+
+class ChangePasswordForm(PortalForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+    new_password = _new_password(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ChangeEmailForm(PortalForm):
+    email = EmailField(
+        _l("New e-mail address"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Send a confirmation link"))
+
+
+class MailPreferencesForm(PortalForm):
+    """One select per kind (``mode-<kind>``), drawn by the template; the service checks them."""
+
+    submit = SubmitField(_l("Save mail preferences"))

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 
 from app.auth import bp
 from app.auth.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
     DeleteAccountForm,
     LoginForm,
     ProfileForm,
@@ -23,7 +25,7 @@ from app.i18n import current_lang
 from app.models import Role
 from app.navigation import home_endpoint
 from app.redirects import safe_next
-from app.services import accounts, audit, privacy, sessions
+from app.services import accounts, audit, preferences, privacy, recovery, sessions
 from app.throttle import login_page_limits
 
 
@@ -77,8 +79,17 @@ def register():
             show_errors(form, exc)
         else:
             sessions.sign_in(user)
+            recovery.send_verification(user)
             db.session.commit()
             flash(_("Your account is ready. Welcome to Shuzhuan!"), "success")
+            flash(
+                _(
+                    "We sent a link to %(email)s: follow it to confirm your address before "
+                    "you ask for or send quotes.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(url_for("auth.profile"))
     return render_template("auth/register.html", form=form)
 
@@ -86,14 +97,7 @@ def register():
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    org = current_user.organisation
-    initial = {field: getattr(org, field) for field in accounts.PROFILE_FIELDS} if org else {}
-    initial.update(
-        org_name=initial.pop("name", ""),
-        name=current_user.name,
-        locale=current_user.locale or "zh",
-    )
-    form = ProfileForm(data=initial)
+    form = ProfileForm(data=_profile_initial())
     if form.validate_on_submit():
         accounts.update_profile(
             current_user,
@@ -104,7 +108,35 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, org=org)
+    return profile_page(form=form)
+
+
+def profile_page(form: ProfileForm | None = None, **forms):
+    """The profile with its account-security forms (a refused one comes back filled in)."""
+    from app.notifications.messages import label
+
+    if form is None:
+        form = ProfileForm(formdata=None, data=_profile_initial())
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        org=current_user.organisation,
+        password_form=forms.get("password_form") or ChangePasswordForm(prefix="pw", formdata=None),
+        email_form=forms.get("email_form") or ChangeEmailForm(prefix="em", formdata=None),
+        mail_modes=preferences.preferences_for(current_user),
+        kind_label=label,
+    )
+
+
+def _profile_initial() -> dict:
+    org = current_user.organisation
+    initial = {field: getattr(org, field) for field in accounts.PROFILE_FIELDS} if org else {}
+    initial.update(
+        org_name=initial.pop("name", ""),
+        name=current_user.name,
+        locale=current_user.locale or "zh",
+    )
+    return initial
 
 
 @bp.route("/privacy")

@@ -116,3 +116,11 @@ def retry(job_ids: tuple[int, ...], all_stuck: bool) -> None:
     click.echo(f"{len(retried)} jobs retried.")
     if skipped:
         click.echo(f"Not failed or dead, left alone: {', '.join(map(str, skipped))}")
+
+
+@jobs_cli.command("tick")
+def tick() -> None:
+    """Expire requests for quotes and quotes, send reminders and digests (for cron)."""
+    from app.services import expiry
+
+    click.echo(f"Tick: {expiry.tick()}.")

@@ -13,6 +13,7 @@ import threading
 import traceback
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
@@ -60,6 +61,7 @@ def run_due(app: Flask, limit: int = 1000) -> int:
     """
     ran = 0
     with app.app_context():
+        _schedule_tick(app)
         outbox.requeue_due()
         keep_days = int(app.config.get("JOBS_KEEP_DONE_DAYS", 7))
         outbox.purge_done(timedelta(days=keep_days))
@@ -71,6 +73,28 @@ def run_due(app: Flask, limit: int = 1000) -> int:
         if run_job(app, due[0]):
             ran += 1
     return ran
+
+
+def _schedule_tick(app: Flask) -> None:
+    """Post the periodic ``tick`` job (expiry, reminders, digests) every TICK_SECONDS.
+
+    The sweep runs in the web process (JOBS=thread) and in ``flask jobs worker``, so time
+    passes without cron; ``flask jobs tick`` does the same work on demand. 0 turns it off."""
+    seconds = int(app.config.get("TICK_SECONDS", 300))
+    if seconds <= 0:
+        return
+    from app.models.base import utcnow
+
+    recent = db.session.scalar(
+        sa.select(OutboxJob.id)
+        .where(
+            OutboxJob.task == "tick", OutboxJob.created_at >= utcnow() - timedelta(seconds=seconds)
+        )
+        .limit(1)
+    )
+    if recent is None:
+        outbox.post("tick", {}, dedupe_key="tick")
+        db.session.commit()
 
 
 class Sweeper:

@@ -39,3 +39,28 @@ def rematch_listings(payload: dict[str, Any]) -> None:
 def rebuild_search_index(payload: dict[str, Any]) -> None:
     """Rebuild the search index from the database (it was found damaged or missing)."""
     search.rebuild_if_damaged()
+
+
+@task("deliver_mail")
+def deliver_mail(payload: dict[str, Any]) -> None:
+    """Send one queued e-mail (app.services.mailer); skipped once sent, raises while the
+    mail server fails so the job is retried."""
+    from app.services import mailer
+
+    mailer.deliver(int(payload["mail_id"]))
+
+
+@task("deliver_notification")
+def deliver_notification(payload: dict[str, Any]) -> None:
+    """Hand one stored notification to one channel (app.services.notify.Notifier)."""
+    from app.services import notify
+
+    notify.deliver(int(payload["notification_id"]), str(payload["channel"]))
+
+
+@task("tick")
+def tick(payload: dict[str, Any]) -> None:
+    """Expire what is due and send the reminders and digests (app.services.expiry)."""
+    from app.services import expiry
+
+    log.info("tick: %s", expiry.tick())

@@ -11,7 +11,9 @@ from app.models.accounts import (
     UserStatus,
     Verification,
 )
-from app.models.activity import AuditEvent, Notification
+from app.models.activity import AuditEvent, Notification, Reminder
+from app.models.attachments import Attachment
+from app.models.conversations import Message, ThreadReport
 from app.models.deals import (
     PRICE_PARTS,
     Engagement,
@@ -24,6 +26,7 @@ from app.models.deals import (
 )
 from app.models.jobs import JobStatus, OutboxJob
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
+from app.models.mail import MailMessage, MailMode, MailStatus, NotificationPreference
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
 from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, PoolStatus
 from app.models.profiles import VendorLogo
@@ -43,6 +46,7 @@ __all__ = [
     "RATING_DIMENSIONS",
     "ApiToken",
     "Assessment",
+    "Attachment",
     "AuditEvent",
     "Engagement",
     "EngagementStatus",
@@ -51,14 +55,19 @@ __all__ = [
     "JobStatus",
     "ListingSource",
     "ListingStatus",
+    "MailMessage",
+    "MailMode",
+    "MailStatus",
     "Match",
     "MatchStatus",
     "MemberStatus",
+    "Message",
     "ModelStatus",
     "Need",
     "NeedProposal",
     "NeedStatus",
     "Notification",
+    "NotificationPreference",
     "OrgKind",
     "Organisation",
     "OutboxJob",
@@ -74,6 +83,7 @@ __all__ = [
     "QuoteRevision",
     "QuoteStatus",
     "RankerModel",
+    "Reminder",
     "Review",
     "ReviewFlag",
     "ReviewStatus",
@@ -81,6 +91,7 @@ __all__ = [
     "RfqStatus",
     "Role",
     "SubsidyChoice",
+    "ThreadReport",
     "User",
     "UserSession",
     "UserStatus",

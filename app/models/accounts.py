@@ -108,6 +108,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     last_login_at: Mapped[datetime | None]
+    # Set when the owner follows the link mailed to ``email``; needed to send requests for
+    # quotes and to quote (app.services.recovery.require_verified).
+    email_verified_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
@@ -127,6 +130,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in roles
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def touch_login(self) -> None:
         self.last_login_at = utcnow()

@@ -26,8 +26,24 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # The mail that carried it (immediately or in a digest); None while not mailed.
+    mail_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mail_messages.id", ondelete="SET NULL"), index=True
+    )
 
     user: Mapped[User] = relationship()
+
+
+class Reminder(db.Model):
+    """A reminder that went out; the unique pair makes each reminder go out once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (sa.UniqueConstraint("kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    subject_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(db.Model):

@@ -26,7 +26,15 @@ from app.needs.forms import (
 )
 from app.permissions import role_required
 from app.redirects import safe_next
-from app.services import deals, matching, plugin_hooks, ratings, reviews
+from app.services import (
+    attachments,
+    conversations,
+    deals,
+    matching,
+    plugin_hooks,
+    ratings,
+    reviews,
+)
 from app.services import needs as needs_service
 
 SUGGESTIONS = 5
@@ -125,6 +133,8 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
         hooks={m.listing_id: _hooks(m.listing, need) for m in matches},
         ratings=ratings.vendor_ratings(sorted(vendor_ids)) if vendor_ids else {},
         rfqs=rfqs,
+        message_counts=conversations.message_counts(r.id for r in rfqs),
+        need_files=attachments.for_owner(need=need),
         requested=requested,
         rfq_left=left,
         rfq_cap=deals.rfq_cap(),
@@ -217,11 +227,15 @@ def send_rfqs(need_id: int):
 @role_required(Role.SME)
 def compare(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
-    quotes = deals.quotes_for_need(current_user, need)
+    quotes = deals.comparable_quotes(current_user, need)
     rfqs = deals.rfqs_for_need(current_user, need)
     vendor_ids = sorted({q.vendor_id for q in quotes})
-    cheapest = min((q.first_year_total for q in quotes), default=None)
-    fastest = min((q.delivery_weeks for q in quotes), default=None)
+    quote_files: dict[int, list] = {}
+    for item in attachments.for_owner(quote_ids=[q.id for q in quotes]):
+        quote_files.setdefault(item.quote_id, []).append(item)
+    live = [q for q in quotes if not deals.quote_expired(q)]
+    cheapest = min((q.first_year_total for q in live), default=None)
+    fastest = min((q.delivery_weeks for q in live), default=None)
     return render_template(
         "needs/compare.html",
         need=need,
@@ -232,6 +246,8 @@ def compare(need_id: int):
         cheapest=cheapest,
         fastest=fastest,
         action_form=ActionForm(),
+        quote_files=quote_files,
+        message_counts=conversations.message_counts(r.id for r in rfqs),
     )
 
 
@@ -300,3 +316,8 @@ def flag_review(review_id: int):
             flash(_("Thank you. The admins will look at this review."), "success")
             return redirect(safe_next(url_for("main.index")))
     return render_template("needs/flag.html", review=item, form=form)
+
+
+@bp.app_template_global("quote_expired")
+def _quote_expired(quote) -> bool:
+    return deals.quote_expired(quote)

@@ -62,7 +62,121 @@ MESSAGES = {
     ),
     "account.suspended": _l("Your account was suspended: %(reason)s"),
     "account.reinstated": _l("Your account is active again."),
+    # conversations (app.services.conversations)
+    "message.received": _l("%(author)s wrote about “%(need)s”: %(excerpt)s"),
+    "thread.reported": _l("A conversation about “%(need)s” was reported: %(reason)s"),
+    # time passing (app.services.expiry)
+    "rfq.expired": _l("The request for quote for “%(need)s” to %(vendor)s expired unanswered."),
+    "quote.expired": _l("The quote of %(vendor)s for “%(need)s” expired on %(valid_until)s."),
+    "reminder.rfq_unanswered": _l(
+        "Reminder: %(sme)s is waiting for your quote for “%(need)s” (asked %(days)s days ago)."
+    ),
+    "reminder.quote_expiring": _l(
+        "Reminder: the quote of %(vendor)s for “%(need)s” expires on %(valid_until)s."
+    ),
+    "reminder.review_invitation": _l(
+        "How did “%(name)s” work out for “%(need)s”? Your review helps other enterprises."
+    ),
 }
+
+# Short names of the kinds, for e-mail subjects and the preferences on the profile.
+LABELS = {
+    "listing.submitted": _l("A plug-in waits for review"),
+    "listing.approved": _l("Your plug-in is published"),
+    "listing.rejected": _l("Your plug-in was rejected"),
+    "listing.suspended": _l("Your plug-in was suspended"),
+    "vendor.verification_requested": _l("A vendor asks to be verified"),
+    "vendor.verified": _l("Your organisation is verified"),
+    "vendor.suspended": _l("Your organisation was suspended"),
+    "plugin.degraded": _l("A plug-in is degraded"),
+    "rfq.received": _l("New request for quote"),
+    "rfq.declined": _l("A vendor declined your request"),
+    "quote.received": _l("New quote"),
+    "quote.revised": _l("A quote was revised"),
+    "quote.withdrawn": _l("A quote was withdrawn"),
+    "quote.accepted": _l("Your quote was accepted"),
+    "quote.rejected": _l("Another vendor was chosen"),
+    "engagement.completed": _l("An engagement is completed"),
+    "rfq.closed": _l("A request for quote is closed"),
+    "need.cancelled": _l("A need was cancelled"),
+    "review.received": _l("New review"),
+    "review.replied": _l("A vendor replied to your review"),
+    "review.flagged": _l("A review was flagged"),
+    "review.removed": _l("Your review was removed"),
+    "review.kept": _l("A flagged review stays published"),
+    "review.removed_notice": _l("A flagged review was removed"),
+    "match.hidden": _l("A match was hidden"),
+    "account.suspended": _l("Your account was suspended"),
+    "account.reinstated": _l("Your account is active again"),
+    "message.received": _l("New message in a conversation"),
+    "thread.reported": _l("A conversation was reported"),
+    "rfq.expired": _l("A request for quote expired"),
+    "quote.expired": _l("A quote expired"),
+    "reminder.rfq_unanswered": _l("Reminder: a request waits for your quote"),
+    "reminder.quote_expiring": _l("Reminder: a quote expires soon"),
+    "reminder.review_invitation": _l("Invitation to review"),
+}
+
+# Who can receive which kinds: the profile offers a mail preference for these.
+_COMMON = ("account.suspended", "account.reinstated")
+ROLE_KINDS = {
+    "sme": (
+        "rfq.declined",
+        "quote.received",
+        "quote.revised",
+        "quote.withdrawn",
+        "message.received",
+        "rfq.expired",
+        "quote.expired",
+        "reminder.quote_expiring",
+        "reminder.review_invitation",
+        "review.replied",
+        "review.removed",
+        "review.kept",
+        "match.hidden",
+        *_COMMON,
+    ),
+    "vendor": (
+        "rfq.received",
+        "message.received",
+        "reminder.rfq_unanswered",
+        "quote.accepted",
+        "quote.rejected",
+        "quote.expired",
+        "rfq.expired",
+        "rfq.closed",
+        "need.cancelled",
+        "engagement.completed",
+        "review.received",
+        "review.removed_notice",
+        "review.kept",
+        "review.removed",
+        "listing.approved",
+        "listing.rejected",
+        "listing.suspended",
+        "vendor.verified",
+        "vendor.suspended",
+        *_COMMON,
+    ),
+    "admin": (
+        "listing.submitted",
+        "vendor.verification_requested",
+        "plugin.degraded",
+        "review.flagged",
+        "thread.reported",
+        *_COMMON,
+    ),
+}
+
+
+def kinds_for(user) -> tuple[str, ...]:
+    """The kinds of notification ``user``'s role receives."""
+    return ROLE_KINDS.get(str(user.role), _COMMON)
+
+
+def label(kind: str) -> str:
+    text = LABELS.get(kind)
+    return str(text) if text is not None else kind
 
 
 class _Missing(dict):
@@ -81,3 +195,12 @@ def render(notification: Notification) -> str:
     for key in [k for k in params if k.endswith(f"_{lang}")]:
         params.setdefault(key.removesuffix(f"_{lang}"), params[key])
     return str(template) % _Missing(params)
+
+
+def subject_for(notification: Notification | None) -> str:
+    """An e-mail subject for ``notification`` in the current language."""
+    from flask_babel import gettext as _
+
+    if notification is None:
+        return _("Shuzhuan")
+    return _("Shuzhuan: %(label)s", label=label(notification.kind))

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import NotFound
-from app.extensions import db
-from app.models import Notification
-from app.models.base import utcnow
+from app.extensions import csrf, db
 from app.notifications import bp
 from app.notifications.messages import render
 from app.pagination import paginate
+from app.services import notify
 
 PER_PAGE = 30
 
@@ -21,32 +18,20 @@ PER_PAGE = 30
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None)
-        )
-    )
+    return notify.unread_count(current_user)
 
 
 @bp.route("/")
 @login_required
 def index():
-    page = paginate(
-        sa.select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        PER_PAGE,
-    )
+    page = paginate(notify.notifications_of(current_user), PER_PAGE)
     return render_template("notifications/index.html", page=page, render=render)
 
 
 @bp.route("/<id:notification_id>/open", methods=["POST"])
 @login_required
 def open_one(notification_id: int):
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
-        raise NotFound(_("No such notification."))
-    notification.read_at = notification.read_at or utcnow()
+    notification = notify.mark_read(current_user, notification_id)
     db.session.commit()
     link = notification.link or ""
     safe = link.startswith("/") and not link.startswith("//")
@@ -56,11 +41,7 @@ def open_one(notification_id: int):
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
-    db.session.execute(
-        sa.update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
+    notify.mark_all_read(current_user)
     db.session.commit()
     return redirect(request.referrer if _local(request.referrer) else url_for(".index"))
 
@@ -69,3 +50,21 @@ def _local(url: str | None) -> bool:
     from urllib.parse import urlsplit
 
     return bool(url) and urlsplit(url).netloc in ("", request.host)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the authority; mail clients POST here (RFC 8058)
+def unsubscribe(token: str):
+    """GET asks (link scanners must not unsubscribe anyone); POST turns the mails off."""
+    from app.notifications.messages import label
+    from app.services import preferences
+
+    if request.method == "POST":
+        _user, kind = preferences.unsubscribe(token)
+        db.session.commit()
+        done = True
+    else:
+        _user, kind = preferences.read_unsubscribe_token(token)
+        done = False
+    what = _("all notification mails") if kind == preferences.ALL_KINDS else label(kind)
+    return render_template("notifications/unsubscribe.html", token=token, what=what, done=done)

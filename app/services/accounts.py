@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Organisation, OrgKind, Role, User, Verification
+from app.models.base import utcnow
 from app.services import audit
 from app.services.sessions import end_all_sessions, end_other_sessions
 
@@ -70,8 +71,13 @@ def register(
     role: Role,
     organisation: dict[str, Any],
     locale: str | None = None,
+    verified: bool = False,
 ) -> User:
-    """Create a user and the SME or vendor organisation they act for."""
+    """Create a user and the SME or vendor organisation they act for.
+
+    The address is unconfirmed until its owner follows the mailed link
+    (:func:`app.services.recovery.send_verification`); ``verified`` is for accounts whose
+    address is known good (demo data, tests)."""
     if role not in (Role.SME, Role.VENDOR):
         raise InvalidInput(_("Choose SME or vendor."), {"role": [_("Choose SME or vendor.")]})
     if email_taken(email):
@@ -85,7 +91,13 @@ def register(
             setattr(org, field, organisation[field] or None)
     if role == Role.VENDOR and organisation.get("uscc"):
         org.uscc = _unused_uscc(organisation["uscc"])
-    user = User(email=normalise_email(email), name=name.strip(), role=role, locale=locale)
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        role=role,
+        locale=locale,
+        email_verified_at=utcnow() if verified else None,
+    )
     user.set_password(password)
     user.organisation = org
     db.session.add_all([org, user])
@@ -107,12 +119,20 @@ def _unused_uscc(code: str) -> str:
     return code
 
 
-def join_organisation(*, email: str, password: str, name: str, role: Role, uscc: str) -> User:
+def join_organisation(
+    *, email: str, password: str, name: str, role: Role, uscc: str, verified: bool = False
+) -> User:
     """A new member of an existing organisation, found by its credit code (demo and invites)."""
     org = db.session.scalar(sa.select(Organisation).where(Organisation.uscc == uscc))
     if org is None:
         raise InvalidInput(_("No organisation has this unified social credit code."))
-    user = User(email=normalise_email(email), name=name.strip(), role=role, organisation=org)
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        role=role,
+        organisation=org,
+        email_verified_at=utcnow() if verified else None,
+    )
     user.set_password(password)
     db.session.add(user)
     audit.record(user, "account.registered", user, role=role.value, joined=org.id)
@@ -141,7 +161,14 @@ def create_admin(email: str, password: str, name: str = "Admin") -> User:
     if platform is None:
         platform = Organisation(kind=OrgKind.PLATFORM, name="Shuzhuan 数转")
         db.session.add(platform)
-    user = User(email=normalise_email(email), name=name, role=Role.ADMIN, organisation=platform)
+    # An operator creates admins with an address they know: no confirmation mail.
+    user = User(
+        email=normalise_email(email),
+        name=name,
+        role=Role.ADMIN,
+        organisation=platform,
+        email_verified_at=utcnow(),
+    )
     user.set_password(password)
     db.session.add(user)
     audit.record(None, "account.admin_created", user)

@@ -57,6 +57,7 @@ from app.services.matching import blocked_vendor_ids
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
 from app.services.reasons import clean_reason
+from app.services.recovery import require_verified
 
 QUOTE_FIELDS = (*PRICE_PARTS, "delivery_weeks", "scope", "valid_until")
 OPEN_RFQ = (RfqStatus.SENT, RfqStatus.QUOTED)
@@ -84,6 +85,7 @@ def rfq_cap() -> int:
 def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) -> list[Rfq]:
     """Ask the vendors of ``listing_ids`` to quote for ``need``, within the per-need cap."""
     org = require_sme(user)
+    require_verified(user)
     if need.organisation_id != org.id:
         raise NotFound(_("No such need."))
     if need.status != NeedStatus.OPEN:
@@ -271,6 +273,7 @@ def clean_quote(fields: Mapping[str, Any], *, today: date | None = None) -> dict
 def submit_quote(user: User, rfq: Rfq, fields: Mapping[str, Any]) -> Quote:
     """Answer a request with a structured quote: request sent → quoted."""
     _vendor_owns(user, rfq)
+    require_verified(user)
     if rfq.need.organisation_id == user.organisation_id:
         raise Forbidden(_("You cannot quote for your own organisation."))
     if rfq.status != RfqStatus.SENT:
@@ -304,6 +307,7 @@ def submit_quote(user: User, rfq: Rfq, fields: Mapping[str, Any]) -> Quote:
 def revise_quote(user: User, quote: Quote, fields: Mapping[str, Any]) -> Quote:
     """Replace a live quote's terms; the replaced version is kept as a revision."""
     rfq = _vendor_quote(user, quote)
+    require_verified(user)
     if quote.status != QuoteStatus.SUBMITTED:
         raise DomainError(_("Only a submitted quote can be revised."))
     if quote.need.status != NeedStatus.OPEN:
@@ -404,6 +408,28 @@ def quotes_for_need(user: User, need: Need, *, include_closed: bool = False) -> 
     return list(db.session.scalars(query))
 
 
+def quote_expired(quote: Quote, today: date | None = None) -> bool:
+    """Expired, or past its validity date and not yet expired by the scheduled job."""
+    if quote.status == QuoteStatus.EXPIRED:
+        return True
+    return quote.status == QuoteStatus.SUBMITTED and quote.valid_until < (today or date.today())
+
+
+def comparable_quotes(user: User, need: Need) -> list[Quote]:
+    """What the compare page shows: the live quotes, and an expired one while its request
+    has no newer quote (marked expired, without an Accept button)."""
+    quotes = quotes_for_need(user, need, include_closed=True)
+    live_rfqs = {
+        q.rfq_id for q in quotes if q.status in (QuoteStatus.SUBMITTED, QuoteStatus.ACCEPTED)
+    }
+    return [
+        q
+        for q in quotes
+        if q.status in (QuoteStatus.SUBMITTED, QuoteStatus.ACCEPTED)
+        or (q.status == QuoteStatus.EXPIRED and q.rfq_id not in live_rfqs)
+    ]
+
+
 # --- award and engagement (SME) -----------------------------------------------------------
 
 
@@ -449,13 +475,18 @@ def award_for(user: User, quote: Quote) -> Engagement:
         raise DomainError(
             _("This need is %(state)s: a quote can no longer be accepted.", state=_s(need))
         )
+    if quote_expired(quote):
+        raise DomainError(
+            _(
+                "This quote expired on %(date)s and can no longer be accepted; ask the vendor "
+                "for a new one.",
+                date=quote.valid_until.isoformat(),
+            )
+        )
     if quote.status != QuoteStatus.SUBMITTED:
         raise DomainError(
             _("Only a submitted quote can be accepted (this one is %(state)s).", state=_s(quote))
         )
-    if quote.is_past_validity:
-        raise DomainError(_("This quote has expired; ask the vendor to revise it."))
-
     unanswered = list(
         db.session.scalars(
             sa.select(Rfq).where(Rfq.need_id == need.id, Rfq.status == RfqStatus.SENT)

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.form_errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
 from app.permissions import role_required
-from app.services import dashboards, deals, plugin_hooks, reviews
+from app.services import attachments, dashboards, deals, plugin_hooks, reviews
 from app.services.rows import count_rows
 from app.vendor import bp
 from app.vendor.forms import DeclineForm, QuoteForm, ReplyForm, ReviseForm, WithdrawForm
@@ -53,7 +53,9 @@ def inbox():
     )
 
 
-def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None):
+def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None, **thread_forms):
+    from app.conversations.routes import thread_context
+
     quote = deals.live_quote(rfq)
     if quote_form is None:
         if quote is not None and quote.status == QuoteStatus.SUBMITTED:
@@ -72,6 +74,9 @@ def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None):
         quote_form=quote_form,
         decline_form=decline_form or DeclineForm(),
         withdraw_form=withdraw_form or WithdrawForm(),
+        need_files=attachments.for_owner(need=rfq.need),
+        quote_files=attachments.for_owner(quote_ids=[quote.id]) if quote else [],
+        **thread_context(rfq, **thread_forms),
     )
 
 

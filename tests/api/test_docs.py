@@ -39,6 +39,14 @@ ISSUE_ENDPOINTS = {
     ("post", "/admin/reviews/{review_id}/keep"),
     ("get", "/admin/audit"),
     ("get", "/openapi.json"),
+    # issue 14: conversations and notifications
+    ("get", "/rfqs/{rfq_id}/messages"),
+    ("post", "/rfqs/{rfq_id}/messages"),
+    ("post", "/rfqs/{rfq_id}/report"),
+    ("get", "/notifications"),
+    ("get", "/notifications/unread-count"),
+    ("post", "/notifications/{notification_id}/read"),
+    ("post", "/notifications/read-all"),
 }
 # Issue 15: the public-programme layer.
 PROGRAMME_ENDPOINTS = {

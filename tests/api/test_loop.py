@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests import factories
 from tests.api import helpers
 from tests.api.conftest import ApiClient, assert_problem
+from tests.mailbox import confirm_address
 
 
 def login(anon: ApiClient, email: str, password: str = helpers.PASSWORD) -> ApiClient:
@@ -28,6 +29,11 @@ def test_the_whole_loop(anon, db):
     other_data = helpers.account("vendor")
     assert anon.post("/accounts", json=other_data).status_code == 201
     admin_user = factories.admin_user()
+
+    # Both confirm their addresses from the mails they got (needed to ask for and send quotes).
+    assert created.get_json()["email_verified"] is False
+    for data in (sme_data, vendor_data):
+        confirm_address(anon.client, data["email"])
 
     sme = login(anon, sme_data["email"])
     vendor = login(anon, vendor_data["email"])

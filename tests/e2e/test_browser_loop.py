@@ -82,6 +82,8 @@ def portal(tmp_path_factory) -> Iterator[dict]:
         seeded = _seed()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in mails (read at /dev/mail) point at this server.
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -104,6 +106,7 @@ def _seed() -> dict:
         name="Zhou Ming",
         role=Role.VENDOR,
         organisation={"name": "智织云科技", "region": "CN-ZJ"},
+        verified=True,
     )
     vendor.organisation.verification = Verification.VERIFIED
     vendor.organisation.uscc = "91330100MA2XXXXX1Y"[:18]
@@ -114,6 +117,7 @@ def _seed() -> dict:
         name="Wang Fang",
         role=Role.VENDOR,
         organisation={"name": "Wattwise Energy", "region": "CN-JS"},
+        verified=True,
     )
     other.organisation.verification = Verification.VERIFIED
     common = {
@@ -302,6 +306,11 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     walk.shot("register-en")
     walk.click("form [type=submit][name=submit]")
     assert walk.path().startswith("/auth/profile"), walk.path()
+    # The address is confirmed from the mail, read in the development outbox (/dev/mail).
+    walk.open("/dev/mail")
+    walk.shot("dev-mail-en")
+    walk.click("a[href*='/auth/verify/']")
+    assert "is confirmed" in walk.text()
 
     walk.open("/needs/new")
     walk.fill("title", "Sample orders are tiny, dye lots are huge")

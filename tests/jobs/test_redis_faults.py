@@ -62,19 +62,21 @@ def test_redis_down_after_the_commit_loses_no_job(db, app, vendor, admin_client,
     search_service.rebuild_if_damaged()  # the index exists before the changes
 
     assert approve(admin_client, first) == 302
-    assert queued(rq_mode) == 2  # handed to Redis after the commit, not run inline
+    # Re-index, re-match and the vendor's notification (e-mail): handed to Redis after the
+    # commit, not run inline.
+    assert queued(rq_mode) == 3
     rq_mode.stop()  # Redis dies, without persistence: the queued hand-offs are gone
 
     assert approve(admin_client, second) == 302  # not a 500: the change is saved
     states = job_states()
-    assert len(states) == 4 and set(states.values()) == {JobStatus.PENDING}
+    assert len(states) == 6 and set(states.values()) == {JobStatus.PENDING}
     assert "甲号排产测试系统" not in search(client, "甲号 排产")
 
     rq_mode.start()  # back, empty
     assert queued(rq_mode) == 0
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code == 0, result.output
-    assert "4 jobs run" in result.output
+    assert "6 jobs run" in result.output
     done = jobs_of("index_listings") + jobs_of("rematch_listings")
     assert [(j.status, j.attempts) for j in done] == [(JobStatus.DONE, 1)] * 4
     assert "甲号排产测试系统" in search(client, "甲号 排产")

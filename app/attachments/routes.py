@@ -1,0 +1,104 @@
+"""Serving attachments with headers that keep a file from acting as a page of this site."""
+
+from __future__ import annotations
+
+from urllib.parse import quote as urlquote
+
+from flask import flash, redirect, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.attachments import bp
+from app.errors import InvalidInput
+from app.extensions import db
+from app.models import Need, Quote, Role
+from app.permissions import role_required
+from app.services import attachments, deals
+from app.services.needs import get_for_sme
+from app.uploads import accepts_files, uploads_from
+
+# A downloaded file never runs script, never frames, never loads anything.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox; frame-ancestors 'none'"
+
+
+def _serve(attachment, *, thumbnail: bool):
+    path = attachments.file_path(attachment, thumbnail=thumbnail)
+    response = send_file(
+        path,
+        mimetype="image/png" if thumbnail else attachment.content_type,
+        conditional=True,
+        max_age=0,
+    )
+    disposition = "inline" if thumbnail else "attachment"
+    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace("?", "_")
+    encoded = urlquote(attachment.filename)
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@bp.route("/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    return _serve(attachments.get_for(current_user, attachment_id), thumbnail=False)
+
+
+@bp.route("/<int:attachment_id>/thumbnail")
+@login_required
+def thumbnail(attachment_id: int):
+    return _serve(attachments.get_for(current_user, attachment_id), thumbnail=True)
+
+
+def _attach(action, owner, back: str):
+    if not FlaskForm().validate_on_submit():
+        flash(
+            _("Your form expired or was sent from elsewhere. Please reload and try again."),
+            "danger",
+        )
+        return redirect(back)
+    files = uploads_from("files")
+    if not files:
+        flash(_("Choose at least one file."), "warning")
+        return redirect(back)
+    try:
+        stored = action(current_user, owner, files)
+    except InvalidInput as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "danger")
+        if not exc.errors:
+            flash(exc.message, "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(n)s files attached.", n=len(stored)), "success")
+    return redirect(back)
+
+
+@bp.route("/needs/<int:need_id>", methods=["POST"])
+@role_required(Role.SME)
+@accepts_files
+def attach_to_need(need_id: int):
+    need: Need = get_for_sme(current_user, need_id)
+    return _attach(attachments.attach_to_need, need, url_for("needs.show", need_id=need.id))
+
+
+@bp.route("/quotes/<int:quote_id>", methods=["POST"])
+@role_required(Role.VENDOR)
+@accepts_files
+def attach_to_quote(quote_id: int):
+    quote: Quote = deals.get_quote(current_user, quote_id)
+    back = url_for("vendor.rfq", rfq_id=quote.rfq_id) + "#quote"
+    return _attach(attachments.attach_to_quote, quote, back)
+
+
+@bp.app_template_global()
+def attachments_of(**owner):
+    """Files of a need (``need=``) or of quotes (``quote_ids=``) for a template."""
+    return attachments.for_owner(**owner)

@@ -1,0 +1,283 @@
+"""Time passing: requests for quotes and quotes expire, and reminders go out, each once.
+
+:func:`tick` is what the scheduler runs (``flask jobs tick`` from cron, or the outbox's
+periodic ``tick`` job in the web process or the worker): every due transition, each in its
+own transaction so one failure does not hold up the rest:
+
+- a quote past its ``valid_until`` expires (submitted → expired); its request goes back to
+  "sent", so the vendor may quote anew; both sides are told;
+- a request nobody answered within ``RFQ_EXPIRY_DAYS`` expires (sent → expired);
+- reminders: a request unanswered after ``RFQ_REMINDER_DAYS`` (to the vendor), a quote that
+  expires within ``QUOTE_REMINDER_DAYS`` (to the SME), an invitation to review
+  ``REVIEW_INVITATION_DAYS`` after completion (to the SME). A :class:`~app.models.Reminder`
+  row, unique per kind and subject, makes each go out once;
+- the daily mail digests, and the removal of attachment files whose rows are gone.
+
+Each transition locks the need first (``SELECT … FOR UPDATE``) and checks the state again
+under the lock, as the award does, so an SME accepting a quote at the moment it expires
+gets exactly one of the two outcomes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import (
+    Engagement,
+    EngagementStatus,
+    Need,
+    NeedStatus,
+    Quote,
+    QuoteStatus,
+    Reminder,
+    Review,
+    Rfq,
+    RfqStatus,
+)
+from app.models.base import utcnow
+from app.services import audit
+from app.services.notify import members, notify_all
+
+log = logging.getLogger("app.expiry")
+
+
+@dataclass
+class TickReport:
+    quotes_expired: int = 0
+    rfqs_expired: int = 0
+    reminders: int = 0
+    digests: int = 0
+    files_removed: int = 0
+
+    def __str__(self) -> str:
+        return ", ".join(
+            f"{name.replace('_', ' ')}: {value}" for name, value in asdict(self).items()
+        )
+
+
+def _days(name: str, default: int) -> timedelta:
+    return timedelta(days=int(current_app.config.get(name, default)))
+
+
+def _lock_need(need_id: int) -> Need:
+    return db.session.scalar(
+        sa.select(Need)
+        .where(Need.id == need_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _reread(model, row_id: int):
+    return db.session.scalar(
+        sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    )
+
+
+# --- expiry -------------------------------------------------------------------------------
+
+
+def expire_quote(quote_id: int, now: datetime) -> bool:
+    """Expire one quote past its validity date; False when it no longer needs it."""
+    quote = db.session.get(Quote, quote_id)
+    if quote is None:
+        return False
+    need = _lock_need(quote.need_id)
+    quote = _reread(Quote, quote_id)
+    if quote.status != QuoteStatus.SUBMITTED or quote.valid_until >= now.date():
+        return False
+    quote.status = QuoteStatus.EXPIRED
+    rfq = quote.rfq
+    if rfq.status == RfqStatus.QUOTED:
+        rfq.status = RfqStatus.SENT  # the vendor may send a new quote
+    audit.record(None, "quote.expired", quote, valid_until=quote.valid_until.isoformat())
+    params = {
+        "vendor": quote.vendor.name,
+        "need": need.title,
+        "valid_until": quote.valid_until.isoformat(),
+    }
+    notify_all(
+        members(need.organisation_id), "quote.expired", link=f"/needs/{need.id}/quotes", **params
+    )
+    notify_all(members(quote.vendor_id), "quote.expired", link=f"/vendor/rfqs/{rfq.id}", **params)
+    return True
+
+
+def expire_rfq(rfq_id: int, now: datetime) -> bool:
+    """Expire a request nobody answered in time; False when it no longer needs it."""
+    rfq = db.session.get(Rfq, rfq_id)
+    if rfq is None:
+        return False
+    need = _lock_need(rfq.need_id)
+    rfq = _reread(Rfq, rfq_id)
+    cutoff = now - _days("RFQ_EXPIRY_DAYS", 14)
+    if rfq.status != RfqStatus.SENT or rfq.quotes or rfq.created_at > cutoff:
+        return False
+    rfq.status = RfqStatus.EXPIRED
+    audit.record(None, "rfq.expired", rfq, need_id=need.id)
+    params = {"vendor": rfq.vendor.name, "need": need.title}
+    notify_all(members(need.organisation_id), "rfq.expired", link=f"/needs/{need.id}", **params)
+    notify_all(members(rfq.vendor_id), "rfq.expired", link=f"/vendor/rfqs/{rfq.id}", **params)
+    return True
+
+
+def _due_quotes(now: datetime) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Quote.id).where(
+                Quote.status == QuoteStatus.SUBMITTED, Quote.valid_until < now.date()
+            )
+        )
+    )
+
+
+def _due_rfqs(now: datetime) -> list[int]:
+    cutoff = now - _days("RFQ_EXPIRY_DAYS", 14)
+    return list(
+        db.session.scalars(
+            sa.select(Rfq.id).where(
+                Rfq.status == RfqStatus.SENT,
+                Rfq.created_at <= cutoff,
+                ~sa.exists().where(Quote.rfq_id == Rfq.id),
+            )
+        )
+    )
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+def _once(kind: str, subject_id: int) -> bool:
+    """Claim reminder ``kind`` for ``subject_id``; False when it went out before."""
+    exists = db.session.scalar(
+        sa.select(Reminder.id).where(Reminder.kind == kind, Reminder.subject_id == subject_id)
+    )
+    if exists is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(Reminder(kind=kind, subject_id=subject_id))
+    except IntegrityError:  # another tick claimed it a moment ago
+        return False
+    return True
+
+
+def remind_unanswered_rfqs(now: datetime) -> int:
+    """Vendors hear about requests waiting for their quote for ``RFQ_REMINDER_DAYS``."""
+    days = _days("RFQ_REMINDER_DAYS", 3)
+    rows = db.session.scalars(
+        sa.select(Rfq)
+        .join(Need, Need.id == Rfq.need_id)
+        .where(
+            Rfq.status == RfqStatus.SENT,
+            Rfq.created_at <= now - days,
+            Need.status == NeedStatus.OPEN,
+            ~sa.exists().where(Quote.rfq_id == Rfq.id),
+        )
+        .order_by(Rfq.id)
+    ).all()
+    sent = 0
+    for rfq in rows:
+        if _once("reminder.rfq_unanswered", rfq.id):
+            notify_all(
+                members(rfq.vendor_id),
+                "reminder.rfq_unanswered",
+                link=f"/vendor/rfqs/{rfq.id}",
+                sme=rfq.need.organisation.name,
+                need=rfq.need.title,
+                days=(now - rfq.created_at).days,
+            )
+            sent += 1
+    return sent
+
+
+def remind_expiring_quotes(now: datetime) -> int:
+    """SMEs hear about quotes that expire within ``QUOTE_REMINDER_DAYS``."""
+    today = now.date()
+    rows = db.session.scalars(
+        sa.select(Quote)
+        .join(Need, Need.id == Quote.need_id)
+        .where(
+            Quote.status == QuoteStatus.SUBMITTED,
+            Quote.valid_until >= today,
+            Quote.valid_until <= today + _days("QUOTE_REMINDER_DAYS", 2),
+            Need.status == NeedStatus.OPEN,
+        )
+        .order_by(Quote.id)
+    ).all()
+    sent = 0
+    for quote in rows:
+        if _once("reminder.quote_expiring", quote.id):
+            notify_all(
+                members(quote.need.organisation_id),
+                "reminder.quote_expiring",
+                link=f"/needs/{quote.need_id}/quotes",
+                vendor=quote.vendor.name,
+                need=quote.need.title,
+                valid_until=quote.valid_until.isoformat(),
+            )
+            sent += 1
+    return sent
+
+
+def invite_reviews(now: datetime) -> int:
+    """SMEs are invited to review a completed engagement they have not reviewed yet."""
+    rows = db.session.scalars(
+        sa.select(Engagement)
+        .where(
+            Engagement.status == EngagementStatus.COMPLETED,
+            Engagement.completed_at <= now - _days("REVIEW_INVITATION_DAYS", 1),
+            ~sa.exists().where(Review.engagement_id == Engagement.id),
+        )
+        .order_by(Engagement.id)
+    ).all()
+    sent = 0
+    for engagement in rows:
+        if _once("reminder.review_invitation", engagement.id):
+            notify_all(
+                members(engagement.sme_id),
+                "reminder.review_invitation",
+                link=f"/needs/engagements/{engagement.id}/review",
+                name=engagement.listing.name,
+                need=engagement.need.title,
+            )
+            sent += 1
+    return sent
+
+
+# --- the tick -----------------------------------------------------------------------------
+
+
+def tick(now: datetime | None = None) -> TickReport:
+    """Run everything that is due, each step committed on its own."""
+    from app.services import attachments, email_channel
+
+    now = now or utcnow()
+    report = TickReport()
+    for quote_id in _due_quotes(now):
+        report.quotes_expired += _step(expire_quote, quote_id, now)
+    for rfq_id in _due_rfqs(now):
+        report.rfqs_expired += _step(expire_rfq, rfq_id, now)
+    for remind in (remind_unanswered_rfqs, remind_expiring_quotes, invite_reviews):
+        report.reminders += _step(remind, now)
+    report.digests = _step(email_channel.send_digests, now)
+    report.files_removed = _step(attachments.sweep_orphans, now)
+    return report
+
+
+def _step(function, *args) -> int:
+    try:
+        result = int(function(*args))
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        log.exception("tick step %s%r failed", function.__name__, args)
+        return 0
