@@ -158,10 +158,11 @@ TIMELINE_WEEKS = Number(
 )
 DELIVERY_WEEKS = Number(0, 520)
 RECORD_ID = Number(1, INT32_MAX)  # an id typed or sent in a form field
-PERCENT = Number(1, 100)  # a programme's share of the eligible cost
-SUBSIDY_AMOUNT = Number(1, MAX_CNY)  # a programme's cap per enterprise, its whole budget
-SITES = Number(1, 1000)  # plants or workshops a pooled member brings
-MEMBERS = Number(1, 1000)  # members from which a volume tier applies
+SHARE_PERCENT = Number(1, 100)  # a programme's share of the eligible cost
+POSITIVE_AMOUNT = Number(1, MAX_CNY)
+SITES = Number(
+    1, 1000
+)  # plants or workshops, members of a pool  # an id typed or sent in a form field
 SUMMARY = Text(1000)
 
 

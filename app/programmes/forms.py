@@ -5,7 +5,6 @@ carries only the CSRF token and the service validates the answers."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app import fields
 from app.form_fields import RuleIntegerField
+from app.forms import PortalForm
 from app.i18n import choices
 from app.needs.forms import CheckboxesField, _int_or_none
 
@@ -32,7 +32,7 @@ def _parts():
     ]
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(PortalForm):
     name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
     sponsor = StringField(
@@ -61,13 +61,13 @@ class ProgrammeForm(FlaskForm):
         description=_l("The price parts the share applies to. None ticked: all."),
     )
     share_percent = RuleIntegerField(
-        _l("Share of eligible cost (%)"), rule=fields.PERCENT, required=True
+        _l("Share of eligible cost (%)"), rule=fields.SHARE_PERCENT, required=True
     )
     cap_per_sme = RuleIntegerField(
-        _l("Cap per enterprise (CNY)"), rule=fields.SUBSIDY_AMOUNT, required=True
+        _l("Cap per enterprise (CNY)"), rule=fields.POSITIVE_AMOUNT, required=True
     )
     budget_total = RuleIntegerField(
-        _l("Budget of the whole programme (CNY)"), rule=fields.SUBSIDY_AMOUNT, required=True
+        _l("Budget of the whole programme (CNY)"), rule=fields.POSITIVE_AMOUNT, required=True
     )
     starts_on = DateField(_l("Valid from"), validators=[DataRequired()])
     ends_on = DateField(_l("Valid until"), validators=[DataRequired()])
@@ -89,7 +89,7 @@ class ProgrammeForm(FlaskForm):
         }
 
 
-class ChooseProgrammeForm(FlaskForm):
+class ChooseProgrammeForm(PortalForm):
     programme_id = RuleIntegerField(rule=fields.RECORD_ID, required=True)
     budget_after_subsidy = BooleanField(
         _l("Judge budget fit by the price after subsidy"),
@@ -98,12 +98,12 @@ class ChooseProgrammeForm(FlaskForm):
     submit = SubmitField(_l("Apply with this programme"))
 
 
-class AcceptProposalForm(FlaskForm):
+class AcceptProposalForm(PortalForm):
     budget_max = RuleIntegerField(_l("First-year budget (CNY)"), rule=fields.BUDGET)
     submit = SubmitField(_l("Post this need"))
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(PortalForm):
     """CSRF only: the answers are validated against the edition by the service."""
 
     submit = SubmitField(_l("See my result"))
@@ -115,13 +115,15 @@ def _sizes():
     return [SelectChoice(code, code_label("size", code)) for code in ("micro", "small", "medium")]
 
 
-class PoolMemberForm(FlaskForm):
+class PoolMemberForm(PortalForm):
     company_size = SelectField(_l("Company size"), choices=_sizes, validators=[DataRequired()])
     sites = RuleIntegerField(
         _l("Sites"),
         rule=fields.SITES,
         required=True,
         default=1,
+        rule=fields.SITES,
+        required=True,
         description=_l("Plants or workshops the solution is for."),
     )
     submit = SubmitField(_l("Join the pool"))
@@ -155,14 +157,14 @@ class PoolForm(PoolMemberForm):
         }
 
 
-class TiersForm(FlaskForm):
+class TiersForm(PortalForm):
     """Up to three volume tiers; empty rows are ignored."""
 
-    min_members_1 = RuleIntegerField(_l("From members"), rule=fields.MEMBERS)
+    min_members_1 = RuleIntegerField(_l("From members"), rule=fields.SITES)
     price_1 = RuleIntegerField(_l("Price per member (CNY)"), rule=fields.AMOUNT)
-    min_members_2 = RuleIntegerField(_l("From members"), rule=fields.MEMBERS)
+    min_members_2 = RuleIntegerField(_l("From members"), rule=fields.SITES)
     price_2 = RuleIntegerField(_l("Price per member (CNY)"), rule=fields.AMOUNT)
-    min_members_3 = RuleIntegerField(_l("From members"), rule=fields.MEMBERS)
+    min_members_3 = RuleIntegerField(_l("From members"), rule=fields.SITES)
     price_3 = RuleIntegerField(_l("Price per member (CNY)"), rule=fields.AMOUNT)
     submit = SubmitField(_l("Save the volume tiers"))
 
