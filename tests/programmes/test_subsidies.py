@@ -149,7 +149,7 @@ def test_bad_programme_input_names_the_fields(admin, admin_client, db):
         subsidies.clean_programme(_form(share_percent="0", ends_on="2020-01-01", regions=["XX"]))
     assert {"share_percent", "ends_on", "regions"} <= set(info.value.errors)
     page = submit(admin_client, "/programmes/new", _form(ends_on="2020-01-01"))
-    assert page.status_code == 200 and "must end after it starts" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "must end after it starts" in page.get_data(as_text=True)
 
 
 def test_the_budget_cannot_drop_below_what_is_committed(admin, db):
