@@ -119,8 +119,6 @@ class PoolMemberForm(PortalForm):
     company_size = SelectField(_l("Company size"), choices=_sizes, validators=[DataRequired()])
     sites = RuleIntegerField(
         _l("Sites"),
-        rule=fields.SITES,
-        required=True,
         default=1,
         rule=fields.SITES,
         required=True,
@@ -132,11 +130,11 @@ class PoolMemberForm(PortalForm):
 class PoolForm(PoolMemberForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(), *fields.TITLE.wtf()],
+        validators=[DataRequired(), Length(max=200)],
         description=_l("e.g. “Keqiao dyeing mills: scheduling for small lots”."),
     )
     description = TextAreaField(
-        _l("What do the members need?"), validators=[DataRequired(), *fields.LONG_TEXT.wtf()]
+        _l("What do the members need?"), validators=[DataRequired(), Length(max=20000)]
     )
     budget_max = RuleIntegerField(_l("First-year budget per member (CNY)"), rule=fields.BUDGET)
     timeline_weeks = RuleIntegerField(

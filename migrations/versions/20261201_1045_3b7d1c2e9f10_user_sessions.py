@@ -1,7 +1,7 @@
 """user sessions: a server-side row per signed-in browser, so logging out ends every copy
 
 Revision ID: 3b7d1c2e9f10
-Revises: 3fd7bdf03970
+Revises: 7311e5eaa5c7
 Create Date: 2026-12-01 10:45:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '3b7d1c2e9f10'
-down_revision = '3fd7bdf03970'
+down_revision = '7311e5eaa5c7'
 branch_labels = None
 depends_on = None
 
