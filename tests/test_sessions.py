@@ -179,3 +179,22 @@ def test_the_token_endpoint_counts_failures_only(limited):
     ]
     assert [r.status_code for r in bad] == [401, 401, 401, 429]
     assert "Please try again in" in bad[-1].get_json()["detail"]
+
+
+def test_a_password_change_ends_the_other_browsers_but_not_this_one(app, client, sme):
+    _sign_in(client, sme)
+    laptop = english(app.test_client())
+    _sign_in(laptop, sme)
+    response = submit(
+        client,
+        "/auth/profile/password",
+        {
+            "pw-current_password": factories.PASSWORD,
+            "pw-new_password": "a-brand-new-password",
+            "pw-confirm": "a-brand-new-password",
+        },
+        form_url="/auth/profile",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert client.get("/needs/").status_code == 200
+    assert laptop.get("/needs/").status_code == 302  # signed out: to the login page

@@ -22,7 +22,7 @@ from app.errors import DomainError, Forbidden, InvalidInput
 from app.extensions import db
 from app.models import ApiToken, MailMessage, User
 from app.models.base import utcnow
-from app.services import accounts, audit, mailer
+from app.services import accounts, audit, mailer, sessions
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -201,8 +201,12 @@ def confirm_email_change(token: str) -> User:
 
 
 def _end_sessions(user: User, *, keep_current: bool, revoke_tokens: bool = True) -> int:
-    """End the user's other sessions and (unless told not to) revoke every API token.
-    Returns how many tokens were revoked."""
+    """End the user's other sessions (this browser's too unless ``keep_current``) and, unless
+    told not to, revoke every API token. Returns how many tokens were revoked."""
+    if keep_current:
+        sessions.end_other_sessions(user)
+    else:
+        sessions.end_all_sessions(user)
     revoked = 0
     if revoke_tokens:
         result = db.session.execute(
