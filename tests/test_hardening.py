@@ -325,7 +325,7 @@ def test_an_expired_quote_shows_no_accept_button_and_says_it_expired(app, db):
     page = owner.get(f"/needs/{deal.need.id}/quotes").get_data(as_text=True)
     assert f'/needs/quotes/{expired.id}/award"' not in page
     assert f'/needs/quotes/{deal.quotes[1].id}/award"' in page
-    assert "This quote expired on" in page
+    assert "Expired on" in page and f'data-quote-expired="{expired.id}"' in page
 
 
 def test_registering_after_choosing_english_makes_an_english_account(app, db):

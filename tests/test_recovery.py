@@ -98,7 +98,7 @@ def test_password_reset_from_the_mail_alone(app, client, db):
     path = link_with(app, user.email, "/auth/reset/")
     assert "60 minutes" in mails_to(app, user.email)[-1].body
     page = submit(client, path, {"password": "short", "confirm": "short"})
-    assert page.status_code == 200 and "at least 10 characters" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "at least 10 characters" in page.get_data(as_text=True)
     response = submit(client, path, {"password": "brand new secret", "confirm": "brand new secret"})
     assert response.status_code == 302
     assert db.session.get(User, user.id).check_password("brand new secret")
@@ -168,7 +168,7 @@ def test_changing_the_password_on_the_profile(app, db):
     client = english(app.test_client(user=user))
     data = {"pw-current_password": "wrong", "pw-new_password": "x" * 12, "pw-confirm": "x" * 12}
     refused = submit(client, "/auth/profile/password", data, form_url="/auth/profile")
-    assert refused.status_code == 200 and "current password is not right" in refused.get_data(
+    assert refused.status_code == 422 and "current password is not right" in refused.get_data(
         as_text=True
     )
     data["pw-current_password"] = factories.PASSWORD

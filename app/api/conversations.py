@@ -28,7 +28,7 @@ def _serialize_page(rows):
 
 @operation(
     "GET",
-    "/rfqs/<int:rfq_id>/messages",
+    "/rfqs/<id:rfq_id>/messages",
     summary="The conversation of a request for quote, oldest first",
     tag="Conversations",
     roles=(Role.SME, Role.VENDOR, Role.ADMIN),
@@ -47,7 +47,7 @@ def list_messages(user, rfq_id: int, query: PageQuery):
 
 @operation(
     "POST",
-    "/rfqs/<int:rfq_id>/messages",
+    "/rfqs/<id:rfq_id>/messages",
     summary="Write in the conversation of a request for quote",
     tag="Conversations",
     roles=(Role.SME, Role.VENDOR),
@@ -66,7 +66,7 @@ def post_message(user, rfq_id: int, body: MessageIn):
 
 @operation(
     "POST",
-    "/rfqs/<int:rfq_id>/report",
+    "/rfqs/<id:rfq_id>/report",
     summary="Report the conversation to the platform admins",
     tag="Conversations",
     roles=(Role.SME, Role.VENDOR),

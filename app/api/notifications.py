@@ -48,7 +48,7 @@ def unread_count(user):
 
 @operation(
     "POST",
-    "/notifications/<int:notification_id>/read",
+    "/notifications/<id:notification_id>/read",
     summary="Mark one notification read",
     tag="Notifications",
     response=NotificationOut,

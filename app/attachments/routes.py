@@ -43,13 +43,13 @@ def _serve(attachment, *, thumbnail: bool):
     return response
 
 
-@bp.route("/<int:attachment_id>")
+@bp.route("/<id:attachment_id>")
 @login_required
 def download(attachment_id: int):
     return _serve(attachments.get_for(current_user, attachment_id), thumbnail=False)
 
 
-@bp.route("/<int:attachment_id>/thumbnail")
+@bp.route("/<id:attachment_id>/thumbnail")
 @login_required
 def thumbnail(attachment_id: int):
     return _serve(attachments.get_for(current_user, attachment_id), thumbnail=True)
@@ -81,7 +81,7 @@ def _attach(action, owner, back: str):
     return redirect(back)
 
 
-@bp.route("/needs/<int:need_id>", methods=["POST"])
+@bp.route("/needs/<id:need_id>", methods=["POST"])
 @role_required(Role.SME)
 @accepts_files
 def attach_to_need(need_id: int):
@@ -89,7 +89,7 @@ def attach_to_need(need_id: int):
     return _attach(attachments.attach_to_need, need, url_for("needs.show", need_id=need.id))
 
 
-@bp.route("/quotes/<int:quote_id>", methods=["POST"])
+@bp.route("/quotes/<id:quote_id>", methods=["POST"])
 @role_required(Role.VENDOR)
 @accepts_files
 def attach_to_quote(quote_id: int):

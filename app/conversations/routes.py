@@ -41,7 +41,7 @@ def _back(rfq) -> str:
     return url_for(".thread", rfq_id=rfq.id) + "#conversation"
 
 
-@bp.route("/<int:rfq_id>")
+@bp.route("/<id:rfq_id>")
 @login_required
 def thread(rfq_id: int, **forms):
     rfq = conversations.get_thread(current_user, rfq_id)
@@ -58,7 +58,7 @@ def thread(rfq_id: int, **forms):
     )
 
 
-@bp.route("/<int:rfq_id>/messages", methods=["POST"])
+@bp.route("/<id:rfq_id>/messages", methods=["POST"])
 @login_required
 @accepts_files
 def post(rfq_id: int):
@@ -77,7 +77,7 @@ def post(rfq_id: int):
     return _again(rfq, message_form=form)
 
 
-@bp.route("/<int:rfq_id>/report", methods=["POST"])
+@bp.route("/<id:rfq_id>/report", methods=["POST"])
 @login_required
 def report(rfq_id: int):
     rfq = conversations.get_thread(current_user, rfq_id)
