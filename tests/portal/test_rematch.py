@@ -23,7 +23,9 @@ def _catalogue(vendor) -> None:
             vendor,
             slug=f"cat-{n}",
             name=f"{name} {n}",
-            summary=summary,
+            # A different length per listing gives every listing its own score: no ties, so
+            # any two rankings of the same catalogue agree on the order.
+            summary=summary + "，专业服务" * n,
             capabilities=caps,
             industries=[industry],
         )
