@@ -48,7 +48,7 @@ test: install lint
 # The loop in Debian's Chromium (apt-get install chromium chromium-driver fonts-noto-cjk);
 # screenshots land in e2e-artifacts/.
 e2e: install
-	SHUZHUAN_E2E=1 $(PY) -m pytest tests/e2e -q -p no:xdist -p no:cacheprovider
+	SHUZHUAN_E2E=1 $(PY) -m pytest tests/e2e -q -p no:xdist -p no:cacheprovider -W "ignore::pytest.PytestUnraisableExceptionWarning"
 
 bench: install
 	$(PY) -m matching bench
