@@ -33,6 +33,9 @@ def other_machine(app, db, tmp_path) -> Iterator[Flask]:
         }
     )
     yield other
+    index = other.extensions.get("shuzhuan.search")
+    if index is not None:
+        index.close()  # its pooled searchers hold machine B's segment files open
     with other.app_context():
         _db.engine.dispose()
 
