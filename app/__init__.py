@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, g
 
+from app.boundary import Portal
 from app.config import CONFIGS, DEFAULT_SECRET_KEY
 from app.extensions import (
     babel,
@@ -40,7 +41,7 @@ def create_app(
     ``config`` names a configuration (default: $SHUZHUAN_CONFIG or "development") or, as a
     dict, overrides settings of the default one; ``overrides`` applies on top of a named one.
     """
-    app = Flask(
+    app = Portal(
         __name__,
         instance_path=os.environ.get("SHUZHUAN_INSTANCE", str(ROOT / "instance")),
         template_folder=str(ROOT / "templates"),
@@ -63,6 +64,7 @@ def create_app(
         )
     if not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
+    _engine_options(app)
     configure_logging(app)
 
     db.init_app(app)
@@ -115,6 +117,20 @@ def _check_config(app: Flask) -> None:
                 "Production needs SECRET_KEY set to a random value of at least 32 characters, "
                 'e.g. python -c "import secrets; print(secrets.token_hex(32))"'
             )
+
+
+def _engine_options(app: Flask) -> None:
+    """Connections that heal: each checkout is pinged (a connection broken by a database
+    restart is replaced), and a PostgreSQL connect gives up after a few seconds so an
+    unreachable database answers 503 quickly instead of hanging the worker."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", app.config.get("DATABASE_CONNECT_TIMEOUT", 5))
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _configure_login() -> None:

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("app.errors")
@@ -32,6 +33,22 @@ class NotFound(DomainError):
     status = 404
 
 
+class Conflict(DomainError):
+    """Another change won the race, or is being saved at the same moment (409)."""
+
+    status = 409
+
+
+class Unavailable(DomainError):
+    """The database or another backing service cannot answer now: try again later (503)."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 10):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InvalidInput(DomainError):
     status = 422
 
@@ -51,6 +68,7 @@ def _titles() -> dict[int, str]:
         422: _("Please check your input"),
         429: _("Too many requests"),
         500: _("Something went wrong on our side"),
+        503: _("Back in a moment"),
     }
 
 
@@ -63,7 +81,14 @@ def _messages() -> dict[int, str]:
         413: _("The file or form you sent is larger than we accept (2 MB)."),
         429: _("You have tried too often. Please wait a minute and try again."),
         500: _("The error has been logged. Please try again in a moment."),
+        503: _(
+            "The marketplace cannot reach its database right now. Nothing you sent was lost "
+            "or half-saved; please try again in a few seconds."
+        ),
     }
+
+
+DB_RETRY_AFTER = 10  # seconds a client should wait when the database is unreachable
 
 
 def render_error(status: int, message: str | None = None):
@@ -87,7 +112,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        rollback_quietly()
+        if isinstance(exc, Unavailable):
+            return unavailable_answer(exc.message, exc.retry_after)
         return render_error(exc.status, exc.message)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def database_error(exc: Exception):
+        answer = database_unavailable(exc)
+        return answer if answer is not None else unexpected(exc)  # a broken query: 500
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -97,6 +132,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        rollback_quietly()
         if exc.code == 429:
             from app.throttle import retry_message
 
@@ -106,7 +142,51 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from app.extensions import db
+        rollback_quietly()
+        from app.api.problems import is_api_path, problem
 
-        db.session.rollback()
+        if is_api_path():
+            return problem(500)
         return render_error(500)
+
+
+def database_unavailable(exc: BaseException):
+    """The 503 answer when ``exc`` says the database cannot be reached, else None."""
+    from app.services.transitions import is_unavailable
+
+    if not is_unavailable(exc):
+        return None
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    rollback_quietly()
+    return unavailable_answer(None, DB_RETRY_AFTER)
+
+
+def unavailable_answer(message: str | None, retry_after: int):
+    """503 with Retry-After: a problem for the API, a page for people.
+
+    The page must not need the database: the signed-in user is not loaded for it (the
+    navigation shows the anonymous view) and the language comes from the session or the
+    browser.
+    """
+    from flask import g
+
+    from app.api.problems import is_api_path, problem
+    from app.extensions import login_manager
+
+    headers = {"Retry-After": str(retry_after)}
+    if is_api_path():
+        return problem(503, message or _messages()[503], headers=headers)
+    if "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+    body, status = render_error(503, message)
+    return body, status, headers
+
+
+def rollback_quietly() -> None:
+    """Errors end the request's transaction; a broken connection is replaced by the pool."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except sa_exc.DBAPIError:
+        log.warning("rollback failed on a broken connection", exc_info=True)

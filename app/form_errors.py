@@ -5,12 +5,16 @@ from __future__ import annotations
 from flask import flash
 from flask_wtf import FlaskForm
 
+from app.boundary import discard
 from app.errors import InvalidInput
 from plugins.manifest import FILE  # the key of a problem with an uploaded file as a whole
 
 
 def show_errors(form: FlaskForm, exc: InvalidInput) -> None:
-    """Messages for the form's fields go next to them; the others on top of the form."""
+    """Messages for the form's fields go next to them; the others on top of the form.
+
+    The request's changes are rolled back: the service refused the operation."""
+    discard()
     for name, messages in exc.errors.items():
         field = form._fields.get(name)
         if field is not None:

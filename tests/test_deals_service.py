@@ -124,9 +124,9 @@ def test_declining_needs_a_reason_and_tells_the_sme(db):
     assert rfq.status == RfqStatus.DECLINED and rfq.decline_reason == "不在服务区域"
     assert factories.notification_kinds(deal.sme) == ["rfq.declined"]
     assert actions(db, rfq) == ["rfq.sent", "rfq.declined"]
-    with pytest.raises(DomainError, match="Only a request waiting"):
+    with pytest.raises(DomainError, match="You already declined this request"):
         deals.decline_rfq(vendor, rfq, "again")
-    with pytest.raises(DomainError, match="cannot be quoted"):
+    with pytest.raises(DomainError, match="You already declined this request"):
         deals.submit_quote(vendor, rfq, quote_terms())
 
 
@@ -140,7 +140,7 @@ def test_a_quote_moves_the_request_to_quoted_and_tells_the_sme(db):
     assert quote.first_year_total == 50000
     assert rfq.status == RfqStatus.QUOTED
     assert factories.notification_kinds(deal.sme) == ["quote.received"]
-    with pytest.raises(DomainError, match="cannot be quoted"):
+    with pytest.raises(DomainError, match="You already sent a quote for this request"):
         deals.submit_quote(deal.vendors[0], rfq, quote_terms())
 
 
@@ -194,9 +194,9 @@ def test_withdrawing_reopens_the_request_and_a_new_quote_may_follow(db):
     db.session.commit()
     assert quote.status == QuoteStatus.WITHDRAWN and rfq.status == RfqStatus.SENT
     assert factories.notification_kinds(deal.sme)[-1] == "quote.withdrawn"
-    with pytest.raises(DomainError, match="Only a submitted quote can be withdrawn"):
+    with pytest.raises(DomainError, match="This quote was already withdrawn"):
         deals.withdraw_quote(vendor, quote)
-    with pytest.raises(DomainError, match="Only a submitted quote can be revised"):
+    with pytest.raises(DomainError, match="This quote was withdrawn before your revision arrived"):
         deals.revise_quote(vendor, quote, quote_terms())
     again = deals.submit_quote(vendor, rfq, quote_terms(licence=18000))
     db.session.commit()
@@ -259,7 +259,9 @@ def test_award_declines_the_others_and_starts_an_engagement_in_one_go(db):
 
 def test_a_need_is_awarded_once(db):
     deal = make_deal(vendors=2, award=True)
-    with pytest.raises(DomainError, match="can no longer be accepted"):
+    with pytest.raises(
+        DomainError, match="Another quote was accepted for this need before yours arrived"
+    ):
         deals.award(deal.sme, deal.quotes[1])
     assert db.session.scalar(sa.select(sa.func.count(Engagement.id))) == 1
 
@@ -270,7 +272,7 @@ def test_award_refuses_quotes_that_cannot_be_accepted(db, state):
     quote = deal.quotes[0]
     if state == "withdrawn":
         deals.withdraw_quote(deal.vendors[0], quote)
-        message = "Only a submitted quote"
+        message = "The vendor withdrew this quote before your acceptance arrived"
     elif state == "expired":
         quote.valid_until = date.today() - timedelta(days=1)
         message = "expired"
@@ -278,7 +280,7 @@ def test_award_refuses_quotes_that_cannot_be_accepted(db, state):
         from app.services import needs
 
         needs.cancel_need(deal.sme, deal.need, "预算取消")
-        message = "can no longer be accepted"
+        message = "This need was cancelled before your acceptance arrived"
     db.session.commit()
     with pytest.raises(DomainError, match=message):
         deals.award(deal.sme, quote)

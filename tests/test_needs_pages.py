@@ -145,7 +145,10 @@ def test_an_awarded_need_cannot_be_edited_or_cancelled(app, db):
     response = submit(client, f"/needs/{deal.need.id}/edit", CHINESE_NEED, form_url="/")
     assert response.status_code == 409 and "can no longer be edited" in response.text
     response = submit(client, f"/needs/{deal.need.id}/cancel", {"reason": "x"}, form_url="/")
-    assert response.status_code == 409 and "cannot be cancelled" in response.text
+    assert (
+        response.status_code == 409
+        and "A quote was accepted before your cancellation arrived" in response.text
+    )
 
 
 def test_cancelling_ends_requests_and_tells_the_vendors(app, db):
@@ -240,7 +243,10 @@ def test_awarding_from_the_comparison(app, db):
     page = client.get(f"/needs/{deal.need.id}").get_data(as_text=True)
     assert "Mark the work completed" in page
     again = submit(client, f"/needs/quotes/{deal.quotes[0].id}/award", {}, form_url=url)
-    assert again.status_code == 409 and "can no longer be accepted" in again.text
+    assert (
+        again.status_code == 409
+        and "Another quote was accepted for this need before yours arrived" in again.text
+    )
 
 
 def test_someone_elses_need_is_not_found(sme_client):

@@ -95,7 +95,7 @@ def test_withdrawing_and_declining_through_the_pages(app, db):
     db.session.refresh(deal.rfqs[0])
     assert deal.rfqs[0].status == RfqStatus.DECLINED
     again = submit(client, f"{url}/decline", {"reason": "x"}, form_url=url)
-    assert again.status_code == 409 and "Only a request waiting" in again.text
+    assert again.status_code == 409 and "You already declined this request" in again.text
     assert "You declined: 产能已满" in client.get(url).text
 
 

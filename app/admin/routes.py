@@ -134,7 +134,6 @@ def listings_index():
 def listing_approve(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
     listings.approve(current_user, listing)
-    db.session.commit()
     flash(_("“%(name)s” is published.", name=listing.name), "success")
     return _back(url_for(".listings_index"))
 
@@ -144,7 +143,6 @@ def listing_approve(listing_id: int):
 def listing_reject(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
     listings.reject(current_user, listing, _reason())
-    db.session.commit()
     flash(_("“%(name)s” was rejected; the vendor is told why.", name=listing.name), "success")
     return _back(url_for(".listings_index"))
 
@@ -154,7 +152,6 @@ def listing_reject(listing_id: int):
 def listing_suspend(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
     listings.suspend(current_user, listing, _reason())
-    db.session.commit()
     flash(_("“%(name)s” is suspended.", name=listing.name), "success")
     return _back(url_for(".listings_index"))
 
@@ -164,7 +161,6 @@ def listing_suspend(listing_id: int):
 def listing_reinstate(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
     listings.reinstate(current_user, listing)
-    db.session.commit()
     flash(_("“%(name)s” is published again.", name=listing.name), "success")
     return _back(url_for(".listings_index"))
 
@@ -229,7 +225,6 @@ def _vendor(org_id: int) -> Organisation:
 def vendor_verify(org_id: int):
     org = _vendor(org_id)
     vendors.verify(current_user, org, documents_reviewed=request.values.get("documents") == "1")
-    db.session.commit()
     flash(_("%(name)s is verified.", name=org.name), "success")
     return _back(url_for(".vendors_index"))
 
@@ -239,7 +234,6 @@ def vendor_verify(org_id: int):
 def vendor_documents_reviewed(org_id: int):
     org = _vendor(org_id)
     vendors.mark_documents_reviewed(current_user, org)
-    db.session.commit()
     flash(_("%(name)s: business documents marked reviewed.", name=org.name), "success")
     return _back(url_for(".vendors_index"))
 
@@ -249,7 +243,6 @@ def vendor_documents_reviewed(org_id: int):
 def vendor_reject(org_id: int):
     org = _vendor(org_id)
     vendors.reject(current_user, org, _reason())
-    db.session.commit()
     flash(
         _("%(name)s was told why; it may correct its details and ask again.", name=org.name),
         "success",
@@ -262,7 +255,6 @@ def vendor_reject(org_id: int):
 def vendor_suspend(org_id: int):
     org = _vendor(org_id)
     vendors.suspend(current_user, org, _reason())
-    db.session.commit()
     flash(_("%(name)s is suspended; its plug-ins left the catalogue.", name=org.name), "success")
     return _back(url_for(".vendors_index"))
 
@@ -276,7 +268,6 @@ def vendor_block(org_id: int):
     everywhere = request.form.get("scope") == "everywhere" or not raw_need_id
     need = None if everywhere else get_or_404(Need, parse_id(raw_need_id))
     moderation.block_vendor(current_user, org, _reason(), need)
-    db.session.commit()
     if need is None:
         flash(_("%(name)s is blocked from every need's matches.", name=org.name), "success")
     else:
@@ -290,7 +281,6 @@ def block_remove(block_id: int):
     block = get_or_404(VendorBlock, block_id)
     name = block.vendor.name
     moderation.unblock_vendor(current_user, block, request.form.get("reason"))
-    db.session.commit()
     flash(_("%(name)s is no longer blocked.", name=name), "success")
     return _back(url_for(".vendors_index"))
 
@@ -310,7 +300,6 @@ def plugins_index():
 def plugin_reset(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
     moderation.mark_plugin_fixed(current_user, listing)
-    db.session.commit()
     flash(
         _("“%(name)s” is marked fixed; its hooks are called again.", name=listing.name), "success"
     )
@@ -349,7 +338,6 @@ def need_detail(need_id: int):
 def _match_action(match_id: int, action, message: str, *args):
     match = get_or_404(Match, match_id)
     action(current_user, match, *args)
-    db.session.commit()
     flash(message % {"name": match.listing.name}, "success")
     return _back(url_for(".need_detail", need_id=match.need_id))
 
@@ -401,7 +389,6 @@ def reviews_index():
 def review_keep(review_id: int):
     review = get_or_404(Review, review_id)
     moderation.keep_review(current_user, review, _reason())
-    db.session.commit()
     flash(_("The review stays published; the flags are resolved."), "success")
     return _back(url_for(".reviews_index"))
 
@@ -411,7 +398,6 @@ def review_keep(review_id: int):
 def review_remove(review_id: int):
     review = get_or_404(Review, review_id)
     moderation.remove_review(current_user, review, _reason())
-    db.session.commit()
     flash(_("The review is removed and no longer counts."), "success")
     return _back(url_for(".reviews_index"))
 
@@ -436,7 +422,6 @@ def users_index():
 def user_suspend(user_id: int):
     user = get_or_404(User, user_id)
     moderation.suspend_user(current_user, user, _reason())
-    db.session.commit()
     flash(_("%(email)s is suspended.", email=user.email), "success")
     return _back(url_for(".users_index"))
 
@@ -446,7 +431,6 @@ def user_suspend(user_id: int):
 def user_reinstate(user_id: int):
     user = get_or_404(User, user_id)
     moderation.reinstate_user(current_user, user, request.form.get("reason"))
-    db.session.commit()
     flash(_("%(email)s is active again.", email=user.email), "success")
     return _back(url_for(".users_index"))
 
@@ -474,7 +458,6 @@ def jobs_index():
 @admin_only
 def job_retry(job_id: int):
     job_admin.retry_jobs(current_user, [job_id])
-    db.session.commit()
     flash(_("Job %(id)s will run again.", id=job_id), "success")
     return _back(url_for(".jobs_index"))
 
@@ -483,7 +466,6 @@ def job_retry(job_id: int):
 @admin_only
 def jobs_retry_stuck():
     retried = job_admin.retry_jobs(current_user, job_admin.stuck_job_ids())
-    db.session.commit()
     flash(_("%(n)s jobs will run again.", n=len(retried)), "success")
     return _back(url_for(".jobs_index"))
 

@@ -50,10 +50,22 @@ def _unrouted_api_request():
 @bp.errorhandler(Exception)
 def _error(exc: Exception):
     from app.api.problems import ApiProblem, default_detail, problem
-    from app.errors import DomainError, InvalidInput, render_error
+    from app.errors import (
+        DomainError,
+        InvalidInput,
+        Unavailable,
+        database_unavailable,
+        render_error,
+        unavailable_answer,
+    )
 
     if isinstance(exc, ApiProblem):
         return exc.response()
+    if isinstance(exc, Unavailable):
+        return unavailable_answer(exc.message, exc.retry_after)
+    outage = database_unavailable(exc)
+    if outage is not None:
+        return outage
     if isinstance(exc, DomainError):
         if _html():
             return render_error(exc.status, exc.message)

@@ -8,7 +8,8 @@ every endpoint:
 2. parse the query string and the JSON body against their pydantic models;
 3. replay the stored answer of a retried POST with the same ``Idempotency-Key``;
 4. call the view, which calls the services;
-5. commit once, or roll back and answer with a problem.
+5. commit once (:func:`app.services.transitions.run`, shared with the pages), or roll back
+   and answer with a problem.
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from typing import Any
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from app.api import bp
 from app.api.auth import authenticate_request
 from app.api.idempotency import IdempotentRequest
 from app.api.problems import ApiProblem
 from app.errors import Forbidden, InvalidInput
-from app.extensions import db
 from app.json_limits import JsonTooLarge
 from app.models import Role, User
+from app.services import transitions
 
 
 @dataclass
@@ -130,26 +130,19 @@ def operation(
                 replay = idem.replay()
                 if replay is not None:
                     return replay
-            try:
-                result = view(**kwargs)
-                response = _json(result, op.status, op.response)
+
+            def work() -> Response:
+                response = _json(view(**kwargs), op.status, op.response)
                 if idem is not None:
                     idem.store(response)
-                db.session.commit()
-            except IntegrityError:
-                # A constraint the services did not foresee, or the same Idempotency-Key
-                # sent twice at once: the first answer wins, the other is told so.
-                db.session.rollback()
-                replay = idem.replay() if idem is not None else None
-                if replay is not None:
-                    return replay
-                raise ApiProblem(
-                    409, _("This conflicts with data saved at the same time; try again.")
-                ) from None
-            except BaseException:
-                db.session.rollback()
-                raise
-            return response
+                return response
+
+            # One transaction, committed once, deadlocks retried; a unique violation is
+            # the same Idempotency-Key sent twice at once (the first answer is replayed)
+            # or a constraint the services did not foresee (409).
+            return transitions.run(
+                work, on_integrity_error=idem.replay if idem is not None else None
+            )
 
         view_func = run
         if throttle is not None:

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 
 from app.api import bp
 from app.api.openapi import document
+from app.boundary import discard
 from app.errors import DomainError
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.services import tokens
 
 # Swagger UI's static files, from the swagger-ui-bundle-v2 package.
@@ -66,10 +67,9 @@ def tokens_page():
         try:
             issued = tokens.create_token(current_user, request.form.get("name", ""))
         except DomainError as exc:
-            db.session.rollback()
+            discard()
             flash(exc.message, "danger")
         else:
-            db.session.commit()
             secret = issued.secret
     return render_template(
         "api/tokens.html",
@@ -87,9 +87,8 @@ def revoke_token(token_id: int):
     try:
         tokens.revoke(current_user, token_id)
     except DomainError as exc:
-        db.session.rollback()
+        discard()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(_("The token is revoked."), "success")
     return redirect(url_for("api.tokens_page"))

@@ -33,6 +33,7 @@ PROBLEM_TYPES: dict[int, tuple[str, Any]] = {
     422: ("validation", _l("Invalid input")),
     429: ("rate-limited", _l("Too many requests")),
     500: ("server-error", _l("Something went wrong on our side")),
+    503: ("unavailable", _l("Service unavailable")),
 }
 
 

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.attachments import bp
+from app.boundary import discard
 from app.errors import InvalidInput
-from app.extensions import db
 from app.models import Need, Quote, Role
 from app.permissions import role_required
 from app.services import attachments, deals
@@ -69,14 +69,13 @@ def _attach(action, owner, back: str):
     try:
         stored = action(current_user, owner, files)
     except InvalidInput as exc:
-        db.session.rollback()
+        discard()
         for messages in exc.errors.values():
             for message in messages:
                 flash(message, "danger")
         if not exc.errors:
             flash(exc.message, "danger")
         return redirect(back)
-    db.session.commit()
     flash(_("%(n)s files attached.", n=len(stored)), "success")
     return redirect(back)
 

@@ -16,7 +16,7 @@ from app.auth.forms import (
     ResetPasswordForm,
 )
 from app.errors import InvalidInput
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.form_errors import show_errors
 from app.services import preferences, recovery
 
@@ -33,7 +33,6 @@ def _posted_email() -> str:
 @bp.route("/verify/<token>")
 def verify_email(token: str):
     user = recovery.verify_email(token)
-    db.session.commit()
     flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
     return redirect(url_for("auth.profile" if current_user.is_authenticated else "auth.login"))
 
@@ -45,7 +44,6 @@ def resend_verification():
     if recovery.send_verification(current_user) is None:
         flash(_("Your e-mail address is already confirmed."), "info")
     else:
-        db.session.commit()
         flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("auth.profile"))
 
@@ -57,7 +55,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         recovery.request_password_reset(form.email.data)
-        db.session.commit()
         # The same answer whether or not the address has an account.
         flash(
             _(
@@ -80,7 +77,6 @@ def reset_password(token: str):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Your new password is set. Please log in with it."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
@@ -99,7 +95,6 @@ def change_password():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Your password is changed."), "success")
             if revoked:
                 flash(_("%(n)s API tokens were revoked; create new ones.", n=revoked), "info")
@@ -118,7 +113,6 @@ def change_email():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(
                 _(
                     "We sent a link to %(email)s. Your address changes when you follow it.",
@@ -134,7 +128,6 @@ def change_email():
 @limiter.limit(_recovery_limit)
 def confirm_email(token: str):
     user = recovery.confirm_email_change(token)
-    db.session.commit()
     flash(_("Your account now uses %(email)s.", email=user.email), "success")
     return redirect(url_for("auth.profile" if current_user.is_authenticated else "auth.login"))
 
@@ -155,7 +148,6 @@ def mail_preferences():
     except InvalidInput as exc:
         flash(exc.message, "danger")
         return _profile_with(), 422
-    db.session.commit()
     flash(_("Your mail preferences are saved."), "success")
     return redirect(url_for("auth.profile") + "#mail")
 

@@ -19,7 +19,6 @@ from app.auth.forms import (
     organisation_data,
 )
 from app.errors import InvalidInput
-from app.extensions import db
 from app.form_errors import show_errors
 from app.i18n import current_lang
 from app.models import Role
@@ -45,7 +44,6 @@ def login():
             sessions.sign_in(user)
             user.touch_login()
             audit.record(user, "account.login", user)
-            db.session.commit()
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(safe_next(url_for(home_endpoint(user.role))))
     return render_template("auth/login.html", form=form)
@@ -55,7 +53,6 @@ def login():
 @login_required
 def logout():
     sessions.sign_out()
-    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -80,7 +77,6 @@ def register():
         else:
             sessions.sign_in(user)
             recovery.send_verification(user)
-            db.session.commit()
             flash(_("Your account is ready. Welcome to Shuzhuan!"), "success")
             flash(
                 _(
@@ -105,7 +101,6 @@ def profile():
             locale=form.locale.data,
             organisation=organisation_data(form),
         )
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return profile_page(form=form)
@@ -152,7 +147,6 @@ def privacy_export():
     """Everything stored about the signed-in user, as a JSON download."""
     data = privacy.export_data(current_user)
     audit.record(current_user, "account.data_exported", current_user)
-    db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = (
@@ -171,11 +165,9 @@ def privacy_delete():
                 current_user._get_current_object(), form.password.data, confirmed=form.confirm.data
             )
         except InvalidInput as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
             sessions.sign_out()
-            db.session.commit()
             flash(_("Your account and your personal data are deleted. Goodbye."), "info")
             return redirect(url_for("main.index"))
     return render_template("auth/privacy.html", form=form)

@@ -64,7 +64,6 @@ def show(slug: str):
     listing = _viewable(slug)
     if listing.is_published:
         listing_service.record_view(listing)
-        db.session.commit()
     reviews = db.session.scalars(
         sa.select(Review)
         .where(Review.vendor_id == listing.vendor_id, Review.status != ReviewStatus.REMOVED)

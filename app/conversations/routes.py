@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from app.conversations import bp
 from app.conversations.forms import MessageForm, ReportForm
 from app.errors import InvalidInput
-from app.extensions import db
 from app.form_errors import show_errors
 from app.models import Role
 from app.permissions import role_required
@@ -48,7 +47,6 @@ def thread(rfq_id: int, **forms):
     if conversations.side_of(current_user, rfq) == conversations.VENDOR and not forms:
         return redirect(url_for("vendor.rfq", rfq_id=rfq.id) + "#conversation")
     conversations.record_admin_read(current_user, rfq)
-    db.session.commit()
     return render_template(
         "conversations/thread.html",
         rfq=rfq,
@@ -68,10 +66,8 @@ def post(rfq_id: int):
         try:
             conversations.post_message(current_user, rfq, form.body.data, uploads_from("files"))
         except InvalidInput as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Your message is sent."), "success")
             return redirect(_back(rfq))
     return _again(rfq, message_form=form)
@@ -88,7 +84,6 @@ def report(rfq_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Thank you. A platform admin will read this conversation."), "success")
             return redirect(_back(rfq))
     return _again(rfq, report_form=form)

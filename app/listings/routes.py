@@ -7,6 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.boundary import discard
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
@@ -40,7 +41,6 @@ def new():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(
                 _("Submitted: an admin will review “%(name)s” shortly.", name=listing.name),
                 "success",
@@ -59,9 +59,9 @@ def upload():
             manifest = service.parse_upload(file.read(), file.filename or "plugin.toml")
             listing = service.create_listing(current_user, manifest)
         except InvalidInput as exc:
+            discard()
             form.manifest.errors = [*form.manifest.errors, *_lines(exc)]
         else:
-            db.session.commit()
             flash(
                 _("Submitted: an admin will review “%(name)s” shortly.", name=listing.name),
                 "success",
@@ -96,7 +96,6 @@ def edit(slug: str):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Saved. The changes go live once an admin approves them."), "success")
             return redirect(url_for(".index"))
     return render_template("listings/form.html", form=form, listing=listing)
@@ -122,8 +121,8 @@ def request_verification():
     try:
         vendors.request_verification(current_user, request.form.get("uscc", ""))
     except InvalidInput as exc:
+        discard()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(_("Thank you. An admin will verify your organisation."), "success")
     return redirect(url_for(".index"))

@@ -39,7 +39,6 @@ def set_language(code: str):
     session["locale"] = code
     if current_user.is_authenticated and current_user.locale != code:
         current_user.locale = code
-        db.session.commit()
     return redirect(safe_next(url_for("main.index")))
 
 

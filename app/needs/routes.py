@@ -87,7 +87,6 @@ def new():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             if need.status == NeedStatus.DRAFT:
                 flash(_("Your draft is saved. Post it when you are ready."), "success")
             else:
@@ -167,7 +166,6 @@ def edit(need_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Your need is saved; its matches are up to date."), "success")
             return redirect(url_for(".show", need_id=need.id))
     return _need_form_page(form, "needs/form.html", need=need)
@@ -179,7 +177,6 @@ def post(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
     if ActionForm().validate_on_submit():
         needs_service.post_need(current_user, need)
-        db.session.commit()
         flash(_("Your need is posted. Here are the plug-ins that fit it."), "success")
     return redirect(url_for(".show", need_id=need.id))
 
@@ -195,7 +192,6 @@ def cancel(need_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The need is cancelled; the vendors you asked are told."), "success")
             return redirect(url_for(".show", need_id=need.id))
     return render_template("needs/cancel.html", need=need, form=form)
@@ -215,7 +211,6 @@ def send_rfqs(need_id: int):
     except InvalidInput as exc:
         show_errors(form, exc)
         return _show_page(need, form, 422)
-    db.session.commit()
     flash(
         _("Sent %(n)s requests for quotes. We will tell you when quotes arrive.", n=len(sent)),
         "success",
@@ -258,7 +253,6 @@ def award(quote_id: int):
     need_id = quote.need_id
     if ActionForm().validate_on_submit():
         deals.award(current_user, quote)
-        db.session.commit()
         flash(
             _("Quote accepted. The engagement has started and the other vendors are told."),
             "success",
@@ -272,7 +266,6 @@ def complete(engagement_id: int):
     engagement = deals.get_engagement(current_user, engagement_id)
     if ActionForm().validate_on_submit():
         deals.complete_engagement(current_user, engagement)
-        db.session.commit()
         flash(_("The engagement is completed. Please review the vendor."), "success")
         return redirect(url_for(".review", engagement_id=engagement.id))
     return redirect(url_for(".show", need_id=engagement.need_id))
@@ -289,7 +282,6 @@ def review(engagement_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Thank you: your review is published."), "success")
             return redirect(url_for(".show", need_id=engagement.need_id, _anchor="engagement"))
     return render_template(
@@ -312,7 +304,6 @@ def flag_review(review_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Thank you. The admins will look at this review."), "success")
             return redirect(safe_next(url_for("main.index")))
     return render_template("needs/flag.html", review=item, form=form)

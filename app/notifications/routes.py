@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.notifications import bp
 from app.notifications.messages import render
 from app.pagination import paginate
@@ -32,7 +32,6 @@ def index():
 @login_required
 def open_one(notification_id: int):
     notification = notify.mark_read(current_user, notification_id)
-    db.session.commit()
     link = notification.link or ""
     safe = link.startswith("/") and not link.startswith("//")
     return redirect(link if safe else url_for("notifications.index"))
@@ -42,7 +41,6 @@ def open_one(notification_id: int):
 @login_required
 def read_all():
     notify.mark_all_read(current_user)
-    db.session.commit()
     return redirect(request.referrer if _local(request.referrer) else url_for(".index"))
 
 
@@ -61,7 +59,6 @@ def unsubscribe(token: str):
 
     if request.method == "POST":
         _user, kind = preferences.unsubscribe(token)
-        db.session.commit()
         done = True
     else:
         _user, kind = preferences.read_unsubscribe_token(token)

@@ -10,7 +10,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.errors import InvalidInput
-from app.extensions import db
 from app.form_errors import show_errors
 from app.models import Role
 from app.permissions import role_required
@@ -92,7 +91,6 @@ def upload_logo():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Your logo is saved."), "success")
             return redirect(url_for(".edit"))
     return _edit_page(form), 422
@@ -103,6 +101,5 @@ def upload_logo():
 def remove_logo():
     if RemoveLogoForm().validate_on_submit():
         logos.remove_logo(current_user)
-        db.session.commit()
         flash(_("Your logo is removed; your initials are shown instead."), "success")
     return redirect(url_for(".edit"))

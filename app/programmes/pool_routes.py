@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.boundary import discard
 from app.errors import InvalidInput
-from app.extensions import db
 from app.form_errors import show_errors
 from app.models import Quote, Role
 from app.needs.forms import ActionForm
@@ -44,7 +44,6 @@ def pool_new():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Your pool is open: enterprises like yours are invited to join."), "success")
             return redirect(url_for(".pool_show", pool_id=pool.id))
     return render_template("programmes/pool_new.html", form=form)
@@ -81,11 +80,11 @@ def pool_join(pool_id: int):
                 {"company_size": form.company_size.data, "sites": form.sites.data},
             )
         except InvalidInput as exc:
+            discard()  # what the service did before it refused is not kept
             for messages in exc.errors.values():
                 for message in messages:
                     flash(message, "danger")
         else:
-            db.session.commit()
             flash(_("You joined the pool. We tell you when quotes arrive."), "success")
     else:
         for field in (form.company_size, form.sites):
@@ -98,7 +97,6 @@ def _action(pool_id: int, act, message: str):
     pool = pools.get_pool(current_user, pool_id)
     if ActionForm().validate_on_submit():
         act(pool)
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for(".pool_show", pool_id=pool.id))
 
@@ -125,7 +123,6 @@ def _quote_action(pool_id: int, quote_id: int, act, message: str):
     quote = get_or_404(Quote, quote_id)
     if ActionForm().validate_on_submit():
         act(pool, quote)
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for(".pool_show", pool_id=pool.id))
 
@@ -172,11 +169,11 @@ def pool_tiers(quote_id: int):
         try:
             pools.set_tiers(current_user, quote, form.tiers())
         except InvalidInput as exc:
+            discard()  # what the service did before it refused is not kept
             for messages in exc.errors.values():
                 for message in messages:
                     flash(message, "danger")
         else:
-            db.session.commit()
             flash(_("Your volume tiers are saved; the members are told."), "success")
     return redirect(url_for("vendor.rfq", rfq_id=quote.rfq_id, _anchor="pool"))
 

@@ -8,8 +8,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.boundary import discard
 from app.errors import DomainError, InvalidInput
-from app.extensions import db
 from app.form_errors import show_errors
 from app.i18n import current_lang
 from app.models import ProposalStatus, Role
@@ -51,10 +51,10 @@ def assessment_new():
                 current_user, answers, lang=current_lang(), edition_id=edition.edition
             )
         except InvalidInput as exc:
+            discard()  # what the service did before it refused is not kept
             errors = exc.errors
             flash(exc.message, "danger")
         else:
-            db.session.commit()
             flash(_("Your result is ready. Accept the proposed needs that fit you."), "success")
             return redirect(url_for(".assessment_show", assessment_id=result.id))
     previous = assessments.latest(current_user.organisation)
@@ -107,7 +107,6 @@ def proposal_accept(proposal_id: int):
             flash(f"{form.budget_max.label.text}: {message}", "danger")
         return redirect(url_for(".assessment_show", assessment_id=proposal.assessment_id))
     need = assessments.accept_proposal(current_user, proposal, budget_max=form.budget_max.data)
-    db.session.commit()
     flash(_("Your need is posted. Here are the plug-ins that fit it."), "success")
     return redirect(url_for("needs.show", need_id=need.id))
 
@@ -118,7 +117,6 @@ def proposal_dismiss(proposal_id: int):
     proposal = assessments.get_proposal(current_user, proposal_id)
     if ActionForm().validate_on_submit():
         assessments.dismiss_proposal(current_user, proposal)
-        db.session.commit()
         flash(_("The proposal is dismissed."), "info")
     return redirect(url_for(".assessment_show", assessment_id=proposal.assessment_id))
 
@@ -162,7 +160,6 @@ def new():
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The programme is saved; the enterprises it is for are told."), "success")
             return redirect(url_for(".show", programme_id=programme.id))
     return render_template("programmes/form.html", form=form, programme=None)
@@ -179,7 +176,6 @@ def edit(programme_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The programme is saved."), "success")
             return redirect(url_for(".show", programme_id=programme.id))
     return render_template("programmes/form.html", form=form, programme=programme)
@@ -201,7 +197,6 @@ def choose(need_id: int):
             programme,
             budget_after_subsidy=bool(form.budget_after_subsidy.data),
         )
-        db.session.commit()
         flash(
             _(
                 "You apply with “%(name)s”: quotes show the price after subsidy.",
@@ -218,7 +213,6 @@ def drop(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
     if ActionForm().validate_on_submit():
         subsidies.drop_programme(current_user, need)
-        db.session.commit()
         flash(_("You no longer apply with a programme for this need."), "info")
     return redirect(url_for("needs.show", need_id=need.id, _anchor="programmes"))
 

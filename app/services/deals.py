@@ -12,6 +12,11 @@ Who may: an SME acts on its own organisation's needs, a vendor on the requests a
 its own organisation; anyone else's object is "not found". Quote amounts are visible only to
 the requesting SME, the quoting vendor and admins (:func:`can_see_quote`,
 :func:`quotes_for_need`). Nothing here commits; each function is one transaction's worth.
+
+Every state change locks the need first (:func:`app.services.transitions.lock_need`) and
+checks the states it reads afterwards, so of two conflicting changes the second is refused
+with what happened ("this quote was accepted before your withdrawal arrived"); caps are
+counted under that lock.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from app.services.needs import require_sme
 from app.services.notify import members, notify_all
 from app.services.reasons import clean_reason
 from app.services.recovery import require_verified
+from app.services.transitions import lock_need
 
 QUOTE_FIELDS = (*PRICE_PARTS, "delivery_weeks", "scope", "valid_until")
 OPEN_RFQ = (RfqStatus.SENT, RfqStatus.QUOTED)
@@ -88,8 +94,6 @@ def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) 
     require_verified(user)
     if need.organisation_id != org.id:
         raise NotFound(_("No such need."))
-    if need.status != NeedStatus.OPEN:
-        raise DomainError(_("Requests for quotes can only be sent for an open need."))
     message = (message or "").strip()
     ids = list(dict.fromkeys(int(i) for i in listing_ids))
     errors: dict[str, list[str]] = {}
@@ -102,6 +106,9 @@ def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) 
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
 
+    need = lock_need(need.id)  # the cap is counted under the lock
+    if need.status != NeedStatus.OPEN:
+        raise DomainError(_("Requests for quotes can only be sent for an open need."))
     already = set(db.session.scalars(sa.select(Rfq.listing_id).where(Rfq.need_id == need.id)))
     cap = rfq_cap()
     left = cap - len(already)
@@ -204,8 +211,9 @@ def decline_rfq(user: User, rfq: Rfq, reason: str) -> Rfq:
     """The vendor will not quote: sent → declined, with a reason the SME reads."""
     _vendor_owns(user, rfq)
     reason = clean_reason(reason, ask=_("Tell the enterprise why you decline."))
+    lock_need(rfq.need_id)
     if rfq.status != RfqStatus.SENT:
-        raise DomainError(_("Only a request waiting for your answer can be declined."))
+        raise DomainError(_request_gone(rfq, "decline"))
     rfq.status = RfqStatus.DECLINED
     rfq.decline_reason = reason
     audit.record(user, "rfq.declined", rfq, reason=reason)
@@ -276,11 +284,10 @@ def submit_quote(user: User, rfq: Rfq, fields: Mapping[str, Any]) -> Quote:
     require_verified(user)
     if rfq.need.organisation_id == user.organisation_id:
         raise Forbidden(_("You cannot quote for your own organisation."))
-    if rfq.status != RfqStatus.SENT:
-        raise DomainError(_("This request is %(state)s: it cannot be quoted.", state=_s(rfq)))
-    if rfq.need.status != NeedStatus.OPEN:
-        raise DomainError(_("The need is no longer open for quotes."))
     values = clean_quote(fields)
+    lock_need(rfq.need_id)
+    if rfq.status != RfqStatus.SENT or rfq.need.status != NeedStatus.OPEN:
+        raise DomainError(_request_gone(rfq, "quote"))
     quote = Quote(
         rfq=rfq,
         need_id=rfq.need_id,
@@ -308,11 +315,12 @@ def revise_quote(user: User, quote: Quote, fields: Mapping[str, Any]) -> Quote:
     """Replace a live quote's terms; the replaced version is kept as a revision."""
     rfq = _vendor_quote(user, quote)
     require_verified(user)
+    values = clean_quote(fields)
+    lock_need(quote.need_id)
     if quote.status != QuoteStatus.SUBMITTED:
-        raise DomainError(_("Only a submitted quote can be revised."))
+        raise DomainError(_quote_gone(quote, "revision"))
     if quote.need.status != NeedStatus.OPEN:
         raise DomainError(_("The need is no longer open for quotes."))
-    values = clean_quote(fields)
     db.session.add(
         QuoteRevision(
             quote=quote,
@@ -346,9 +354,10 @@ def revise_quote(user: User, quote: Quote, fields: Mapping[str, Any]) -> Quote:
 def withdraw_quote(user: User, quote: Quote, reason: str = "") -> Quote:
     """Take a live quote back; its request is open again (quote anew or decline)."""
     rfq = _vendor_quote(user, quote)
-    if quote.status != QuoteStatus.SUBMITTED:
-        raise DomainError(_("Only a submitted quote can be withdrawn."))
     reason = clean_reason(reason, required=False) or ""
+    lock_need(quote.need_id)
+    if quote.status != QuoteStatus.SUBMITTED:
+        raise DomainError(_quote_gone(quote, "withdrawal"))
     quote.status = QuoteStatus.WITHDRAWN
     if rfq.status == RfqStatus.QUOTED:
         rfq.status = RfqStatus.SENT
@@ -437,10 +446,9 @@ def award(user: User, quote: Quote) -> Engagement:
     """Accept one quote: in one transaction the others are rejected, the need is awarded
     and an engagement starts.
 
-    The need row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises
-    writers) and the states are read again under the lock, so of two concurrent awards of
-    one need exactly one wins; the partial unique index on accepted quotes is the last line
-    of defence.
+    The need is locked and the states are read again under the lock, so of two concurrent
+    awards of one need exactly one wins, and a quote submitted meanwhile is either rejected
+    here or refused; the partial unique index on accepted quotes is the last line of defence.
     """
     org = require_sme(user)
     if quote.need.organisation_id != org.id:
@@ -456,25 +464,14 @@ def award_for(user: User, quote: Quote) -> Engagement:
     """The award itself, for callers that already checked ``user`` may award ``quote``:
     the SME (:func:`award`) or a pool's organiser for a member that agreed
     (:mod:`app.services.pools`)."""
-    need = db.session.scalar(
-        sa.select(Need)
-        .where(Need.id == quote.need_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    need = lock_need(quote.need_id)
     quotes = list(
-        db.session.scalars(
-            sa.select(Quote)
-            .where(Quote.need_id == need.id)
-            .order_by(Quote.id)
-            .execution_options(populate_existing=True)
-        )
+        db.session.scalars(sa.select(Quote).where(Quote.need_id == need.id).order_by(Quote.id))
     )
-    quote = next(q for q in quotes if q.id == quote.id)
     if need.status != NeedStatus.OPEN:
-        raise DomainError(
-            _("This need is %(state)s: a quote can no longer be accepted.", state=_s(need))
-        )
+        raise DomainError(_need_gone(need, quote))
+    if quote.status != QuoteStatus.SUBMITTED:
+        raise DomainError(_quote_gone(quote, "acceptance"))
     if quote_expired(quote):
         raise DomainError(
             _(
@@ -483,10 +480,7 @@ def award_for(user: User, quote: Quote) -> Engagement:
                 date=quote.valid_until.isoformat(),
             )
         )
-    if quote.status != QuoteStatus.SUBMITTED:
-        raise DomainError(
-            _("Only a submitted quote can be accepted (this one is %(state)s).", state=_s(quote))
-        )
+
     unanswered = list(
         db.session.scalars(
             sa.select(Rfq).where(Rfq.need_id == need.id, Rfq.status == RfqStatus.SENT)
@@ -574,6 +568,7 @@ def complete_engagement(user: User, engagement: Engagement) -> Engagement:
     org = require_sme(user)
     if engagement.sme_id != org.id:
         raise NotFound(_("No such engagement."))
+    lock_need(engagement.need_id)
     if engagement.status != EngagementStatus.ACTIVE:
         raise DomainError(_("This engagement is already completed."))
     engagement.status = EngagementStatus.COMPLETED
@@ -655,6 +650,72 @@ def _vendor_quote(user: User, quote: Quote) -> Rfq:
     if quote.vendor_id != org.id:
         raise NotFound(_("No such quote."))
     return quote.rfq
+
+
+def _quote_gone(quote: Quote, arriving: str) -> str:
+    """Why a quote can no longer be accepted, revised or withdrawn: what happened first."""
+    status = quote.status
+    if status == QuoteStatus.ACCEPTED:
+        return {
+            "acceptance": _("This quote was already accepted."),
+            "revision": _("This quote was accepted before your revision arrived."),
+            "withdrawal": _("This quote was accepted before your withdrawal arrived."),
+        }[arriving]
+    if status == QuoteStatus.WITHDRAWN:
+        return {
+            "acceptance": _("The vendor withdrew this quote before your acceptance arrived."),
+            "revision": _("This quote was withdrawn before your revision arrived."),
+            "withdrawal": _("This quote was already withdrawn."),
+        }[arriving]
+    if status == QuoteStatus.REJECTED:
+        return {
+            "acceptance": _("This quote was declined when the need was awarded or cancelled."),
+            "revision": _(
+                "This quote was declined before your revision arrived: the need was awarded "
+                "to another quote or cancelled."
+            ),
+            "withdrawal": _(
+                "This quote was declined before your withdrawal arrived: the need was awarded "
+                "to another quote or cancelled."
+            ),
+        }[arriving]
+    return _("This quote is %(state)s: it can no longer be changed.", state=_s(quote))
+
+
+def _need_gone(need: Need, quote: Quote) -> str:
+    """Why a quote of ``need`` can no longer be accepted."""
+    if need.status in (NeedStatus.AWARDED, NeedStatus.CLOSED):
+        if quote.status == QuoteStatus.ACCEPTED:
+            return _("This quote was already accepted.")
+        return _("Another quote was accepted for this need before yours arrived.")
+    if need.status == NeedStatus.CANCELLED:
+        return _("This need was cancelled before your acceptance arrived.")
+    return _("This need is %(state)s: a quote can no longer be accepted.", state=_s(need))
+
+
+def _request_gone(rfq: Rfq, arriving: str) -> str:
+    """Why a vendor can no longer quote for or decline ``rfq``."""
+    need = rfq.need
+    if need.status in (NeedStatus.AWARDED, NeedStatus.CLOSED) and rfq.status != RfqStatus.AWARDED:
+        return {
+            "quote": _("The need was awarded to another vendor before your quote arrived."),
+            "decline": _("The need was awarded to another vendor before your answer arrived."),
+        }[arriving]
+    if need.status == NeedStatus.CANCELLED:
+        return {
+            "quote": _("The enterprise cancelled the need before your quote arrived."),
+            "decline": _("The enterprise cancelled the need before your answer arrived."),
+        }[arriving]
+    if rfq.status == RfqStatus.QUOTED:
+        return {
+            "quote": _("You already sent a quote for this request; revise it instead."),
+            "decline": _("You sent a quote for this request; withdraw it before declining."),
+        }[arriving]
+    if rfq.status == RfqStatus.DECLINED:
+        return _("You already declined this request.")
+    if need.status != NeedStatus.OPEN:
+        return _("The need is no longer open for quotes.")
+    return _("This request is %(state)s: it cannot be quoted.", state=_s(rfq))
 
 
 def _s(obj) -> str:

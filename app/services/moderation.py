@@ -7,7 +7,9 @@ pages and the JSON API ask the same questions.
 
 Every operation takes the acting admin and model instances (or plain values), checks the
 role and the state, changes it, writes an audit event with the reason and notifies whoever
-is affected. Nothing here commits: the caller commits once.
+is affected. Nothing here commits: the caller commits once. Decisions on a need's matches
+and on reviews take the need's lock first (:func:`app.services.transitions.lock_need`), as
+every transition under a need does.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from app.services.notify import members, notify, notify_all
 from app.services.reasons import clean_reason
 from app.services.roles import require_admin
 from app.services.sessions import end_all_sessions
+from app.services.transitions import lock_need
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -75,6 +78,7 @@ def pin_match(admin: User, match: Match, reason: str | None = None) -> Match:
     """Put a match first in the SME's list (shown → pinned)."""
     require_admin(admin)
     reason = clean_reason(reason, required=False)
+    lock_need(match.need_id)
     if match.status != MatchStatus.SHOWN:
         raise DomainError(_("Only a shown match can be pinned."))
     if match.listing.status != ListingStatus.PUBLISHED:
@@ -96,6 +100,7 @@ def pin_match(admin: User, match: Match, reason: str | None = None) -> Match:
 def unpin_match(admin: User, match: Match) -> Match:
     """Back to the engine's order (pinned → shown)."""
     require_admin(admin)
+    lock_need(match.need_id)
     if match.status != MatchStatus.PINNED:
         raise DomainError(_("Only a pinned match can be unpinned."))
     _moderated(match, admin, MatchStatus.SHOWN, None)
@@ -111,6 +116,7 @@ def hide_match(admin: User, match: Match, reason: str, *, tell_sme: bool = True)
     """
     require_admin(admin)
     reason = clean_reason(reason)
+    lock_need(match.need_id)
     if match.status == MatchStatus.HIDDEN:
         raise DomainError(_("This match is already hidden."))
     from app.services.matching import visible_matches
@@ -133,6 +139,7 @@ def hide_match(admin: User, match: Match, reason: str, *, tell_sme: bool = True)
 def unhide_match(admin: User, match: Match) -> Match:
     """Give a hidden match back to the SME (hidden → shown)."""
     require_admin(admin)
+    lock_need(match.need_id)
     if match.status != MatchStatus.HIDDEN:
         raise DomainError(_("Only a hidden match can be shown again."))
     _moderated(match, admin, MatchStatus.SHOWN, None)
@@ -273,12 +280,22 @@ def _resolve_flags(review: Review) -> list[User]:
     return flaggers
 
 
+def _moderated_already(review: Review, otherwise: str) -> str:
+    """What another admin did first, when a review is no longer waiting for a decision."""
+    if review.status == ReviewStatus.REMOVED:
+        return _("Another admin removed this review before your decision arrived.")
+    if review.status == ReviewStatus.PUBLISHED and review.moderation_reason:
+        return _("Another admin kept this review before your decision arrived.")
+    return otherwise
+
+
 def keep_review(admin: User, review: Review, reason: str) -> Review:
     """The flags are unfounded: the review stays published (flagged → published)."""
     require_admin(admin)
     reason = clean_reason(reason)
+    lock_need(review.engagement.need_id)
     if review.status != ReviewStatus.FLAGGED:
-        raise DomainError(_("Only a flagged review can be kept."))
+        raise DomainError(_moderated_already(review, _("Only a flagged review can be kept.")))
     review.status = ReviewStatus.PUBLISHED
     review.moderation_reason = reason
     flaggers = _resolve_flags(review)
@@ -297,8 +314,9 @@ def remove_review(admin: User, review: Review, reason: str) -> Review:
     """The review breaks the rules: it disappears and stops counting (flagged → removed)."""
     require_admin(admin)
     reason = clean_reason(reason)
+    lock_need(review.engagement.need_id)
     if review.status != ReviewStatus.FLAGGED:
-        raise DomainError(_("Only a flagged review can be removed."))
+        raise DomainError(_moderated_already(review, _("Only a flagged review can be removed.")))
     review.status = ReviewStatus.REMOVED
     review.moderation_reason = reason
     flaggers = _resolve_flags(review)

@@ -1,8 +1,9 @@
 """SME needs through their states: draft → open → awarded → closed; draft/open → cancelled.
 
-Every function takes the acting user and plain values, checks who may act and from which
-state, changes the state, records an audit event and notifies whoever must act. Nothing
-here commits: the caller (a page, the API, a command) commits once per operation.
+Every function takes the acting user and plain values, checks who may act, locks the need
+(:func:`app.services.transitions.lock_need`) and checks its state, changes the state,
+records an audit event and notifies whoever must act. Nothing here commits: the caller (a
+page, the API, a command) commits once per operation.
 Awarding and closing happen in :mod:`app.services.deals` (they belong to the quote flow).
 """
 
@@ -34,6 +35,7 @@ from app.models.needs import NEED_FIELDS
 from app.services import audit, matching
 from app.services.notify import members, notify_all
 from app.services.reasons import clean_reason
+from app.services.transitions import lock_need
 from matching.types import InvalidRecord
 from matching.types import Need as NeedRecord
 
@@ -142,11 +144,12 @@ def create_need(user: User, fields: Mapping[str, Any], *, draft: bool = False) -
 def update_need(user: User, need: Need, fields: Mapping[str, Any]) -> Need:
     """Edit a draft or open need; an open need is matched again in the same transaction."""
     _own(user, need)
+    values = clean_fields(fields)
+    need = lock_need(need.id)
     if need.status not in EDITABLE:
         raise DomainError(
             _("A need that is %(state)s can no longer be edited.", state=_state(need.status))
         )
-    values = clean_fields(fields)
     changed = sorted(name for name, value in values.items() if getattr(need, name) != value)
     for name, value in values.items():
         setattr(need, name, value)
@@ -159,6 +162,7 @@ def update_need(user: User, need: Need, fields: Mapping[str, Any]) -> Need:
 def post_need(user: User, need: Need) -> Need:
     """Publish a draft: it opens and gets its matches."""
     _own(user, need)
+    need = lock_need(need.id)
     if need.status != NeedStatus.DRAFT:
         raise DomainError(_("Only a draft can be posted."))
     need.status = NeedStatus.OPEN
@@ -171,6 +175,11 @@ def cancel_need(user: User, need: Need, reason: str) -> Need:
     """Cancel a draft or open need; outstanding requests and quotes end with it."""
     _own(user, need)
     reason = clean_reason(reason, ask=_("Tell the vendors why you cancel."))
+    need = lock_need(need.id)
+    if need.status == NeedStatus.AWARDED:
+        raise DomainError(_("A quote was accepted before your cancellation arrived."))
+    if need.status == NeedStatus.CANCELLED:
+        raise DomainError(_("This need was already cancelled."))
     if need.status not in CANCELLABLE:
         raise DomainError(
             _("A need that is %(state)s cannot be cancelled.", state=_state(need.status))

@@ -2,7 +2,8 @@
 any signed-in user but the author may flag a review (published → flagged) for the admins.
 
 Moderating a flagged review (flagged → published | removed) is the admins' part
-(:mod:`app.services.moderation`).
+(:mod:`app.services.moderation`). A review belongs to its engagement's need: every change
+takes that need's lock first (:func:`app.services.transitions.lock_need`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.services.deals import require_vendor
 from app.services.needs import require_sme
 from app.services.notify import admins, members, notify, notify_all
 from app.services.reasons import clean_reason
+from app.services.transitions import lock_need
 
 SCORES = ("rating", *RATING_DIMENSIONS)
 MAX_TEXT = rules.MESSAGE.high
@@ -67,6 +69,7 @@ def create_review(user: User, engagement: Engagement, fields: Mapping[str, Any])
         raise NotFound(_("No such engagement."))
     if engagement.vendor_id == org.id:
         raise Forbidden(_("You cannot review your own organisation."))
+    lock_need(engagement.need_id)  # a second submit waits here and then sees the first
     if engagement.status != EngagementStatus.COMPLETED:
         raise DomainError(_("Only a completed engagement can be reviewed."))
     if review_for(engagement) is not None:
@@ -137,6 +140,7 @@ def reply(user: User, review: Review, text: str) -> Review:
             _("Please correct the marked fields."),
             {"text": [_("At most %(n)s characters.", n=MAX_TEXT)]},
         )
+    lock_need(review.engagement.need_id)
     if review.status == ReviewStatus.REMOVED:
         raise DomainError(_("A removed review cannot be answered."))
     if review.vendor_reply is not None:
@@ -161,6 +165,7 @@ def flag(user: User, review: Review, reason: str) -> ReviewFlag:
     if review.author_id == user.id:
         raise Forbidden(_("You cannot flag your own review."))
     reason = clean_reason(reason, ask=_("Tell the admins what is wrong."))
+    lock_need(review.engagement.need_id)
     if review.status == ReviewStatus.REMOVED:
         raise DomainError(_("This review has already been removed."))
     existing = db.session.scalar(

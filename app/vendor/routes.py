@@ -102,7 +102,6 @@ def quote(rfq_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(
                 _("Your revised quote is sent.") if revising else _("Your quote is sent."),
                 "success",
@@ -122,7 +121,6 @@ def decline(rfq_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("You declined the request; the enterprise is told your reason."), "success")
             return redirect(url_for(".inbox"))
     return _rfq_page(item, decline_form=form), 422
@@ -135,7 +133,6 @@ def withdraw(quote_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         deals.withdraw_quote(current_user, item, form.reason.data or "")
-        db.session.commit()
         flash(_("Your quote is withdrawn. You may send a new one or decline."), "success")
     return redirect(url_for(".rfq", rfq_id=item.rfq_id))
 
@@ -155,7 +152,6 @@ def reply(review_id: int):
     form = ReplyForm()
     if form.validate_on_submit():
         reviews.reply(current_user, item, form.text.data)
-        db.session.commit()
         flash(_("Your reply is published."), "success")
     else:
         for message in form.text.errors:

@@ -1,0 +1,1 @@
+"""Fault injection for a production-like local run (``make chaos``): see :mod:`chaos.run`."""
