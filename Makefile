@@ -8,7 +8,7 @@ EVAL_BENCH_SIZE ?= 100000
 HOST ?= 127.0.0.1
 export FLASK_APP := app:create_app
 
-.PHONY: install run serve db demo test e2e lint format translations translations-extract bench eval model clean
+.PHONY: install run serve db demo test e2e lint format translations translations-extract bench eval model chaos clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ eval: install
 # The shipped default model: readers and ranker fitted on market-train + the catalogue.
 model: install
 	$(PY) -m matching model --catalog $(BENCHMARKS)/market-dev/catalog.jsonl --train $(BENCHMARKS)/market-train/cases.jsonl --out matching/data/default-model.npz
+
+# Conflicting transitions under faults against gunicorn + PostgreSQL (scratch database on
+# CHAOS_POSTGRES_URL's server) + a private redis-server; prints the ledger, fails on any
+# doubled or lost change. CHAOS_ROUNDS (100) rounds per race pair; about three minutes.
+chaos: install
+	$(PY) -m chaos.run
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite instance/search-* .pytest_cache

@@ -106,3 +106,29 @@ def test_the_rate_limiter_falls_back_to_memory_when_redis_is_down(app, db, tmp_p
         # The limiter is one object for every app of the process: leave it as the suite's.
         portal(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, RATELIMIT_ENABLED=False)
         limiter.enabled = False
+
+
+def test_the_http_servers_limits_are_the_ones_the_api_documents(app):
+    """gunicorn answers 414/431 itself; the OpenAPI document must say so, with its figures."""
+    import runpy
+    from pathlib import Path
+
+    from app.api.openapi import document
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert settings["limit_request_line"] == 8190
+    assert settings["limit_request_fields"] == 100
+    assert settings["limit_request_field_size"] == 8190
+    with app.test_request_context():
+        doc = document()
+    assert (
+        "8,190 bytes" in doc["info"]["description"] and "100 header" in doc["info"]["description"]
+    )
+    shared = doc["components"]["responses"]
+    assert "Retry-After" in shared["Unavailable"]["headers"]
+    for path, methods in doc["paths"].items():
+        if path == "/openapi.json":
+            continue
+        for method, operation in methods.items():
+            for code in ("414", "431", "503"):
+                assert code in operation["responses"], (method, path, code)

@@ -33,8 +33,15 @@ expire (30 days by default) and can be listed and revoked on the token page.
 **Errors** are RFC 9457 `application/problem+json`:
 `{"type", "title", "status", "detail", "errors": {"field": ["message"]}}`.
 401: no valid token; 403: your role may not do this; 404: no such object, or not yours;
-409: not possible in the object's current state; 413: body too large; 422: invalid
-fields (see `errors`); 429: rate-limited.
+409: not possible in the object's current state, or another change won the race (the
+`detail` says what happened first); 413: body too large; 422: invalid fields (see
+`errors`); 429: rate-limited; 503: the database is unreachable or too busy right now — retry
+after the `Retry-After` seconds, nothing was half-saved.
+
+**Limits of the HTTP server.** In production gunicorn (`gunicorn.conf.py`) answers before
+the app sees the request, in plain text, not as a problem: 414 when the request line (method,
+path and query) is longer than 8,190 bytes, 431 when there are more than 100 header fields
+or one is longer than 8,190 bytes.
 
 **Retries.** Every POST but `/auth/token` accepts an `Idempotency-Key` header (1 to 200
 visible ASCII characters, e.g. a UUID): a retry with the same key and the same body
@@ -94,6 +101,36 @@ def _problem_response(status: int, refs: dict) -> dict[str, Any]:
     }
 
 
+# Answers any operation can get: from the app when the database is away, from the HTTP
+# server (gunicorn's limit_request_* settings) before the app sees the request.
+SHARED_RESPONSES = {"414": "UriTooLong", "431": "HeadersTooLarge", "503": "Unavailable"}
+
+
+def _shared_responses(refs: dict) -> dict[str, Any]:
+    plain = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        "UriTooLong": {
+            "description": _("The request line is longer than 8,190 bytes (HTTP server)."),
+            "content": plain,
+        },
+        "HeadersTooLarge": {
+            "description": _(
+                "More than 100 header fields, or one longer than 8,190 bytes (HTTP server)."
+            ),
+            "content": plain,
+        },
+        "Unavailable": {
+            **_problem_response(503, refs),
+            "headers": {
+                "Retry-After": {
+                    "description": _("Seconds to wait before trying again."),
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        },
+    }
+
+
 def _operation(op: Operation, refs: dict) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.endpoint,
@@ -141,6 +178,8 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
         codes.update((400, 413))
     for code in sorted(codes):
         responses[str(code)] = _problem_response(code, refs)
+    for code, name in SHARED_RESPONSES.items():
+        responses[code] = {"$ref": f"#/components/responses/{name}"}
     doc["responses"] = responses
     if op.auth == "required":
         doc["security"] = [{"bearerAuth": []}]
@@ -193,6 +232,7 @@ def document() -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
+            "responses": _shared_responses(refs),
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
