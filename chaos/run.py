@@ -107,7 +107,7 @@ class Api:
                 time.sleep(0.3 + random.random() * 0.4)
                 continue
             action.status = status
-            action.detail = body.get("detail", "") if isinstance(body, dict) else ""
+            action.detail = body.get("detail", "") or json.dumps(body, ensure_ascii=False)
             return
 
     def _send(self, action: Action, key: str) -> tuple[int | str, dict]:
@@ -157,6 +157,7 @@ def _env(db_url: str, redis_url: str, instance: Path) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "JOBS_QUEUE": f"chaos-{uuid.uuid4().hex[:8]}",
         "JOBS_SWEEP_SECONDS": "2",
+        "JOBS_LEASE_SECONDS": "15",  # a job whose worker was killed runs again after 15 s
         "SHUZHUAN_INSTANCE": str(instance),
         "SEARCH_INDEX_DIR": str(instance / "index"),
         "FLASK_APP": "app:create_app",
@@ -190,6 +191,7 @@ def _children(pid: int) -> list[int]:
 
 
 def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
+    """The rounds, each ready to race, plus the tokens of the catalogue's admin and vendor."""
     from app import create_app
     from app.extensions import db
     from app.services import deals, reviews, tokens
@@ -215,6 +217,11 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             db.session.commit()
             return secret
 
+        from tests.api.helpers import uscc
+
+        admin = factories.admin_user()
+        publisher = factories.vendor_user(uscc=uscc())
+        catalogue_tokens = {"admin": token(admin), "vendor": token(publisher)}
         vendors = [factories.vendor_user() for _ in range(10)]
         listings = [factories.listing(v) for v in vendors]
         vtok = [token(v) for v in vendors]
@@ -314,7 +321,58 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
         _ = reviews  # the review rounds start from completed engagements
         print(f"  seeding took {time.monotonic() - started:.0f} s", flush=True)
         db.engine.dispose()
-    return rounds, {"cap": str(app.config["RFQ_CAP_PER_NEED"])}
+    return rounds, {"cap": str(app.config["RFQ_CAP_PER_NEED"]), **catalogue_tokens}
+
+
+# --- catalogue changes: jobs through the outbox while the faults happen ---------------------
+
+
+@dataclass
+class Publication:
+    slug: str
+    word: str
+    submit: Action
+    approve: Action
+
+
+def publish_while(api: Api, tokens: dict[str, str], running: threading.Event) -> list[Publication]:
+    """A vendor submits a plug-in and an admin approves it, every second or so: each approval
+    is a catalogue change whose re-indexing and re-matching go through the outbox."""
+    from tests.api.helpers import plugin
+
+    done: list[Publication] = []
+    n = 0
+    while running.is_set():
+        n += 1
+        word = f"chaosmark{n:03d}x"
+        manifest = plugin(name=f"Chaos {word}", summary=f"{word} 小批量排产与能耗监测。")
+        submit = Action("submit", "POST", "/plugins", tokens["vendor"], manifest)
+        api.call(submit)
+        approve = Action(
+            "approve", "POST", f"/admin/plugins/{manifest['id']}/approve", tokens["admin"]
+        )
+        if submit.status == 201:
+            api.call(approve)
+        done.append(Publication(manifest["id"], word, submit, approve))
+        time.sleep(1.0)
+    return done
+
+
+def searchable(api: Api, publications: list[Publication], seconds: float) -> list[str]:
+    """The approved plug-ins the public search does not find within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    missing = [p for p in publications if p.approve.status == 200]
+    while missing and time.monotonic() < deadline:
+        still = []
+        for p in missing:
+            probe = Action("search", "GET", f"/plugins?q={p.word}", "none")
+            api.call(probe)
+            if p.slug not in probe.detail:
+                still.append(p)
+        missing = still
+        if missing:
+            time.sleep(1)
+    return [p.slug for p in missing]
 
 
 # --- faults ---------------------------------------------------------------------------------
@@ -332,6 +390,16 @@ class Faults:
         self.log: list[str] = []
         self.outage: tuple[float, float] | None = None
         self.t0 = time.monotonic()
+        self.stopping = threading.Event()
+        threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _supervise(self) -> None:
+        """Restart the RQ worker whenever it exits, as systemd's Restart=always would."""
+        while not self.stopping.wait(0.5):
+            code = self.worker.poll()
+            if code is not None:
+                self.worker = self.start_worker()
+                self.note(f"the RQ worker had exited ({code}); the supervisor started another")
 
     def note(self, text: str) -> None:
         line = f"{time.monotonic() - self.t0:6.1f} s  {text}"
@@ -347,13 +415,9 @@ class Faults:
             os.kill(victim, signal.SIGKILL)
             self.note(f"killed gunicorn worker {victim} (gunicorn starts another)")
         time.sleep(step)
+        self.note(f"killing the RQ worker {self.worker.pid}")
         self.worker.kill()
-        self.worker.wait(10)
-        self.note("killed the RQ worker")
-        time.sleep(step / 2)
-        self.worker = self.start_worker()
-        self.note("started a new RQ worker")
-        time.sleep(step / 2)
+        time.sleep(step)
         self.redis.stop()
         self.note("stopped Redis (its memory is lost)")
         time.sleep(min(step, 5))
@@ -369,6 +433,7 @@ class Faults:
         self.note("database proxy restored")
 
     def stop(self) -> None:
+        self.stopping.set()
         if self.worker.poll() is None:
             self.worker.terminate()
             try:
@@ -506,15 +571,6 @@ def ledger(engine: sa.Engine, rounds: list[Round], cap: int) -> list[str]:
                     len(wins) == 1 and len(revs) == 1, f"{len(wins)} told 201, {len(revs)} stored"
                 )
                 check(audits("review.published", "Review", revs) == 1, "review audit != 1")
-        jobs = (
-            dict(
-                conn.execute(
-                    sa.text("SELECT status, count(*) FROM outbox_jobs GROUP BY status")
-                ).all()
-            )
-            if _has_table(conn, "outbox_jobs")
-            else {}
-        )
 
     print("\nLedger: what clients were told (final answer after retries; 503/dropped were retried)")
     for key in sorted(told):
@@ -524,13 +580,54 @@ def ledger(engine: sa.Engine, rounds: list[Round], cap: int) -> list[str]:
     print("\nLedger: what the database stored, per round")
     for pair in PAIRS:
         print(f"  {pair:30} {dict(sorted(stored[pair].items()))}")
-    if jobs:
-        print(f"  outbox jobs: {dict(sorted(jobs.items()))}")
     return failures
 
 
-def _has_table(conn, name: str) -> bool:
-    return sa.inspect(conn).has_table(name)
+def wait_for_jobs(engine: sa.Engine, seconds: float) -> float:
+    """Seconds until no outbox job is pending, running or failed (or ``seconds``)."""
+    started = time.monotonic()
+    sql = sa.text(
+        "SELECT count(*) FROM outbox_jobs WHERE status IN ('pending', 'running', 'failed')"
+    )
+    while time.monotonic() - started < seconds:
+        with engine.connect() as conn:
+            if not conn.execute(sql).scalar():
+                break
+        time.sleep(1)
+    return time.monotonic() - started
+
+
+def catalogue_ledger(engine: sa.Engine, publications: list[Publication], unseen: list[str]):
+    failures = [f"approved plug-in {slug} never reached the search" for slug in unseen]
+    told = Counter(f"submit {p.submit.status} / approve {p.approve.status}" for p in publications)
+    for p in publications:
+        for a in (p.submit, p.approve):
+            if any(isinstance(s, int) and s >= 500 and s != 503 for s in a.attempts):
+                failures.append(f"{a.name} {p.slug}: {a.attempts}")
+    with engine.connect() as conn:
+        status = dict(
+            conn.execute(
+                sa.text("SELECT slug, status FROM plugin_listings WHERE slug = ANY(:s)"),
+                {"s": [p.slug for p in publications]},
+            ).all()
+        )
+        jobs = dict(
+            conn.execute(sa.text("SELECT status, count(*) FROM outbox_jobs GROUP BY status")).all()
+        )
+    for p in publications:
+        if p.approve.status == 200 and status.get(p.slug) != "published":
+            failures.append(f"{p.slug}: told approved, stored {status.get(p.slug)}")
+    for job_status, count in jobs.items():
+        if job_status != "done":
+            failures.append(f"{count} outbox jobs left {job_status}")
+    searched = sum(1 for p in publications if p.approve.status == 200) - len(unseen)
+    print("\nLedger: catalogue changes during the faults (each approval is an outbox job)")
+    print(f"  told: {dict(sorted(told.items()))}")
+    print(
+        f"  stored: {dict(sorted(Counter(status.values()).items()))}, found by search: "
+        f"{searched}, outbox jobs: {dict(sorted(jobs.items()))}"
+    )
+    return failures
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -626,20 +723,31 @@ def main() -> int:
                 t.join()
             time.sleep(max(0.0, pace - (time.monotonic() - begun)))
 
-        with ThreadPoolExecutor(CLIENT_ROUNDS_AT_ONCE) as pool:
+        running = threading.Event()
+        running.set()
+        with ThreadPoolExecutor(CLIENT_ROUNDS_AT_ONCE + 1) as pool:
+            catalogue = pool.submit(publish_while, api, info, running)
             list(pool.map(play, rounds))
-        fault_thread.join()
+            fault_thread.join()
+            running.clear()
+            publications = catalogue.result()
         elapsed = time.monotonic() - started
         requests = sum(len(a.attempts) for r in rounds for a in r.actions)
         print(f"load: {requests} requests in {elapsed:.0f} s", flush=True)
-        time.sleep(5)  # let the sweep finish jobs handed on while Redis was down
+        unseen = searchable(api, publications, seconds=90)
         engine = sa.create_engine(db_url)
+        drained = wait_for_jobs(engine, seconds=60)
+        print(f"drain: outbox settled in {drained:.0f} s", flush=True)
         try:
             failures = ledger(engine, rounds, cap)
+            failures += catalogue_ledger(engine, publications, unseen)
         finally:
             engine.dispose()
+        worker_log.flush()
+        worker_tail = (instance / "worker.log").read_text(errors="replace").splitlines()[-15:]
     if failures:
         print(f"\nFAILED: {len(failures)} problems")
+        print("  last lines of the RQ worker's log:\n    " + "\n    ".join(worker_tail))
         for line in failures[:50]:
             print("  " + line)
         return 1
