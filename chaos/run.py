@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("CHAOS_ROUNDS", "100"))
 WORKERS = int(os.environ.get("CHAOS_WEB_WORKERS", "4"))
 CLIENT_ROUNDS_AT_ONCE = int(os.environ.get("CHAOS_PARALLEL_ROUNDS", "6"))
+SEED_THREADS = 4
 LOAD_SECONDS = float(os.environ.get("CHAOS_LOAD_SECONDS", "50"))
 OUTAGE_SECONDS = float(os.environ.get("CHAOS_OUTAGE_SECONDS", "10"))
 PG_URL = os.environ.get(
@@ -194,7 +195,7 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
     """The rounds, each ready to race, plus the tokens of the catalogue's admin and vendor."""
     from app import create_app
     from app.extensions import db
-    from app.services import deals, reviews, tokens
+    from app.services import deals, tokens
     from tests import factories
     from tests.deal_builders import quote_terms
 
@@ -209,7 +210,8 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             "LOG_LEVEL": "WARNING",
         },
     )
-    rounds: list[Round] = []
+    from app.models import User
+
     with app.app_context():
 
         def token(user) -> str:
@@ -226,27 +228,38 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
         listings = [factories.listing(v) for v in vendors]
         vtok = [token(v) for v in vendors]
         slugs = [item.slug for item in listings]
+        vendor_ids, listing_ids = [v.id for v in vendors], [item.id for item in listings]
         smes = {pair: factories.sme_user() for pair in PAIRS}
         stok = {pair: token(user) for pair, user in smes.items()}
-        terms = {
-            **{k: v for k, v in quote_terms().items() if k != "valid_until"},
-            "valid_until": (date.today() + timedelta(days=30)).isoformat(),
-        }
-        review = {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5}
+        sme_ids = {pair: user.id for pair, user in smes.items()}
+        factories.need(smes[PAIRS[0]])  # fits the matcher once, before the threads share it
+        db.session.commit()
+    terms = {
+        **{k: v for k, v in quote_terms().items() if k != "valid_until"},
+        "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+    }
+    review = {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5}
 
-        def opened(pair: str, quoted: int, asked: int) -> tuple:
-            sme = smes[pair]
-            need = factories.need(sme)
-            rfqs = deals.send_rfqs(sme, need, [item.id for item in listings[:asked]], "请报价")
-            quotes = [deals.submit_quote(vendors[i], rfqs[i], quote_terms()) for i in range(quoted)]
-            db.session.commit()
-            return sme, need, rfqs, quotes
+    def round_set(n: int) -> list[Round]:
+        """One round of every pair, in this thread's own app context and session."""
+        with app.app_context():
+            vendors = [db.session.get(User, i) for i in vendor_ids]
+            smes = {pair: db.session.get(User, i) for pair, i in sme_ids.items()}
 
-        started = time.monotonic()
-        for n in range(ROUNDS):
+            def opened(pair: str, quoted: int, asked: int) -> tuple:
+                sme = smes[pair]
+                need = factories.need(sme)
+                rfqs = deals.send_rfqs(sme, need, listing_ids[:asked], "请报价")
+                quotes = [
+                    deals.submit_quote(vendors[i], rfqs[i], quote_terms()) for i in range(quoted)
+                ]
+                db.session.commit()
+                return sme, need, rfqs, quotes
+
+            made: list[Round] = []
             p = PAIRS[0]
             _, need, _, (quote,) = opened(p, 1, 1)
-            rounds.append(
+            made.append(
                 Round(
                     p,
                     need.id,
@@ -259,7 +272,7 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             )
             p = PAIRS[1]
             _, need, rfqs, (quote,) = opened(p, 1, 2)
-            rounds.append(
+            made.append(
                 Round(
                     p,
                     need.id,
@@ -272,7 +285,7 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             )
             p = PAIRS[2]
             _, need, _, quotes = opened(p, 3, 3)
-            rounds.append(
+            made.append(
                 Round(
                     p,
                     need.id,
@@ -284,23 +297,19 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             engagement = deals.award(sme, quote)
             db.session.commit()
             path = f"/engagements/{engagement.id}/complete"
-            rounds.append(
+            made.append(
                 Round(p, need.id, [Action("complete", "POST", path, stok[p]) for _ in range(4)])
             )
             p = PAIRS[4]
             need = factories.need(smes[p])
-            rounds.append(
+            body = {"message": "请报价"}
+            path = f"/needs/{need.id}/rfqs"
+            made.append(
                 Round(
                     p,
                     need.id,
                     [
-                        Action(
-                            "rfq",
-                            "POST",
-                            f"/needs/{need.id}/rfqs",
-                            stok[p],
-                            {"plugin": slug, "message": "请报价"},
-                        )
+                        Action("rfq", "POST", path, stok[p], {**body, "plugin": slug})
                         for slug in slugs
                     ],
                 )
@@ -311,15 +320,22 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             deals.complete_engagement(sme, engagement)
             db.session.commit()
             path = f"/engagements/{engagement.id}/review"
-            rounds.append(
+            made.append(
                 Round(
                     p, need.id, [Action("review", "POST", path, stok[p], review) for _ in range(4)]
                 )
             )
-            if n % 20 == 19:
-                print(f"  seeded {n + 1}/{ROUNDS} rounds per pair", flush=True)
-        _ = reviews  # the review rounds start from completed engagements
-        print(f"  seeding took {time.monotonic() - started:.0f} s", flush=True)
+            return made
+
+    started = time.monotonic()
+    rounds: list[Round] = []
+    with ThreadPoolExecutor(SEED_THREADS) as pool:
+        for n, made in enumerate(pool.map(round_set, range(ROUNDS)), start=1):
+            rounds.extend(made)
+            if n % 25 == 0:
+                print(f"  seeded {n}/{ROUNDS} rounds per pair", flush=True)
+    print(f"  seeding took {time.monotonic() - started:.0f} s", flush=True)
+    with app.app_context():
         db.engine.dispose()
     return rounds, {"cap": str(app.config["RFQ_CAP_PER_NEED"]), **catalogue_tokens}
 
