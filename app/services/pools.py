@@ -41,6 +41,7 @@ from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, Pool
 from app.services import audit, deals, matching, needs
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
+from app.services.transitions import lock_need
 
 MAX_SITES = 1000
 MAX_TIERS = 5
@@ -544,13 +545,9 @@ def _member(pool: Pool, org_id: int) -> PoolMember | None:
 
 
 def _lock(pool: Pool) -> None:
-    """Lock the pool's lead need and read the pool's rows again under the lock."""
-    db.session.scalar(
-        sa.select(Need)
-        .where(Need.id == pool.lead_need_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """Lock the pool's lead need (the one lock every transition under a need takes first)
+    and read the pool's rows again under the lock."""
+    lock_need(pool.lead_need_id)
     db.session.refresh(pool)
     db.session.scalars(
         sa.select(PoolMember)
