@@ -698,7 +698,7 @@ def main() -> int:
         )
         stack.callback(_stop, gunicorn)
         base = f"http://127.0.0.1:{port}"
-        _wait_http(base + "/healthz")
+        _wait_http(base + "/healthz", seconds=180)  # four workers import scikit-learn
         worker_log = (instance / "worker.log").open("w")
 
         def start_worker() -> subprocess.Popen:
