@@ -44,6 +44,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import members, notify_all
+from app.services.transitions import lock_need
 
 log = logging.getLogger("app.expiry")
 
@@ -66,21 +67,6 @@ def _days(name: str, default: int) -> timedelta:
     return timedelta(days=int(current_app.config.get(name, default)))
 
 
-def _lock_need(need_id: int) -> Need:
-    return db.session.scalar(
-        sa.select(Need)
-        .where(Need.id == need_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-def _reread(model, row_id: int):
-    return db.session.scalar(
-        sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
-    )
-
-
 # --- expiry -------------------------------------------------------------------------------
 
 
@@ -89,8 +75,8 @@ def expire_quote(quote_id: int, now: datetime) -> bool:
     quote = db.session.get(Quote, quote_id)
     if quote is None:
         return False
-    need = _lock_need(quote.need_id)
-    quote = _reread(Quote, quote_id)
+    need = lock_need(quote.need_id)  # re-reads the quote under the need's lock
+    quote = db.session.get(Quote, quote_id)
     if quote.status != QuoteStatus.SUBMITTED or quote.valid_until >= now.date():
         return False
     quote.status = QuoteStatus.EXPIRED
@@ -115,8 +101,8 @@ def expire_rfq(rfq_id: int, now: datetime) -> bool:
     rfq = db.session.get(Rfq, rfq_id)
     if rfq is None:
         return False
-    need = _lock_need(rfq.need_id)
-    rfq = _reread(Rfq, rfq_id)
+    need = lock_need(rfq.need_id)
+    rfq = db.session.get(Rfq, rfq_id)
     cutoff = now - _days("RFQ_EXPIRY_DAYS", 14)
     if rfq.status != RfqStatus.SENT or rfq.quotes or rfq.created_at > cutoff:
         return False
