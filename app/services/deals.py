@@ -470,16 +470,8 @@ def award_for(user: User, quote: Quote) -> Engagement:
     )
     if need.status != NeedStatus.OPEN:
         raise DomainError(_need_gone(need, quote))
-    if quote.status != QuoteStatus.SUBMITTED:
+    if quote.status != QuoteStatus.SUBMITTED or quote_expired(quote):
         raise DomainError(_quote_gone(quote, "acceptance"))
-    if quote_expired(quote):
-        raise DomainError(
-            _(
-                "This quote expired on %(date)s and can no longer be accepted; ask the vendor "
-                "for a new one.",
-                date=quote.valid_until.isoformat(),
-            )
-        )
 
     unanswered = list(
         db.session.scalars(
@@ -655,6 +647,17 @@ def _vendor_quote(user: User, quote: Quote) -> Rfq:
 def _quote_gone(quote: Quote, arriving: str) -> str:
     """Why a quote can no longer be accepted, revised or withdrawn: what happened first."""
     status = quote.status
+    if status == QuoteStatus.EXPIRED or quote_expired(quote):
+        when = quote.valid_until.isoformat()
+        return {
+            "acceptance": _(
+                "This quote expired on %(date)s and can no longer be accepted; ask the vendor "
+                "for a new one.",
+                date=when,
+            ),
+            "revision": _("This quote expired on %(date)s: send a new quote instead.", date=when),
+            "withdrawal": _("This quote already expired on %(date)s.", date=when),
+        }[arriving]
     if status == QuoteStatus.ACCEPTED:
         return {
             "acceptance": _("This quote was already accepted."),
