@@ -56,6 +56,9 @@ class BaseConfig:
     )
     SESSION_LIFETIME_DAYS = _int("SESSION_LIFETIME_DAYS", 14)  # then sign in again
 
+    # Plug-in page views are buffered per process and written this often (0: only on flush()).
+    VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("VIEW_COUNT_FLUSH_SECONDS", "10"))
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     LOG_JSON = _bool("LOG_JSON", False)
 
@@ -152,6 +155,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    VIEW_COUNT_FLUSH_SECONDS = 0  # tests write the views with view_counts.flush()
     WTF_CSRF_ENABLED = True  # tests post real tokens; CSRF refusal is part of the spec
     RATELIMIT_ENABLED = False
     PLUGINS_AUTO_PUBLISH_BUNDLED = True

@@ -11,8 +11,8 @@ suspend form cannot be clicked through an invisible frame. HSTS is sent when
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request
+from flask_login import AnonymousUserMixin
 from werkzeug.wrappers import Response
 
 CSP = "; ".join(
@@ -44,9 +44,16 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", HSTS)
     # A signed-in page is nobody else's: not kept by shared caches or the back button.
     static = request.endpoint is not None and request.endpoint.endswith("static")
-    if not static and current_user and current_user.is_authenticated:
+    if not static and _signed_in():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in() -> bool:
+    # The user this request loaded, if any; not current_user.is_authenticated, which would
+    # read the row again after the request's commit expired it.
+    user = g.get("_login_user")
+    return user is not None and not isinstance(user, AnonymousUserMixin)
 
 
 def init_app(app: Flask) -> None:

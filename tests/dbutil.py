@@ -48,3 +48,18 @@ def check_reachable(url: str) -> None:
             conn.execute(sa.text("SELECT 1"))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def statements(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block, in order."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

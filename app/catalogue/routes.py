@@ -13,7 +13,7 @@ from app.extensions import db
 from app.i18n import current_lang
 from app.models import ListingStatus, PluginListing, Review, ReviewStatus, Role
 from app.pagination import page_number
-from app.services import listings as listing_service
+from app.services import view_counts
 from app.services.ratings import vendor_ratings
 from app.services.search import search_catalogue
 
@@ -63,7 +63,7 @@ def _viewable(slug: str) -> PluginListing:
 def show(slug: str):
     listing = _viewable(slug)
     if listing.is_published:
-        listing_service.record_view(listing)
+        view_counts.count_view(listing)  # written in the background: a GET never writes
     reviews = db.session.scalars(
         sa.select(Review)
         .where(Review.vendor_id == listing.vendor_id, Review.status != ReviewStatus.REMOVED)

@@ -242,12 +242,3 @@ def pending_review() -> list[PluginListing]:
             .order_by(PluginListing.updated_at)
         )
     )
-
-
-def record_view(listing: PluginListing) -> None:
-    """Count a page view without touching updated_at (which marks catalogue changes)."""
-    db.session.execute(
-        sa.update(PluginListing)
-        .where(PluginListing.id == listing.id)
-        .values(views=PluginListing.views + 1, updated_at=PluginListing.updated_at)
-    )

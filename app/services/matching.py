@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.models import (
@@ -258,6 +259,8 @@ def visible_matches(need: Need) -> list[Match]:
             PluginListing.status == ListingStatus.PUBLISHED,
         )
         .order_by((Match.status == MatchStatus.PINNED).desc(), Match.rank)
+        # The page and the API show each match's listing and vendor: one query, not 2 per match.
+        .options(contains_eager(Match.listing).joinedload(PluginListing.vendor))
     )
     if blocked:
         query = query.where(PluginListing.vendor_id.not_in(blocked))

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.errors import DomainError
 from app.extensions import db
@@ -243,6 +244,7 @@ def all_matches(need: Need) -> list[Match]:
             sa.select(Match)
             .where(Match.need_id == need.id)
             .order_by((Match.status == MatchStatus.PINNED).desc(), Match.rank, Match.id)
+            .options(joinedload(Match.listing).joinedload(PluginListing.vendor))
         )
     )
 

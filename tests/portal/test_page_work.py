@@ -1,0 +1,86 @@
+"""Pages do only the work they need (issue 17): statements that do not grow with what a
+page lists, and no write on a GET."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.services import matching, view_counts
+from tests import factories
+from tests.api.conftest import ApiClient, token_for
+from tests.conftest import english
+from tests.dbutil import statements
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _need_with_matches(sme, n: int):
+    for _ in range(n):
+        factories.listing(factories.vendor_user())
+    need = factories.need(sme)
+    matching.refresh_matches(need)
+    db.session.commit()
+    return need
+
+
+def _count(get, url: str) -> int:
+    get(url)  # the first request warms this process's caches (matcher, plug-ins, search)
+    db.session.expire_all()
+    with statements(db.engine) as seen:
+        response = get(url)
+    assert response.status_code == 200
+    return len(seen)
+
+
+@pytest.fixture
+def two_needs(sme):
+    few = _need_with_matches(sme, 2)
+    many = _need_with_matches(sme, 10)  # the first need's listings match it too: 12
+    assert (len(matching.visible_matches(few)), len(matching.visible_matches(many))) == (2, 12)
+    return few, many
+
+
+def test_the_need_page_costs_the_same_with_2_or_12_matches(sme_client, two_needs):
+    few, many = (_count(sme_client.get, f"/needs/{need.id}") for need in two_needs)
+    assert many == few
+    # 19 today: the programme panel alone reads 5 tables; issue 17's target is 12.
+    assert many <= 19
+
+
+def test_the_matches_api_costs_the_same_with_2_or_12_matches(app, sme, two_needs):
+    api = ApiClient(english(app.test_client()), token_for(sme))
+    few, many = (_count(api.get, f"/api/v1/needs/{need.id}/matches") for need in two_needs)
+    assert many == few
+
+
+def test_a_plugin_page_view_is_counted_later_not_written_by_the_get(client, vendor):
+    listing = factories.listing(vendor, slug="quiet-reader")
+    client.get("/solutions/quiet-reader")
+    with statements(db.engine) as seen:
+        assert client.get("/solutions/quiet-reader").status_code == 200
+        assert client.get("/solutions/quiet-reader").status_code == 200
+    assert not [s for s in seen if s.lstrip().upper().startswith(WRITES)]
+    assert view_counts.flush() == 3
+    db.session.refresh(listing)
+    assert listing.views == 3
+    assert view_counts.flush() == 0  # written once
+
+
+def test_views_a_failed_write_could_not_store_are_kept_for_the_next(client, vendor):
+    listing = factories.listing(vendor, slug="kept-views")
+    client.get("/solutions/kept-views")
+    buffer = view_counts.buffer()
+    sa.event.listen(db.engine, "before_cursor_execute", _refuse_updates)
+    try:
+        assert buffer.flush() == 0  # the database is away
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", _refuse_updates)
+    assert buffer.pending() == {listing.id: 1}
+    assert buffer.flush() == 1
+
+
+def _refuse_updates(conn, cursor, statement, *args) -> None:
+    if statement.lstrip().upper().startswith("UPDATE"):
+        raise sa.exc.OperationalError(statement, {}, Exception("database went away"))
