@@ -160,6 +160,7 @@ BLUEPRINTS = (
     ("app.needs", "/needs"),
     ("app.vendor", "/vendor"),
     ("app.profiles", "/vendors"),
+    ("app.milestones", ""),
     ("app.admin", "/admin"),
     ("app.notifications", "/notifications"),
     ("app.programmes", "/programmes"),

@@ -165,6 +165,13 @@ SITES = Number(
 )  # plants or workshops, members of a pool  # an id typed or sent in a form field
 SUMMARY = Text(1000)
 
+# Milestones of a quote and of an engagement (app.services.milestones)
+MILESTONE_NAME = Text(200)
+MILESTONE_SHARE = Number(1, 100)  # whole per cent of the quote's price; a plan's add up to 100
+MILESTONE_DUE_WEEK = Number(1, 260)  # weeks after the award; five years: later is a typo
+ACCEPTANCE_CRITERIA = Text(2000)  # how the SME will judge the milestone delivered
+DELIVERY_NOTE = Text(2000)  # what the vendor delivered and where the SME finds it
+
 
 def parse_id(raw: object) -> int | None:
     """An id typed or sent in a form field (1 to 2^31-1, at most 10 ASCII digits), else None."""

@@ -36,6 +36,10 @@ STATUS_LABELS = {
     "flagged": _l("flagged"),
     "removed": _l("removed"),
     "shown": _l("shown"),
+    # milestones
+    "planned": _l("planned"),
+    "delivered": _l("delivered"),
+    "disputed": _l("in dispute"),
     "pinned": _l("pinned"),
     "hidden": _l("hidden"),
     # public programmes: proposals, pools and their members

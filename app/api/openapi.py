@@ -224,6 +224,7 @@ def document() -> dict[str, Any]:
                 "Deals",
                 "Conversations",
                 "Notifications",
+                "Milestones",
                 "Reviews",
                 "Admin",
                 "Docs",

@@ -6,6 +6,7 @@ from app.api import (  # noqa: F401
     conversations,
     deals,
     docs,
+    milestones,
     needs,
     notifications,
     plugins,

@@ -27,6 +27,7 @@ from app.models.deals import (
 from app.models.jobs import JobStatus, OutboxJob
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
 from app.models.mail import MailMessage, MailMode, MailStatus, NotificationPreference
+from app.models.milestones import Milestone, MilestoneStatus
 from app.models.needs import Match, MatchStatus, Need, NeedStatus, VendorBlock
 from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, PoolStatus
 from app.models.profiles import VendorLogo
@@ -62,6 +63,8 @@ __all__ = [
     "MatchStatus",
     "MemberStatus",
     "Message",
+    "Milestone",
+    "MilestoneStatus",
     "ModelStatus",
     "Need",
     "NeedProposal",

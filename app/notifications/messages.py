@@ -35,6 +35,23 @@ MESSAGES = {
     "quote.rejected": _l("Another vendor was chosen for “%(need)s”. Thank you for quoting."),
     "engagement.completed": _l("The engagement for “%(need)s” is marked completed."),
     "rfq.closed": _l("“%(need)s” was awarded to another vendor; your request for quote is closed."),
+    "milestone.delivered": _l(
+        "Milestone “%(name)s” of “%(need)s” is delivered: please accept or reject it."
+    ),
+    "milestone.accepted": _l("Milestone “%(name)s” of “%(need)s” was accepted."),
+    "milestone.rejected": _l("Milestone “%(name)s” of “%(need)s” was rejected: %(reason)s"),
+    "milestone.disputed": _l(
+        "Milestone “%(name)s” of “%(need)s” was rejected a second time (%(reason)s); "
+        "a platform admin will decide."
+    ),
+    "milestone.dispute_opened": _l("Milestone “%(name)s” of “%(need)s” is in dispute."),
+    "milestone.resolved_accepted": _l(
+        "The platform accepted milestone “%(name)s” as delivered: %(reason)s"
+    ),
+    "milestone.resolved_redo": _l(
+        "The platform asks for milestone “%(name)s” to be delivered again: %(reason)s"
+    ),
+    "milestone.overdue": _l("Milestone “%(name)s” of “%(need)s” was due on %(due)s."),
     "need.cancelled": _l("The enterprise cancelled “%(need)s”: %(reason)s"),
     "review.received": _l("You received a %(rating)s-star review for “%(name)s”."),
     "review.replied": _l("%(vendor)s replied to your review."),

@@ -516,6 +516,9 @@ def award_for(user: User, quote: Quote) -> Engagement:
     for other in rejected:
         audit.record(user, "quote.rejected", other, need_id=need.id)
     audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
+    from app.services.milestones import start_plan
+
+    start_plan(engagement, quote)  # the quote's milestones become the engagement's plan
     notify_all(
         members(quote.vendor_id),
         "quote.accepted",
@@ -563,11 +566,20 @@ def complete_engagement(user: User, engagement: Engagement) -> Engagement:
     lock_need(engagement.need_id)
     if engagement.status != EngagementStatus.ACTIVE:
         raise DomainError(_("This engagement is already completed."))
+    from app.services.milestones import require_all_accepted
+
+    require_all_accepted(engagement)
+    return finish_engagement(user, engagement)
+
+
+def finish_engagement(actor: User, engagement: Engagement) -> Engagement:
+    """Complete an active engagement (the SME's confirmation or its last milestone's
+    acceptance): the need is closed, the vendor told. The caller holds the need's lock."""
     engagement.status = EngagementStatus.COMPLETED
     engagement.completed_at = utcnow()
     if engagement.need.status == NeedStatus.AWARDED:
         engagement.need.status = NeedStatus.CLOSED
-    audit.record(user, "engagement.completed", engagement, need_id=engagement.need_id)
+    audit.record(actor, "engagement.completed", engagement, need_id=engagement.need_id)
     notify_all(
         members(engagement.vendor_id),
         "engagement.completed",

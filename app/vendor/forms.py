@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SubmitField, TextAreaField
+from wtforms import DateField, FieldList, Form, FormField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from app import fields
 from app.form_fields import RuleIntegerField
 from app.forms import PortalForm
+
+MILESTONE_ROWS = 4  # rows offered on the form; blank ones are ignored
+
+
+class MilestoneRow(Form):
+    """One proposed milestone; the rules (shares add up to 100 %, …) are the service's."""
+
+    name = StringField(_l("Milestone"), validators=[Optional(), *fields.MILESTONE_NAME.wtf()])
+    share_pct = RuleIntegerField(_l("Share of the price (%)"), rule=fields.MILESTONE_SHARE)
+    due_week = RuleIntegerField(_l("Due in week"), rule=fields.MILESTONE_DUE_WEEK)
+    criteria = TextAreaField(
+        _l("Acceptance criteria"), validators=[Optional(), *fields.ACCEPTANCE_CRITERIA.wtf()]
+    )
 
 
 def _amount(label, **kwargs) -> RuleIntegerField:
@@ -32,6 +45,7 @@ class QuoteForm(PortalForm):
         validators=[DataRequired(), *fields.MESSAGE.wtf()],
         description=_l("What the price includes and what it does not; assumptions."),
     )
+    milestones = FieldList(FormField(MilestoneRow), min_entries=MILESTONE_ROWS)
     submit = SubmitField(_l("Send the quote"))
 
     def quote_fields(self) -> dict:

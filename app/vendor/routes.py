@@ -10,16 +10,24 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.boundary import discard
 from app.dashboard_charts import vendor_charts
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
 from app.permissions import role_required
-from app.services import attachments, dashboards, deals, plugin_hooks, reviews
+from app.services import attachments, dashboards, deals, milestones, plugin_hooks, reviews
 from app.services.rows import count_rows
 from app.vendor import bp
-from app.vendor.forms import DeclineForm, QuoteForm, ReplyForm, ReviseForm, WithdrawForm
+from app.vendor.forms import (
+    MILESTONE_ROWS,
+    DeclineForm,
+    QuoteForm,
+    ReplyForm,
+    ReviseForm,
+    WithdrawForm,
+)
 
 TABS = {
     "open": (RfqStatus.SENT, RfqStatus.QUOTED),
@@ -53,13 +61,23 @@ def inbox():
     )
 
 
-def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None, **thread_forms):
+def _plan_rows(quote) -> list[dict]:
+    rows = [
+        {"name": m.name, "share_pct": m.share_pct, "due_week": m.due_week, "criteria": m.criteria}
+        for m in milestones.quote_plan(quote)
+    ]
+    return rows + [{}] * max(MILESTONE_ROWS - len(rows), 0)
+
+
+def _rfq_page(
+    rfq, *, quote_form=None, decline_form=None, withdraw_form=None, plan_errors=None, **thread_forms
+):
     from app.conversations.routes import thread_context
 
     quote = deals.live_quote(rfq)
     if quote_form is None:
         if quote is not None and quote.status == QuoteStatus.SUBMITTED:
-            quote_form = ReviseForm(obj=quote)
+            quote_form = ReviseForm(obj=quote, data={"milestones": _plan_rows(quote)})
         else:
             quote_form = QuoteForm(
                 data={"valid_until": date.today() + timedelta(days=DEFAULT_VALIDITY_DAYS)}
@@ -77,6 +95,8 @@ def _rfq_page(rfq, *, quote_form=None, decline_form=None, withdraw_form=None, **
         need_files=attachments.for_owner(need=rfq.need),
         quote_files=attachments.for_owner(quote_ids=[quote.id]) if quote else [],
         **thread_context(rfq, **thread_forms),
+        milestone_errors=plan_errors or {},
+        plan=milestones.quote_plan(quote) if quote is not None else [],
     )
 
 
@@ -93,21 +113,30 @@ def quote(rfq_id: int):
     live = deals.live_quote(item)
     revising = live is not None and live.status == QuoteStatus.SUBMITTED
     form = ReviseForm() if revising else QuoteForm()
+    plan_errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         try:
             if revising:
-                deals.revise_quote(current_user, live, form.quote_fields())
+                sent = deals.revise_quote(current_user, live, form.quote_fields())
             else:
-                deals.submit_quote(current_user, item, form.quote_fields())
+                sent = deals.submit_quote(current_user, item, form.quote_fields())
+            try:
+                milestones.set_quote_plan(current_user, sent, form.milestones.data)
+            except InvalidInput as exc:
+                plan_errors = exc.errors
+                raise
         except InvalidInput as exc:
-            show_errors(form, exc)
+            if plan_errors:
+                discard()  # neither the quote nor its plan without the other
+            else:
+                show_errors(form, exc)
         else:
             flash(
                 _("Your revised quote is sent.") if revising else _("Your quote is sent."),
                 "success",
             )
             return redirect(url_for(".rfq", rfq_id=item.id))
-    return _rfq_page(item, quote_form=form), 422
+    return _rfq_page(item, quote_form=form, plan_errors=plan_errors), 422
 
 
 @bp.route("/rfqs/<id:rfq_id>/decline", methods=["POST"])

@@ -50,6 +50,11 @@ FLAGS = (
     "--disable-dev-shm-usage",
 )
 PASSWORD = "a-long-e2e-password"
+MILESTONES = (
+    ("Dye-house survey", 20, 2, "Survey report signed by the plant manager"),
+    ("Scheduling live", 50, 6, "Two weeks of lots planned in the system"),
+    ("Training", 30, 8, "Two foremen plan a week on their own"),
+)
 WAIT = 20  # seconds; the machine is shared
 
 
@@ -352,6 +357,11 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     ):
         walk.fill(name, value)
     walk.fill("scope", "Scheduling module, dye machine connection, two days of training")
+    for i, (name, share, week, criteria) in enumerate(MILESTONES):
+        walk.fill(f"milestones-{i}-name", name)
+        walk.fill(f"milestones-{i}-share_pct", share)
+        walk.fill(f"milestones-{i}-due_week", week)
+        walk.fill(f"milestones-{i}-criteria", criteria)
     walk.shot("vendor-quote-form-en")
     walk.click("form[action$='/quote'] button[type=submit]")
     assert "Your quote is sent." in walk.text()
@@ -364,7 +374,27 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     walk.click("form[action*='/award'] button[type=submit]")
     assert "engagement" in walk.text().lower()
     walk.open(need_path)
-    walk.click("form[action*='/complete'] button")
+    walk.click("a[href$='/plan']")
+    plan_path = walk.path()
+    assert "0 of 3 accepted" in walk.text()
+
+    # Three milestones: the vendor delivers each, the SME accepts each; the last completes.
+    for position in (1, 2, 3):
+        walk.login("vendor@e2e.example")
+        walk.open(plan_path)
+        walk.fill("note", f"Milestone {position} delivered: see the shared folder")
+        walk.click(f"[data-milestone='{position}'] form[action$='/deliver'] button")
+        walk.login("sme@e2e.example")
+        walk.open(plan_path)
+        if position == 2:
+            walk.shot("milestones-delivered-en")
+        walk.click(f"[data-milestone='{position}'] form[action$='/accept'] button")
+    assert "3 of 3 accepted" in walk.text() and "engagement is completed" in walk.text()
+    walk.language("zh")
+    walk.shot("milestones-accepted-zh")
+    walk.language("en")
+    walk.open(need_path)
+    walk.click("a[href*='/review']")
     assert "/review" in walk.path()
     for name in ("rating", "quality", "cost", "timeliness", "support"):
         walk.click(f"input[name={name}][value='5']")

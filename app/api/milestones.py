@@ -1,0 +1,128 @@
+"""Milestones in the API: an engagement's plan, deliver, accept, reject, resolve a dispute."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from app.api.core import operation
+from app.api.schemas import In, Out, ReasonIn, UtcDateTime
+from app.models import Milestone, Role
+from app.services import deals, milestones
+
+STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
+
+
+class MilestoneOut(Out):
+    id: int
+    engagement_id: int
+    position: int
+    name: str
+    share_pct: int = Field(description="Share of the quote's price, in per cent.")
+    due_week: int = Field(description="Weeks after the award.")
+    due_on: date | None
+    criteria: str
+    status: Literal["planned", "delivered", "accepted", "rejected", "disputed"]
+    delivery_note: str | None
+    delivered_at: UtcDateTime | None
+    rejection_reason: str | None
+    rejections: int
+    resolution: str | None
+
+
+class MilestonePlanOut(Out):
+    engagement_id: int
+    items: list[MilestoneOut]
+
+
+class DeliverIn(In):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class ResolveIn(In):
+    decision: Literal["accept", "redeliver"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _out(milestone: Milestone) -> MilestoneOut:
+    return MilestoneOut.model_validate(milestone)
+
+
+@operation(
+    "GET",
+    "/engagements/<int:engagement_id>/milestones",
+    summary="The engagement's plan of milestones",
+    tag="Milestones",
+    roles=(Role.SME, Role.VENDOR, Role.ADMIN),
+    response=MilestonePlanOut,
+    problems=(401, 403, 404),
+)
+def list_milestones(user, engagement_id: int):
+    engagement = deals.get_engagement(user, engagement_id)
+    return MilestonePlanOut(
+        engagement_id=engagement.id, items=[_out(m) for m in milestones.plan_for(engagement)]
+    )
+
+
+def _visible(user, milestone_id: int) -> Milestone:
+    milestone = milestones.get_milestone(milestone_id)
+    deals.get_engagement(user, milestone.engagement_id)  # 404 for anyone else's
+    return milestone
+
+
+@operation(
+    "POST",
+    "/milestones/<int:milestone_id>/deliver",
+    summary="The vendor marks a milestone delivered, with a note",
+    tag="Milestones",
+    roles=(Role.VENDOR,),
+    body=DeliverIn,
+    response=MilestoneOut,
+    problems=STATE_PROBLEMS,
+)
+def deliver_milestone(user, milestone_id: int, body: DeliverIn):
+    return _out(milestones.deliver(user, _visible(user, milestone_id), body.note))
+
+
+@operation(
+    "POST",
+    "/milestones/<int:milestone_id>/accept",
+    summary="The SME accepts a delivered milestone (the last one completes the engagement)",
+    tag="Milestones",
+    roles=(Role.SME,),
+    response=MilestoneOut,
+    problems=STATE_PROBLEMS,
+)
+def accept_milestone(user, milestone_id: int):
+    return _out(milestones.accept(user, _visible(user, milestone_id)))
+
+
+@operation(
+    "POST",
+    "/milestones/<int:milestone_id>/reject",
+    summary="The SME rejects a delivered milestone with a reason (twice opens a dispute)",
+    tag="Milestones",
+    roles=(Role.SME,),
+    body=ReasonIn,
+    response=MilestoneOut,
+    problems=STATE_PROBLEMS,
+)
+def reject_milestone(user, milestone_id: int, body: ReasonIn):
+    return _out(milestones.reject(user, _visible(user, milestone_id), body.reason))
+
+
+@operation(
+    "POST",
+    "/admin/milestones/<int:milestone_id>/resolve",
+    summary="An admin settles a disputed milestone: accept it or ask for it again",
+    tag="Admin",
+    roles=(Role.ADMIN,),
+    body=ResolveIn,
+    response=MilestoneOut,
+    problems=STATE_PROBLEMS,
+)
+def resolve_milestone(user, milestone_id: int, body: ResolveIn):
+    milestone = milestones.get_milestone(milestone_id)
+    return _out(milestones.resolve(user, milestone, body.decision, body.reason))

@@ -1,0 +1,214 @@
+"""Milestones tied to acceptance: proposed with a quote, the plan at the award, delivered
+with a note, accepted or rejected with a reason, the engagement completed only when all are
+accepted, overdue notices once, disputes settled by an admin with an audited decision."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.errors import DomainError, InvalidInput, NotFound
+from app.models import AuditEvent, EngagementStatus, MilestoneStatus, NeedStatus
+from app.services import deals, milestones
+from tests import factories
+from tests.conftest import english, submit
+from tests.deal_builders import make_deal
+
+THREE = [
+    {"name": "Dye-house survey", "share_pct": 20, "due_week": 2, "criteria": "Survey report"},
+    {"name": "Scheduling live", "share_pct": 50, "due_week": 6, "criteria": "Plans 2 weeks"},
+    {"name": "Training", "share_pct": 30, "due_week": 8, "criteria": "Two foremen trained"},
+]
+
+
+def _awarded_with_plan(db, plan=THREE):
+    deal = make_deal(vendors=2)
+    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    db.session.commit()
+    deal.engagement = deals.award(deal.sme, deal.quotes[0])
+    db.session.commit()
+    return deal
+
+
+def _deliver_and(db, deal, milestone, decision="accept", reason="Not yet"):
+    milestones.deliver(deal.vendors[0], milestone, "Delivered, see the shared folder")
+    db.session.commit()
+    if decision == "accept":
+        milestones.accept(deal.sme, milestone)
+    else:
+        milestones.reject(deal.sme, milestone, reason)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ([{**THREE[0], "share_pct": 60}, THREE[1]], "add up to 110"),
+        ([{**THREE[0], "criteria": ""}, *THREE[1:]], "accept it"),
+        ([{**THREE[0], "due_week": 0}, *THREE[1:]], "week it is due"),
+        ([{"name": "x", "share_pct": 10, "due_week": 1, "criteria": "y"}] * 9, "At most 8"),
+    ],
+)
+def test_a_plan_is_checked(rows, problem):
+    with pytest.raises(InvalidInput) as caught:
+        milestones.clean_plan(rows)
+    assert problem in " ".join(m for ms in caught.value.errors.values() for m in ms)
+
+
+def test_blank_rows_are_no_milestones():
+    assert milestones.clean_plan([{}, {"name": "", "criteria": ""}]) == []
+
+
+def test_the_award_turns_the_quote_plan_into_the_engagement_plan(db):
+    deal = _awarded_with_plan(db)
+    plan = milestones.plan_for(deal.engagement)
+    assert [m.name for m in plan] == [m["name"] for m in THREE]
+    assert plan[1].due_on == date.today() + timedelta(weeks=6)
+    with pytest.raises(DomainError):  # the plan of an awarded quote is fixed
+        milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], THREE[:1])
+
+
+def test_three_milestones_complete_the_engagement_only_when_all_are_accepted(db):
+    deal = _awarded_with_plan(db)
+    plan = milestones.plan_for(deal.engagement)
+    with pytest.raises(DomainError, match="not accepted yet"):
+        deals.complete_engagement(deal.sme, deal.engagement)
+    db.session.rollback()
+    for milestone in plan[:2]:
+        _deliver_and(db, deal, milestone)
+        assert deal.engagement.status == EngagementStatus.ACTIVE
+    _deliver_and(db, deal, plan[2])
+    assert deal.engagement.status == EngagementStatus.COMPLETED
+    assert deal.need.status == NeedStatus.CLOSED
+    kinds = factories.notification_kinds(deal.vendors[0])
+    assert kinds.count("milestone.accepted") == 3 and "engagement.completed" in kinds
+    assert factories.notification_kinds(deal.sme).count("milestone.delivered") == 3
+
+
+def test_illegal_transitions_are_refused(db, admin):
+    deal = _awarded_with_plan(db)
+    first = milestones.plan_for(deal.engagement)[0]
+    with pytest.raises(DomainError, match="Only a delivered"):
+        milestones.accept(deal.sme, first)
+    with pytest.raises(InvalidInput):
+        milestones.deliver(deal.vendors[0], first, "  ")
+    with pytest.raises(NotFound):  # another vendor
+        milestones.deliver(deal.vendors[1], first, "mine")
+    with pytest.raises(NotFound):  # another SME
+        milestones.accept(factories.sme_user(), first)
+    with pytest.raises(DomainError, match="Only a disputed"):
+        milestones.resolve(admin, first, "accept", "because")
+
+
+def test_two_rejections_open_a_dispute_that_an_admin_settles(db, admin):
+    deal = _awarded_with_plan(db)
+    first = milestones.plan_for(deal.engagement)[0]
+    _deliver_and(db, deal, first, "reject", "The report misses dye house 2")
+    assert first.status == MilestoneStatus.REJECTED
+    _deliver_and(db, deal, first, "reject", "Still missing")
+    assert first.status == MilestoneStatus.DISPUTED
+    assert "milestone.dispute_opened" in factories.notification_kinds(admin)
+    assert milestones.disputes() == [first]
+    with pytest.raises(InvalidInput):
+        milestones.resolve(admin, first, "accept", "")
+    milestones.resolve(admin, first, "redeliver", "The report must cover both dye houses")
+    db.session.commit()
+    assert (first.status, first.rejections) == (MilestoneStatus.REJECTED, 0)
+    _deliver_and(db, deal, first, "reject", "Again not complete")
+    _deliver_and(db, deal, first, "reject", "And again")
+    milestones.resolve(admin, first, "accept", "Both dye houses are covered on page 4")
+    db.session.commit()
+    assert first.status == MilestoneStatus.ACCEPTED
+    event = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.action == "milestone.resolved")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.actor_id == admin.id and event.data["decision"] == "accept"
+    assert event.reason == "Both dye houses are covered on page 4"
+
+
+def test_an_overdue_milestone_notifies_both_parties_once(db):
+    deal = _awarded_with_plan(db)
+    later = date.today() + timedelta(weeks=3)
+    assert milestones.notify_overdue(later) == 1  # only the week-2 survey is late
+    db.session.commit()
+    assert milestones.notify_overdue(later) == 0
+    db.session.commit()
+    assert factories.notification_kinds(deal.sme).count("milestone.overdue") == 1
+    assert factories.notification_kinds(deal.vendors[0]).count("milestone.overdue") == 1
+
+
+def test_an_engagement_without_milestones_completes_as_before(db):
+    deal = make_deal(vendors=1, award=True)
+    deals.complete_engagement(deal.sme, deal.engagement)
+    assert deal.engagement.status == EngagementStatus.COMPLETED
+
+
+def test_the_vendor_proposes_milestones_with_its_quote_form(app, db):
+    deal = make_deal(vendors=1, quoted=0)
+    vendor = english(app.test_client(user=deal.vendors[0]))
+    rfq_url = f"/vendor/rfqs/{deal.rfqs[0].id}"
+    form = {
+        "licence": "20000",
+        "implementation": "10000",
+        "training": "0",
+        "annual_fees": "0",
+        "delivery_weeks": "8",
+        "scope": "All of it",
+        "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+    }
+    for i, row in enumerate(THREE):
+        form |= {f"milestones-{i}-{k}": str(v) for k, v in row.items()}
+    bad = submit(
+        vendor, f"{rfq_url}/quote", {**form, "milestones-0-share_pct": "60"}, form_url=rfq_url
+    )
+    assert bad.status_code == 422 and "add up to 140" in bad.get_data(as_text=True)
+    assert deal.rfqs[0].quotes == []  # nothing saved
+    assert submit(vendor, f"{rfq_url}/quote", form, form_url=rfq_url).status_code == 302
+    quote = deals.live_quote(deal.rfqs[0])
+    assert [m.share_pct for m in milestones.quote_plan(quote)] == [20, 50, 30]
+
+
+def test_the_plan_page_walks_a_milestone_through(app, db):
+    deal = _awarded_with_plan(db, [*THREE[:1], {**THREE[1], "share_pct": 80}])
+    url = f"/engagements/{deal.engagement.id}/plan"
+    vendor = english(app.test_client(user=deal.vendors[0]))
+    sme = english(app.test_client(user=deal.sme))
+    first, second = milestones.plan_for(deal.engagement)
+    page = vendor.get(url).get_data(as_text=True)
+    assert "Dye-house survey" in page and "0 of 2 accepted" in page
+    refused = submit(vendor, f"/milestones/{first.id}/deliver", {"note": ""}, form_url=url)
+    assert refused.status_code == 422
+    submit(vendor, f"/milestones/{first.id}/deliver", {"note": "Report uploaded"}, form_url=url)
+    assert "Report uploaded" in sme.get(url).get_data(as_text=True)
+    submit(sme, f"/milestones/{first.id}/reject", {"reason": "Page 3 missing"}, form_url=url)
+    assert "Page 3 missing" in vendor.get(url).get_data(as_text=True)
+    assert english(app.test_client(user=factories.sme_user())).get(url).status_code == 404
+    for milestone in (first, second):
+        submit(vendor, f"/milestones/{milestone.id}/deliver", {"note": "Done"}, form_url=url)
+        submit(sme, f"/milestones/{milestone.id}/accept", {}, form_url=url)
+    page = sme.get(url).get_data(as_text=True)
+    assert "2 of 2 accepted" in page and "the engagement is completed" in page
+
+
+def test_the_api_walks_a_milestone_and_hides_it_from_others(app, db):
+    from tests.api.conftest import ApiClient, token_for
+
+    deal = _awarded_with_plan(db, [{**THREE[0], "share_pct": 100}])
+    vendor, sme, other = (
+        ApiClient(english(app.test_client()), token_for(u))
+        for u in (deal.vendors[0], deal.sme, deal.vendors[1])
+    )
+    plan_url = f"/engagements/{deal.engagement.id}/milestones"
+    (item,) = sme.get(plan_url).get_json()["items"]
+    assert item["status"] == "planned" and item["share_pct"] == 100
+    assert other.get(plan_url).status_code == 404
+    assert other.post(f"/milestones/{item['id']}/deliver", json={"note": "x"}).status_code == 404
+    assert sme.post(f"/milestones/{item['id']}/accept").status_code == 409
+    delivered = vendor.post(f"/milestones/{item['id']}/deliver", json={"note": "done"})
+    assert delivered.get_json()["status"] == "delivered"
+    assert sme.post(f"/milestones/{item['id']}/accept").get_json()["status"] == "accepted"
+    db.session.refresh(deal.engagement)
+    assert deal.engagement.status == EngagementStatus.COMPLETED
