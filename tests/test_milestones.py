@@ -212,3 +212,13 @@ def test_the_api_walks_a_milestone_and_hides_it_from_others(app, db):
     assert sme.post(f"/milestones/{item['id']}/accept").get_json()["status"] == "accepted"
     db.session.refresh(deal.engagement)
     assert deal.engagement.status == EngagementStatus.COMPLETED
+
+
+def test_the_overdue_command_announces_once(app, db):
+    deal = _awarded_with_plan(db)
+    first = milestones.plan_for(deal.engagement)[0]
+    first.due_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "1 overdue" in runner.invoke(args=["milestones", "overdue"]).output
+    assert "0 overdue" in runner.invoke(args=["milestones", "overdue"]).output
