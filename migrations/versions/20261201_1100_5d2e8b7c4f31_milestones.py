@@ -1,7 +1,7 @@
 """milestones: a quote's plan of staged deliveries, accepted one by one
 
 Revision ID: 5d2e8b7c4f31
-Revises: fcc4d8579093
+Revises: 3fd7bdf03970
 Create Date: 2026-12-01 11:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5d2e8b7c4f31'
-down_revision = 'fcc4d8579093'
+down_revision = '3fd7bdf03970'
 branch_labels = None
 depends_on = None
 
