@@ -53,10 +53,8 @@ def demo_load() -> None:
 def register_cli(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.matching_cli import matching_cli
-    from app.milestones.cli import milestones_cli
     from app.plugins_cli import plugins_cli
     from app.search_cli import search_cli
 
-    groups = (users_cli, demo_cli, plugins_cli, search_cli, matching_cli, jobs_cli, milestones_cli)
-    for group in groups:
+    for group in (users_cli, demo_cli, plugins_cli, search_cli, matching_cli, jobs_cli):
         app.cli.add_command(group)

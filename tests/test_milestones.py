@@ -1,19 +1,24 @@
 """Milestones tied to acceptance: proposed with a quote, the plan at the award, delivered
-with a note, accepted or rejected with a reason, the engagement completed only when all are
-accepted, overdue notices once, disputes settled by an admin with an audited decision."""
+with a note and files, accepted or rejected with a reason, the engagement completed only when
+all are accepted, overdue notices once (from the tick), disputes settled by an admin with an
+audited decision."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import io
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.errors import DomainError, InvalidInput, NotFound
-from app.models import AuditEvent, EngagementStatus, MilestoneStatus, NeedStatus
-from app.services import deals, milestones
+from app.models import Attachment, AuditEvent, EngagementStatus, MilestoneStatus, NeedStatus
+from app.services import attachments, deals, expiry, milestones
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal
+from tests.files import HTML_AS_PDF, PDF
+from tests.test_conversations import fetch
 
 THREE = [
     {"name": "Dye-house survey", "share_pct": 20, "due_week": 2, "criteria": "Survey report"},
@@ -46,7 +51,8 @@ def _deliver_and(db, deal, milestone, decision="accept", reason="Not yet"):
     [
         ([{**THREE[0], "share_pct": 60}, THREE[1]], "add up to 110"),
         ([{**THREE[0], "criteria": ""}, *THREE[1:]], "accept it"),
-        ([{**THREE[0], "due_week": 0}, *THREE[1:]], "week it is due"),
+        ([{**THREE[0], "due_week": 0}, *THREE[1:]], "from 1 to 260"),
+        ([{**THREE[0], "due_week": None}, *THREE[1:]], "week after the award"),
         ([{"name": "x", "share_pct": 10, "due_week": 1, "criteria": "y"}] * 9, "At most 8"),
     ],
 )
@@ -89,7 +95,7 @@ def test_three_milestones_complete_the_engagement_only_when_all_are_accepted(db)
 def test_illegal_transitions_are_refused(db, admin):
     deal = _awarded_with_plan(db)
     first = milestones.plan_for(deal.engagement)[0]
-    with pytest.raises(DomainError, match="Only a delivered"):
+    with pytest.raises(DomainError, match="not delivered yet"):
         milestones.accept(deal.sme, first)
     with pytest.raises(InvalidInput):
         milestones.deliver(deal.vendors[0], first, "  ")
@@ -97,7 +103,7 @@ def test_illegal_transitions_are_refused(db, admin):
         milestones.deliver(deal.vendors[1], first, "mine")
     with pytest.raises(NotFound):  # another SME
         milestones.accept(factories.sme_user(), first)
-    with pytest.raises(DomainError, match="Only a disputed"):
+    with pytest.raises(DomainError, match="Only a disputed milestone can be settled"):
         milestones.resolve(admin, first, "accept", "because")
 
 
@@ -129,15 +135,22 @@ def test_two_rejections_open_a_dispute_that_an_admin_settles(db, admin):
     assert event.reason == "Both dye houses are covered on page 4"
 
 
-def test_an_overdue_milestone_notifies_both_parties_once(db):
+def _in(weeks: int) -> datetime:
+    return datetime.combine(date.today() + timedelta(weeks=weeks), time(9))
+
+
+def test_the_tick_tells_both_parties_once_about_an_overdue_milestone(db):
     deal = _awarded_with_plan(db)
-    later = date.today() + timedelta(weeks=3)
-    assert milestones.notify_overdue(later) == 1  # only the week-2 survey is late
-    db.session.commit()
-    assert milestones.notify_overdue(later) == 0
-    db.session.commit()
+    assert expiry.tick(_in(3)).milestones_overdue == 1  # only the week-2 survey is late
+    assert expiry.tick(_in(3)).milestones_overdue == 0
     assert factories.notification_kinds(deal.sme).count("milestone.overdue") == 1
     assert factories.notification_kinds(deal.vendors[0]).count("milestone.overdue") == 1
+    first = milestones.plan_for(deal.engagement)[0]
+    assert first.overdue_notified_on == _in(3).date()
+    # Delivered milestones are not overdue; the others are told about once each.
+    milestones.deliver(deal.vendors[0], milestones.plan_for(deal.engagement)[1], "Live")
+    db.session.commit()
+    assert expiry.tick(_in(9)).milestones_overdue == 1  # the training, not the delivered one
 
 
 def test_an_engagement_without_milestones_completes_as_before(db):
@@ -214,11 +227,152 @@ def test_the_api_walks_a_milestone_and_hides_it_from_others(app, db):
     assert deal.engagement.status == EngagementStatus.COMPLETED
 
 
-def test_the_overdue_command_announces_once(app, db):
+def test_flask_jobs_tick_announces_overdue_milestones_once(app, db):
     deal = _awarded_with_plan(db)
     first = milestones.plan_for(deal.engagement)[0]
     first.due_on = date.today() - timedelta(days=1)
     db.session.commit()
     runner = app.test_cli_runner()
-    assert "1 overdue" in runner.invoke(args=["milestones", "overdue"]).output
-    assert "0 overdue" in runner.invoke(args=["milestones", "overdue"]).output
+    assert "milestones overdue: 1" in runner.invoke(args=["jobs", "tick"]).output
+    assert "milestones overdue: 0" in runner.invoke(args=["jobs", "tick"]).output
+
+
+def test_a_loser_is_told_what_happened_first(db):
+    deal = _awarded_with_plan(db)
+    first = milestones.plan_for(deal.engagement)[0]
+    milestones.deliver(deal.vendors[0], first, "Report in the shared folder")
+    db.session.commit()
+    with pytest.raises(DomainError, match="already delivered"):
+        milestones.deliver(deal.vendors[0], first, "Again")
+    db.session.rollback()
+    milestones.reject(deal.sme, first, "Dye house 2 is missing")
+    db.session.commit()
+    with pytest.raises(DomainError, match="rejected before your acceptance arrived"):
+        milestones.accept(deal.sme, first)
+    db.session.rollback()
+    with pytest.raises(DomainError, match="already rejected"):
+        milestones.reject(deal.sme, first, "Twice")
+
+
+def test_an_admin_decision_is_one_transition_told_once(db, admin):
+    deal = _awarded_with_plan(db, [{**THREE[0], "share_pct": 100}])
+    (only,) = milestones.plan_for(deal.engagement)
+    _deliver_and(db, deal, only, "reject", "Missing")
+    _deliver_and(db, deal, only, "reject", "Still missing")
+    milestones.resolve(admin, only, "accept", "Both dye houses are on page 4")
+    db.session.commit()
+    vendor_kinds = factories.notification_kinds(deal.vendors[0])
+    assert vendor_kinds.count("milestone.resolved_accepted") == 1
+    assert "milestone.accepted" not in vendor_kinds  # the decision says it, once
+    assert factories.notification_kinds(deal.sme).count("milestone.resolved_accepted") == 1
+    assert deal.engagement.status == EngagementStatus.COMPLETED  # the last acceptance
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(
+            AuditEvent.subject_type == "Milestone", AuditEvent.subject_id == only.id
+        )
+    ).all()
+    assert actions.count("milestone.resolved") == 1 and "milestone.accepted" not in actions
+    with pytest.raises(DomainError, match="settled before your decision arrived"):
+        milestones.resolve(admin, only, "accept", "again")
+
+
+def test_a_milestone_is_delivered_with_files_only_its_parties_read(app, db):
+    deal = _awarded_with_plan(db)
+    first = milestones.plan_for(deal.engagement)[0]
+    url = f"/engagements/{deal.engagement.id}/plan"
+    vendor = english(app.test_client(user=deal.vendors[0]))
+
+    def deliver(files):
+        return submit(
+            vendor,
+            f"/milestones/{first.id}/deliver",
+            {"note": "Survey report attached", "files": files},
+            form_url=url,
+            content_type="multipart/form-data",
+        )
+
+    refused = deliver([(io.BytesIO(HTML_AS_PDF), "report.pdf")])
+    assert refused.status_code == 422 and "Only PDF files" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert first.status == MilestoneStatus.PLANNED  # nothing was saved
+    assert deliver([(io.BytesIO(PDF), "勘察报告.pdf")]).status_code == 302
+    db.session.expire_all()
+    (stored,) = attachments.for_owner(milestone_ids=[first.id])
+    assert first.status == MilestoneStatus.DELIVERED and stored.filename == "勘察报告.pdf"
+    sme = english(app.test_client(user=deal.sme))
+    assert "勘察报告.pdf" in sme.get(url).get_data(as_text=True)
+    assert fetch(sme, f"/attachments/{stored.id}").data == PDF
+    for outsider in (deal.vendors[1], factories.sme_user()):
+        assert fetch(app.test_client(user=outsider), f"/attachments/{stored.id}").status_code == 404
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "milestone.delivered")
+    ).one()
+    assert event.data["files"] == ["勘察报告.pdf"]
+    assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 1
+
+
+def test_a_revision_that_keeps_the_plan_is_not_a_new_proposal(db):
+    deal = make_deal(vendors=1)
+    quote = deal.quotes[0]
+    milestones.set_quote_plan(deal.vendors[0], quote, THREE)
+    db.session.commit()
+    milestones.set_quote_plan(deal.vendors[0], quote, THREE)
+    db.session.commit()
+    proposed = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "quote.milestones_proposed")
+    ).all()
+    assert len(proposed) == 1
+    milestones.set_quote_plan(deal.vendors[0], quote, [])
+    db.session.commit()
+    assert milestones.quote_plan(quote) == []
+
+
+def test_an_admin_settles_a_dispute_on_the_disputes_page(app, db, admin):
+    deal = _awarded_with_plan(db)
+    first = milestones.plan_for(deal.engagement)[0]
+    _deliver_and(db, deal, first, "reject", "Missing")
+    _deliver_and(db, deal, first, "reject", "Still missing")
+    client = english(app.test_client(user=admin))
+    url = "/admin/disputes"
+    assert "Still missing" in client.get(url).get_data(as_text=True)
+    refused = submit(
+        client, f"/milestones/{first.id}/resolve", {"decision": "accept"}, form_url=url
+    )
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert first.status == MilestoneStatus.DISPUTED
+    done = submit(
+        client,
+        f"/milestones/{first.id}/resolve",
+        {"decision": "redeliver", "reason": "Cover both dye houses"},
+        form_url=url,
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert (first.status, first.resolution) == (MilestoneStatus.REJECTED, "Cover both dye houses")
+    assert "No milestone is in dispute." in client.get(url).get_data(as_text=True)
+
+
+def test_the_plan_and_disputes_pages_need_no_inline_script_or_style(app, db, admin):
+    from tests.test_security_headers import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE, JS_URL
+
+    deal = _awarded_with_plan(db)
+    first, second, _third = milestones.plan_for(deal.engagement)
+    _deliver_and(db, deal, first, "reject", "Missing")
+    _deliver_and(db, deal, first, "reject", "Still missing")  # disputed
+    milestones.deliver(deal.vendors[0], second, "Live since Monday")  # delivered
+    db.session.commit()
+    pages = [
+        (deal.sme, f"/engagements/{deal.engagement.id}/plan"),
+        (deal.vendors[0], f"/engagements/{deal.engagement.id}/plan"),
+        (admin, f"/engagements/{deal.engagement.id}/plan"),
+        (admin, "/admin/disputes"),
+        (deal.sme, f"/needs/{deal.need.id}"),
+        (deal.vendors[0], f"/vendor/rfqs/{deal.rfqs[0].id}"),
+    ]
+    for user, url in pages:
+        response = english(app.test_client(user=user)).get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER, JS_URL):
+            assert pattern.search(page) is None, (url, pattern.pattern)

@@ -1,18 +1,22 @@
-"""Milestones in the API: an engagement's plan, deliver, accept, reject, resolve a dispute."""
+"""Milestones in the API: an engagement's plan, deliver, accept, reject, settle a dispute.
+
+Files are delivered through the plan page (multipart); the API lists them with each
+milestone."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from app import fields as rules
+from app.api import serialize
 from app.api.core import operation
-from app.api.schemas import In, Out, ReasonIn, UtcDateTime
+from app.api.deals import STATE_PROBLEMS
+from app.api.schemas import AttachmentOut, In, NonEmpty, Out, Reason, ReasonIn, UtcDateTime
 from app.models import Milestone, Role
-from app.services import deals, milestones
-
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
+from app.services import attachments, deals, milestones
 
 
 class MilestoneOut(Out):
@@ -27,9 +31,10 @@ class MilestoneOut(Out):
     status: Literal["planned", "delivered", "accepted", "rejected", "disputed"]
     delivery_note: str | None
     delivered_at: UtcDateTime | None
+    files: list[AttachmentOut] = Field(description="What the vendor delivered it with.")
     rejection_reason: str | None
     rejections: int
-    resolution: str | None
+    resolution: str | None = Field(description="A platform admin's decision on a dispute.")
 
 
 class MilestonePlanOut(Out):
@@ -38,21 +43,29 @@ class MilestonePlanOut(Out):
 
 
 class DeliverIn(In):
-    note: str = Field(min_length=1, max_length=2000)
+    note: Annotated[rules.DELIVERY_NOTE.api(), NonEmpty]
 
 
 class ResolveIn(In):
     decision: Literal["accept", "redeliver"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 def _out(milestone: Milestone) -> MilestoneOut:
-    return MilestoneOut.model_validate(milestone)
+    files = attachments.for_owner(milestone_ids=[milestone.id])
+    plain = {
+        name: getattr(milestone, name)
+        for name in MilestoneOut.model_fields
+        if name not in ("status", "files")
+    }
+    return MilestoneOut(
+        **plain, status=str(milestone.status), files=[serialize.attachment(f) for f in files]
+    )
 
 
 @operation(
     "GET",
-    "/engagements/<int:engagement_id>/milestones",
+    "/engagements/<id:engagement_id>/milestones",
     summary="The engagement's plan of milestones",
     tag="Milestones",
     roles=(Role.SME, Role.VENDOR, Role.ADMIN),
@@ -74,7 +87,7 @@ def _visible(user, milestone_id: int) -> Milestone:
 
 @operation(
     "POST",
-    "/milestones/<int:milestone_id>/deliver",
+    "/milestones/<id:milestone_id>/deliver",
     summary="The vendor marks a milestone delivered, with a note",
     tag="Milestones",
     roles=(Role.VENDOR,),
@@ -88,7 +101,7 @@ def deliver_milestone(user, milestone_id: int, body: DeliverIn):
 
 @operation(
     "POST",
-    "/milestones/<int:milestone_id>/accept",
+    "/milestones/<id:milestone_id>/accept",
     summary="The SME accepts a delivered milestone (the last one completes the engagement)",
     tag="Milestones",
     roles=(Role.SME,),
@@ -101,7 +114,7 @@ def accept_milestone(user, milestone_id: int):
 
 @operation(
     "POST",
-    "/milestones/<int:milestone_id>/reject",
+    "/milestones/<id:milestone_id>/reject",
     summary="The SME rejects a delivered milestone with a reason (twice opens a dispute)",
     tag="Milestones",
     roles=(Role.SME,),
@@ -115,7 +128,7 @@ def reject_milestone(user, milestone_id: int, body: ReasonIn):
 
 @operation(
     "POST",
-    "/admin/milestones/<int:milestone_id>/resolve",
+    "/admin/milestones/<id:milestone_id>/resolve",
     summary="An admin settles a disputed milestone: accept it or ask for it again",
     tag="Admin",
     roles=(Role.ADMIN,),

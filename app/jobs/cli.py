@@ -120,7 +120,8 @@ def retry(job_ids: tuple[int, ...], all_stuck: bool) -> None:
 
 @jobs_cli.command("tick")
 def tick() -> None:
-    """Expire requests for quotes and quotes, send reminders and digests (for cron)."""
+    """Expire requests for quotes and quotes, send reminders, overdue milestone notices and
+    digests (for cron)."""
     from app.services import expiry
 
     click.echo(f"Tick: {expiry.tick()}.")

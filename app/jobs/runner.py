@@ -76,7 +76,8 @@ def run_due(app: Flask, limit: int = 1000) -> int:
 
 
 def _schedule_tick(app: Flask) -> None:
-    """Post the periodic ``tick`` job (expiry, reminders, digests) every TICK_SECONDS.
+    """Post the periodic ``tick`` job (expiry, reminders, overdue milestones, digests) every
+    TICK_SECONDS.
 
     The sweep runs in the web process (JOBS=thread) and in ``flask jobs worker``, so time
     passes without cron; ``flask jobs tick`` does the same work on demand. 0 turns it off."""

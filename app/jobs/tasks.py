@@ -60,7 +60,8 @@ def deliver_notification(payload: dict[str, Any]) -> None:
 
 @task("tick")
 def tick(payload: dict[str, Any]) -> None:
-    """Expire what is due and send the reminders and digests (app.services.expiry)."""
+    """Expire what is due, send the reminders, overdue milestone notices and digests
+    (app.services.expiry)."""
     from app.services import expiry
 
     log.info("tick: %s", expiry.tick())

@@ -1,36 +1,43 @@
-"""Forms of the milestone transitions; their rules live in app.services.milestones."""
+"""Forms of the milestone transitions; their rules live in app.services.milestones and the
+field bounds in app.fields."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import MultipleFileField, RadioField, SelectChoice, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from app import fields
+from app.forms import PortalForm
 
 
-class DeliverForm(FlaskForm):
+class DeliverForm(PortalForm):
     note = TextAreaField(
         _l("What did you deliver?"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), *fields.DELIVERY_NOTE.wtf()],
         description=_l("Where the enterprise finds it and how it meets the acceptance criteria."),
+    )
+    files = MultipleFileField(
+        _l("Attach files (PDF, images, office documents; up to 10 MB each)"),
+        validators=[Optional()],
     )
     submit = SubmitField(_l("Mark delivered"))
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(PortalForm):
     submit = SubmitField(_l("Accept"))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PortalForm):
     reason = TextAreaField(
         _l("What is missing?"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), *fields.REASON.wtf()],
         description=_l("A second rejection opens a dispute that a platform admin settles."),
     )
     submit = SubmitField(_l("Reject"))
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PortalForm):
     decision = RadioField(
         _l("Decision"),
         choices=[
@@ -40,6 +47,6 @@ class ResolveForm(FlaskForm):
         validators=[DataRequired()],
     )
     reason = TextAreaField(
-        _l("Reason, for both parties"), validators=[DataRequired(), Length(max=2000)]
+        _l("Reason, for both parties"), validators=[DataRequired(), *fields.REASON.wtf()]
     )
     submit = SubmitField(_l("Decide"))

@@ -1,4 +1,7 @@
-"""The plan page of an engagement (both parties and admins) and its transitions."""
+"""The plan page of an engagement (both parties and admins) and its transitions.
+
+Views never commit: the request's boundary (app.boundary) commits once when the page
+answers with a success and rolls back when a service refused (``show_errors``)."""
 
 from __future__ import annotations
 
@@ -8,17 +11,25 @@ from flask_login import current_user, login_required
 
 from app.errors import InvalidInput
 from app.extensions import db
+from app.form_errors import show_errors
 from app.milestones import bp
 from app.milestones.forms import AcceptForm, DeliverForm, RejectForm, ResolveForm
 from app.models import Engagement, Role
 from app.permissions import role_required
 from app.services import deals, milestones
+from app.uploads import accepts_files, uploads_from
 
 
 @bp.app_template_global()
 def milestone_plan(engagement) -> list:
     """The plan of an engagement, for the pages that show its progress."""
     return milestones.plan_for(engagement)
+
+
+@bp.app_template_global()
+def quote_milestones(quote) -> list:
+    """The milestones proposed with a quote, for the comparison of quotes."""
+    return milestones.quote_plan(quote)
 
 
 @bp.app_template_global()
@@ -29,59 +40,57 @@ def engagement_of_quote(quote):
     return db.session.scalar(db.select(Engagement).where(Engagement.quote_id == quote.id))
 
 
-def _plan_page(engagement, *, status: int = 200, **forms):
+def _plan_page(engagement, *, failed: int | None = None, **forms):
+    plan = milestones.plan_for(engagement)
     return render_template(
         "milestones/plan.html",
         engagement=engagement,
-        plan=milestones.plan_for(engagement),
+        plan=plan,
+        files=milestones.files_of(plan),
         deliver_form=forms.get("deliver") or DeliverForm(),
         accept_form=AcceptForm(),
         reject_form=forms.get("reject") or RejectForm(),
         resolve_form=forms.get("resolve") or ResolveForm(),
-        failed=forms.get("failed"),
-    ), status
+        failed=failed,
+    )
 
 
-@bp.route("/engagements/<int:engagement_id>/plan")
+@bp.route("/engagements/<id:engagement_id>/plan")
 @login_required
 def plan(engagement_id: int):
     return _plan_page(deals.get_engagement(current_user, engagement_id))
 
 
 def _done(milestone, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(
         url_for(".plan", engagement_id=milestone.engagement_id, _anchor=f"m-{milestone.id}")
     )
 
 
-def _refused(milestone, form, key: str, exc: InvalidInput | None = None):
-    """The plan again with the refused form's message beside it (nothing is saved)."""
-    db.session.rollback()
-    if exc is not None:
-        field = next(iter(form._fields.values()))
-        for name, messages in (exc.errors or {"": [exc.message]}).items():
-            target = form._fields.get(name, form._fields.get("reason", field))
-            target.errors = [*target.errors, *messages]
-    return _plan_page(milestone.engagement, status=422, failed=milestone.id, **{key: form})
+def _refused(milestone, key: str, form):
+    """The plan again with the refused form's messages beside its milestone (422)."""
+    engagement = deals.get_engagement(current_user, milestone.engagement_id)
+    return _plan_page(engagement, failed=milestone.id, **{key: form}), 422
 
 
-@bp.route("/milestones/<int:milestone_id>/deliver", methods=["POST"])
+@bp.route("/milestones/<id:milestone_id>/deliver", methods=["POST"])
 @role_required(Role.VENDOR)
+@accepts_files
 def deliver(milestone_id: int):
     milestone = milestones.get_milestone(milestone_id)
     form = DeliverForm()
-    if not form.validate_on_submit():
-        return _refused(milestone, form, "deliver")
-    try:
-        milestones.deliver(current_user, milestone, form.note.data)
-    except InvalidInput as exc:
-        return _refused(milestone, form, "deliver", exc)
-    return _done(milestone, _("Marked delivered; the enterprise is asked to accept it."))
+    if form.validate_on_submit():
+        try:
+            milestones.deliver(current_user, milestone, form.note.data, uploads_from("files"))
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            return _done(milestone, _("Marked delivered; the enterprise is asked to accept it."))
+    return _refused(milestone, "deliver", form)
 
 
-@bp.route("/milestones/<int:milestone_id>/accept", methods=["POST"])
+@bp.route("/milestones/<id:milestone_id>/accept", methods=["POST"])
 @role_required(Role.SME)
 def accept(milestone_id: int):
     milestone = milestones.get_milestone(milestone_id)
@@ -91,37 +100,49 @@ def accept(milestone_id: int):
     return redirect(url_for(".plan", engagement_id=milestone.engagement_id))
 
 
-@bp.route("/milestones/<int:milestone_id>/reject", methods=["POST"])
+@bp.route("/milestones/<id:milestone_id>/reject", methods=["POST"])
 @role_required(Role.SME)
 def reject(milestone_id: int):
     milestone = milestones.get_milestone(milestone_id)
     form = RejectForm()
-    if not form.validate_on_submit():
-        return _refused(milestone, form, "reject")
-    try:
-        milestones.reject(current_user, milestone, form.reason.data)
-    except InvalidInput as exc:
-        return _refused(milestone, form, "reject", exc)
-    return _done(milestone, _("Milestone rejected; the vendor is told what is missing."))
+    if form.validate_on_submit():
+        try:
+            milestones.reject(current_user, milestone, form.reason.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            return _done(milestone, _("Milestone rejected; the vendor is told what is missing."))
+    return _refused(milestone, "reject", form)
+
+
+def _disputes_page(*, form=None, failed: int | None = None):
+    queue = milestones.disputes()
+    return render_template(
+        "milestones/disputes.html",
+        disputes=queue,
+        files=milestones.files_of(queue),
+        form=form or ResolveForm(),
+        failed=failed,
+    )
 
 
 @bp.route("/admin/disputes")
 @role_required(Role.ADMIN)
 def disputes():
-    return render_template(
-        "milestones/disputes.html", disputes=milestones.disputes(), form=ResolveForm()
-    )
+    return _disputes_page()
 
 
-@bp.route("/milestones/<int:milestone_id>/resolve", methods=["POST"])
+@bp.route("/milestones/<id:milestone_id>/resolve", methods=["POST"])
 @role_required(Role.ADMIN)
 def resolve(milestone_id: int):
     milestone = milestones.get_milestone(milestone_id)
     form = ResolveForm()
-    if not form.validate_on_submit():
-        return _refused(milestone, form, "resolve")
-    try:
-        milestones.resolve(current_user, milestone, form.decision.data, form.reason.data)
-    except InvalidInput as exc:
-        return _refused(milestone, form, "resolve", exc)
-    return _done(milestone, _("The dispute is settled; both parties are told why."))
+    if form.validate_on_submit():
+        try:
+            milestones.resolve(current_user, milestone, form.decision.data, form.reason.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("The dispute is settled; both parties are told why."), "success")
+            return redirect(url_for(".disputes"))
+    return _disputes_page(form=form, failed=milestone.id), 422

@@ -1,4 +1,5 @@
-"""Files attached to a need, a message or a quote, stored outside the web root."""
+"""Files attached to a need, a message, a quote or a delivered milestone, stored outside the
+web root."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from app.models.base import utcnow
 
 
 class Attachment(db.Model):
-    """One uploaded file; exactly one of need, message or quote owns it."""
+    """One uploaded file; exactly one of need, message, quote or milestone owns it."""
 
     __tablename__ = "attachments"
     __table_args__ = (
         sa.CheckConstraint(
             "(CASE WHEN need_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN message_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN quote_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + (CASE WHEN quote_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN milestone_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_owner",
         ),
         sa.CheckConstraint("size >= 0", name="size_non_negative"),
@@ -34,6 +36,10 @@ class Attachment(db.Model):
     )
     quote_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("quotes.id", ondelete="CASCADE"), index=True
+    )
+    # What the vendor handed over for a milestone (app.services.milestones.deliver).
+    milestone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True
     )
     uploader_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True

@@ -35,6 +35,7 @@ MESSAGES = {
     "quote.rejected": _l("Another vendor was chosen for “%(need)s”. Thank you for quoting."),
     "engagement.completed": _l("The engagement for “%(need)s” is marked completed."),
     "rfq.closed": _l("“%(need)s” was awarded to another vendor; your request for quote is closed."),
+    # milestones of an engagement (app.services.milestones)
     "milestone.delivered": _l(
         "Milestone “%(name)s” of “%(need)s” is delivered: please accept or reject it."
     ),
@@ -46,10 +47,10 @@ MESSAGES = {
     ),
     "milestone.dispute_opened": _l("Milestone “%(name)s” of “%(need)s” is in dispute."),
     "milestone.resolved_accepted": _l(
-        "The platform accepted milestone “%(name)s” as delivered: %(reason)s"
+        "The platform accepted milestone “%(name)s” of “%(need)s” as delivered: %(reason)s"
     ),
     "milestone.resolved_redo": _l(
-        "The platform asks for milestone “%(name)s” to be delivered again: %(reason)s"
+        "The platform asks for milestone “%(name)s” of “%(need)s” to be delivered again: %(reason)s"
     ),
     "milestone.overdue": _l("Milestone “%(name)s” of “%(need)s” was due on %(due)s."),
     "need.cancelled": _l("The enterprise cancelled “%(need)s”: %(reason)s"),
@@ -115,6 +116,14 @@ LABELS = {
     "quote.rejected": _l("Another vendor was chosen"),
     "engagement.completed": _l("An engagement is completed"),
     "rfq.closed": _l("A request for quote is closed"),
+    "milestone.delivered": _l("A milestone is delivered"),
+    "milestone.accepted": _l("A milestone was accepted"),
+    "milestone.rejected": _l("A milestone was rejected"),
+    "milestone.disputed": _l("A milestone went to a platform admin"),
+    "milestone.dispute_opened": _l("A milestone is in dispute"),
+    "milestone.resolved_accepted": _l("A disputed milestone was accepted"),
+    "milestone.resolved_redo": _l("A disputed milestone is to be delivered again"),
+    "milestone.overdue": _l("A milestone is overdue"),
     "need.cancelled": _l("A need was cancelled"),
     "review.received": _l("New review"),
     "review.replied": _l("A vendor replied to your review"),
@@ -147,6 +156,10 @@ ROLE_KINDS = {
         "quote.expired",
         "reminder.quote_expiring",
         "reminder.review_invitation",
+        "milestone.delivered",
+        "milestone.resolved_accepted",
+        "milestone.resolved_redo",
+        "milestone.overdue",
         "review.replied",
         "review.removed",
         "review.kept",
@@ -164,6 +177,12 @@ ROLE_KINDS = {
         "rfq.closed",
         "need.cancelled",
         "engagement.completed",
+        "milestone.accepted",
+        "milestone.rejected",
+        "milestone.disputed",
+        "milestone.resolved_accepted",
+        "milestone.resolved_redo",
+        "milestone.overdue",
         "review.received",
         "review.removed_notice",
         "review.kept",
@@ -181,6 +200,7 @@ ROLE_KINDS = {
         "plugin.degraded",
         "review.flagged",
         "thread.reported",
+        "milestone.dispute_opened",
         *_COMMON,
     ),
 }

@@ -1,4 +1,5 @@
-"""Attachments on needs, messages and quotes: checked by content, stored outside the web root.
+"""Attachments on needs, messages, quotes and delivered milestones: checked by content, stored
+outside the web root.
 
 A file is accepted when its *content* (magic bytes, read by ``filetype``; images also decoded
 by Pillow) is a PDF, an image or an office document, whatever its name says, and when it is
@@ -6,12 +7,13 @@ no bigger than ``ATTACHMENT_MAX_BYTES``. It is stored under ``ATTACHMENTS_DIR`` 
 the instance folder's ``attachments/``) by a random key, never by its name; the name is
 kept, sanitised, for display and download only. Images get a thumbnail. Files written by a
 transaction that rolls back are removed again; files whose rows are gone (a deleted need,
-message, quote or account: the database cascades) are removed by :func:`sweep_orphans`,
-which ``flask jobs tick`` runs.
+message, quote, milestone or account: the database cascades) are removed by
+:func:`sweep_orphans`, which ``flask jobs tick`` runs.
 
 Who may read: the SME that owns the need and the vendors it asked for quotes (need files);
 the two parties of the conversation (message files); the need's SME and the quoting vendor
-(quote files); platform admins always.
+(quote files); the engagement's SME and vendor (the files a milestone was delivered with);
+platform admins always.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.models import Attachment, Message, Need, Quote, Rfq, Role, User
+from app.models import Attachment, Engagement, Message, Milestone, Need, Quote, Rfq, Role, User
 from app.models.base import utcnow
 
 # Detected type → the extension a download gets.
@@ -163,6 +165,7 @@ def store(
     need: Need | None = None,
     message: Message | None = None,
     quote: Quote | None = None,
+    milestone: Milestone | None = None,
 ) -> list[Attachment]:
     """Check and store ``uploads`` for one owner; the caller has checked who may attach."""
     uploads = [u for u in uploads if u.data or u.filename]
@@ -172,6 +175,7 @@ def store(
         "need_id": need.id if need else None,
         "message_id": message.id if message else None,
         "quote_id": quote.id if quote else None,
+        "milestone_id": milestone.id if milestone else None,
     }
     column = next(getattr(Attachment, name) for name, value in owner.items() if value)
     already = db.session.scalar(
@@ -257,7 +261,9 @@ def sweep_orphans(now: datetime | None = None) -> int:
 # --- reading ------------------------------------------------------------------------------
 
 
-def for_owner(*, need: Need | None = None, message_ids=None, quote_ids=None) -> list[Attachment]:
+def for_owner(
+    *, need: Need | None = None, message_ids=None, quote_ids=None, milestone_ids=None
+) -> list[Attachment]:
     query = sa.select(Attachment).order_by(Attachment.id)
     if need is not None:
         query = query.where(Attachment.need_id == need.id)
@@ -265,6 +271,8 @@ def for_owner(*, need: Need | None = None, message_ids=None, quote_ids=None) -> 
         query = query.where(Attachment.message_id.in_(list(message_ids)))
     elif quote_ids is not None:
         query = query.where(Attachment.quote_id.in_(list(quote_ids)))
+    elif milestone_ids is not None:
+        query = query.where(Attachment.milestone_id.in_(list(milestone_ids)))
     return list(db.session.scalars(query))
 
 
@@ -288,6 +296,11 @@ def can_read(user: User | None, attachment: Attachment) -> bool:
     if attachment.message_id is not None:
         rfq = db.session.get(Message, attachment.message_id).rfq
         return _party(user, rfq)
+    if attachment.milestone_id is not None:
+        engagement: Engagement = db.session.get(Milestone, attachment.milestone_id).engagement
+        if user.role == Role.SME:
+            return engagement.sme_id == org
+        return user.role == Role.VENDOR and engagement.vendor_id == org
     quote = db.session.get(Quote, attachment.quote_id)
     return _party(user, quote.rfq)
 

@@ -11,6 +11,8 @@ own transaction so one failure does not hold up the rest:
   expires within ``QUOTE_REMINDER_DAYS`` (to the SME), an invitation to review
   ``REVIEW_INVITATION_DAYS`` after completion (to the SME). A :class:`~app.models.Reminder`
   row, unique per kind and subject, makes each go out once;
+- a milestone of an active engagement past its due date and not delivered: both parties are
+  told once (``Milestone.overdue_notified_on``; :mod:`app.services.milestones`);
 - the daily mail digests, and the removal of attachment files whose rows are gone.
 
 Each transition locks the need first (``SELECT … FOR UPDATE``) and checks the state again
@@ -54,6 +56,7 @@ class TickReport:
     quotes_expired: int = 0
     rfqs_expired: int = 0
     reminders: int = 0
+    milestones_overdue: int = 0
     digests: int = 0
     files_removed: int = 0
 
@@ -243,7 +246,7 @@ def invite_reviews(now: datetime) -> int:
 
 def tick(now: datetime | None = None) -> TickReport:
     """Run everything that is due, each step committed on its own."""
-    from app.services import attachments, email_channel
+    from app.services import attachments, email_channel, milestones
 
     now = now or utcnow()
     report = TickReport()
@@ -253,6 +256,8 @@ def tick(now: datetime | None = None) -> TickReport:
         report.rfqs_expired += _step(expire_rfq, rfq_id, now)
     for remind in (remind_unanswered_rfqs, remind_expiring_quotes, invite_reviews):
         report.reminders += _step(remind, now)
+    for milestone_id in milestones.overdue_ids(now):
+        report.milestones_overdue += _step(milestones.announce_overdue, milestone_id, now)
     report.digests = _step(email_channel.send_digests, now)
     report.files_removed = _step(attachments.sweep_orphans, now)
     return report

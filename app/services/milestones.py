@@ -1,35 +1,45 @@
 """Milestones tied to acceptance: the vendor proposes them with a quote, the award turns them
-into the engagement's plan, the vendor delivers each with a note, the SME accepts or rejects
-it with a reason, and the engagement completes when every milestone is accepted.
+into the engagement's plan, the vendor delivers each with a note (and files), the SME accepts
+or rejects it with a reason, and the engagement completes when every milestone is accepted.
 
-Every transition locks the need the engagement belongs to first (the transition mechanism
-of :mod:`app.services.transitions`), then checks who may and from which state, changes it,
-audits and notifies, in the caller's one transaction. A milestone rejected twice is
-disputed; only an admin resolves a dispute, with an audited decision and a reason.
+States: planned → delivered → accepted | rejected; rejected → delivered …; the second
+rejection disputes the milestone, and only an admin settles a dispute (accepted as
+delivered, or delivered again), with an audited decision and a reason both parties read.
+
+Every transition is a change under the engagement's need: it locks the need first
+(:func:`app.services.transitions.lock_need`, which re-reads everything), then checks who may
+and from which state, changes, audits and notifies once, in the caller's one transaction
+(nothing here commits). Of two conflicting transitions — an acceptance and a rejection of
+one delivery, two acceptances of the last milestone — exactly one wins; the other is told
+what happened first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import fields as rules
 from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
+    Attachment,
     Engagement,
     EngagementStatus,
     Milestone,
     MilestoneStatus,
     Quote,
+    QuoteStatus,
     User,
 )
 from app.models.base import utcnow
-from app.models.milestones import DISPUTE_AFTER_REJECTIONS, MAX_DUE_WEEK, MAX_MILESTONES
-from app.services import audit
+from app.models.milestones import DISPUTE_AFTER_REJECTIONS, MAX_MILESTONES
+from app.services import attachments, audit
+from app.services.attachments import Upload
 from app.services.deals import require_vendor
 from app.services.needs import require_sme
 from app.services.notify import admins, members, notify_all
@@ -37,9 +47,8 @@ from app.services.reasons import clean_reason
 from app.services.roles import require_admin
 from app.services.transitions import lock_need
 
-MAX_NAME = 200
-MAX_CRITERIA = 2000
 DECISIONS = ("accept", "redeliver")  # an admin's ways out of a dispute
+PLAN_FIELDS = ("name", "share_pct", "due_week", "criteria")
 
 
 # --- the plan proposed with a quote --------------------------------------------------------
@@ -47,7 +56,8 @@ DECISIONS = ("accept", "redeliver")  # an admin's ways out of a dispute
 
 def clean_plan(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The milestones a vendor proposes, checked: blank rows are dropped; each named row
-    needs a share of 1-100 %, a due week and acceptance criteria; the shares add up to 100."""
+    needs a share of the price, a due week and acceptance criteria (the bounds are the
+    rules of :mod:`app.fields`); the shares add up to 100 %."""
     plan: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     for index, row in enumerate(rows):
@@ -56,23 +66,25 @@ def clean_plan(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         share, week = row.get("share_pct"), row.get("due_week")
         if not (name or criteria or share or week):
             continue
-        key = f"milestones-{index}"
         problems = []
-        if not name or len(name) > MAX_NAME:
-            problems.append(_("Name each milestone (at most %(n)s characters).", n=MAX_NAME))
-        if not criteria or len(criteria) > MAX_CRITERIA:
-            problems.append(
-                _(
-                    "Say how the enterprise will accept it (at most %(n)s characters).",
-                    n=MAX_CRITERIA,
-                )
-            )
-        if not isinstance(share, int) or not 1 <= share <= 100:
-            problems.append(_("Give its share of the price, 1 to 100 %."))
-        if not isinstance(week, int) or not 1 <= week <= MAX_DUE_WEEK:
-            problems.append(_("Give the week it is due, 1 to %(n)s.", n=MAX_DUE_WEEK))
+        if not name:
+            problems.append(_("Name each milestone."))
+        elif problem := rules.MILESTONE_NAME.problem(name):
+            problems.append(problem)
+        if not criteria:
+            problems.append(_("Say how the enterprise will accept it."))
+        elif problem := rules.ACCEPTANCE_CRITERIA.problem(criteria):
+            problems.append(problem)
+        if share is None:
+            problems.append(_("Give its share of the price in per cent."))
+        elif problem := rules.MILESTONE_SHARE.problem(share):
+            problems.append(problem)
+        if week is None:
+            problems.append(_("Give the week after the award it is due."))
+        elif problem := rules.MILESTONE_DUE_WEEK.problem(week):
+            problems.append(problem)
         if problems:
-            errors[key] = problems
+            errors[f"milestones-{index}"] = problems
         plan.append({"name": name, "criteria": criteria, "share_pct": share, "due_week": week})
     if len(plan) > MAX_MILESTONES:
         errors["milestones"] = [_("At most %(n)s milestones.", n=MAX_MILESTONES)]
@@ -89,22 +101,40 @@ def clean_plan(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def set_quote_plan(user: User, quote: Quote, rows: Iterable[Mapping[str, Any]]) -> list[Milestone]:
-    """Replace the milestones proposed with the vendor's live quote (none is allowed)."""
+    """Replace the milestones proposed with the vendor's submitted quote (none is allowed)."""
     org = require_vendor(user)
     if quote.vendor_id != org.id:
         raise NotFound(_("No such quote."))
     plan = clean_plan(rows)
-    if any(m.engagement_id is not None for m in quote_plan(quote)):
-        raise DomainError(_("The plan of an awarded quote is the engagement's; it is fixed."))
+    lock_need(quote.need_id)
+    quote = db.session.get(Quote, quote.id)
+    if quote.status != QuoteStatus.SUBMITTED:
+        raise DomainError(_("Milestones go with a submitted quote; this one is settled."))
+    before = [{k: getattr(m, k) for k in PLAN_FIELDS} for m in quote_plan(quote)]
+    if before == [{k: m[k] for k in PLAN_FIELDS} for m in plan]:
+        return quote_plan(quote)  # unchanged (a revision that kept the plan)
     db.session.execute(sa.delete(Milestone).where(Milestone.quote_id == quote.id))
     milestones = [
         Milestone(quote_id=quote.id, position=i, status=MilestoneStatus.PLANNED, **fields)
         for i, fields in enumerate(plan, start=1)
     ]
     db.session.add_all(milestones)
-    if milestones:
-        audit.record(user, "quote.milestones_proposed", quote, count=len(milestones))
+    audit.record(user, "quote.milestones_proposed", quote, count=len(milestones))
     return milestones
+
+
+def copy_plan(source: Quote, target: Quote) -> None:
+    """A pooled request's member quote carries the pool quote's plan (app.services.pools)."""
+    db.session.add_all(
+        Milestone(
+            quote_id=target.id,
+            position=m.position,
+            status=MilestoneStatus.PLANNED,
+            **{k: getattr(m, k) for k in PLAN_FIELDS},
+        )
+        for m in quote_plan(source)
+    )
+    db.session.flush()
 
 
 def quote_plan(quote: Quote) -> list[Milestone]:
@@ -116,7 +146,8 @@ def quote_plan(quote: Quote) -> list[Milestone]:
 
 
 def start_plan(engagement: Engagement, quote: Quote, *, today: date | None = None) -> None:
-    """At the award: the accepted quote's milestones become the engagement's plan."""
+    """At the award (under the need's lock): the accepted quote's milestones become the
+    engagement's plan, each due ``due_week`` weeks from today."""
     start = today or utcnow().date()
     for milestone in quote_plan(quote):
         milestone.engagement_id = engagement.id
@@ -131,6 +162,14 @@ def plan_for(engagement: Engagement) -> list[Milestone]:
             .order_by(Milestone.position)
         )
     )
+
+
+def files_of(plan: Iterable[Milestone]) -> dict[int, list[Attachment]]:
+    """The files each milestone was delivered with, by milestone id."""
+    files: dict[int, list[Attachment]] = {}
+    for item in attachments.for_owner(milestone_ids=[m.id for m in plan]):
+        files.setdefault(item.milestone_id, []).append(item)
+    return files
 
 
 def require_all_accepted(engagement: Engagement) -> None:
@@ -160,16 +199,45 @@ def _locked(milestone: Milestone) -> tuple[Milestone, Engagement]:
     """The milestone and its engagement, read again under the need's lock."""
     lock_need(milestone.engagement.need_id)
     milestone = db.session.get(Milestone, milestone.id)
-    engagement = milestone.engagement
+    return milestone, milestone.engagement
+
+
+def _require_active(engagement: Engagement) -> None:
+    """After the milestone's own state (which says more about what happened first)."""
     if engagement.status != EngagementStatus.ACTIVE:
         raise DomainError(_("This engagement is completed; its milestones are closed."))
-    return milestone, engagement
 
 
-def _state(milestone: Milestone) -> str:
-    from app.status_labels import status_label
-
-    return status_label(milestone.status)
+def _refusal(milestone: Milestone, arriving: str) -> str:
+    """Why ``arriving`` (delivery, acceptance, rejection, resolution) no longer applies:
+    what happened to the milestone first."""
+    status = milestone.status
+    if arriving == "resolution":
+        if milestone.resolution is not None:
+            return _("This dispute was settled before your decision arrived.")
+        return _("Only a disputed milestone can be settled.")
+    if status == MilestoneStatus.ACCEPTED:
+        return {
+            "delivery": _("This milestone is already accepted."),
+            "acceptance": _("This milestone was already accepted."),
+            "rejection": _("This milestone was accepted before your rejection arrived."),
+        }[arriving]
+    if status == MilestoneStatus.DISPUTED:
+        return {
+            "delivery": _("This milestone is in dispute: a platform admin decides first."),
+            "acceptance": _(
+                "This milestone went to a platform admin before your acceptance arrived."
+            ),
+            "rejection": _("This milestone is already in dispute: a platform admin decides."),
+        }[arriving]
+    if status == MilestoneStatus.REJECTED:
+        return {
+            "acceptance": _("This milestone was rejected before your acceptance arrived."),
+            "rejection": _("This milestone was already rejected."),
+        }[arriving]
+    if status == MilestoneStatus.DELIVERED:
+        return _("This milestone is already delivered; the enterprise is asked to accept it.")
+    return _("This milestone is not delivered yet.")
 
 
 def _plan_link(engagement: Engagement) -> str:
@@ -177,28 +245,52 @@ def _plan_link(engagement: Engagement) -> str:
     return f"/engagements/{engagement.id}/plan"
 
 
-def deliver(user: User, milestone: Milestone, note: str) -> Milestone:
-    """The vendor says a planned (or rejected) milestone is delivered, with a note."""
-    org = require_vendor(user)
-    if milestone.engagement.vendor_id != org.id:
-        raise NotFound(_("No such milestone."))
-    note = clean_reason(note, ask=_("Say what you delivered and where the enterprise finds it."))
-    milestone, engagement = _locked(milestone)
-    if not milestone.is_open:
-        raise DomainError(
-            _("This milestone is %(state)s; it cannot be delivered now.", state=_state(milestone))
-        )
-    milestone.status = MilestoneStatus.DELIVERED
-    milestone.delivery_note = note
-    milestone.delivered_at = utcnow()
-    audit.record(user, "milestone.delivered", milestone, engagement_id=engagement.id)
+def _tell(users, kind: str, milestone: Milestone, engagement: Engagement, **params: Any) -> None:
+    """Notify ``users`` about ``milestone``: the plan page, its name and the need's title."""
     notify_all(
-        members(engagement.sme_id),
-        "milestone.delivered",
+        users,
+        kind,
         link=_plan_link(engagement),
         name=milestone.name,
         need=engagement.need.title,
+        **params,
     )
+
+
+def clean_note(note: str | None) -> str:
+    text = (note or "").strip()
+    if not text:
+        message = _("Say what you delivered and where the enterprise finds it.")
+        raise InvalidInput(message, {"note": [message]})
+    if problem := rules.DELIVERY_NOTE.problem(text):
+        raise InvalidInput(problem, {"note": [problem]})
+    return text
+
+
+def deliver(user: User, milestone: Milestone, note: str, files: Iterable[Upload] = ()) -> Milestone:
+    """The vendor says a planned (or rejected) milestone is delivered, with a note and
+    optionally files (checked and stored as attachments of the milestone)."""
+    org = require_vendor(user)
+    if milestone.engagement.vendor_id != org.id:
+        raise NotFound(_("No such milestone."))
+    note = clean_note(note)
+    files = list(files)
+    milestone, engagement = _locked(milestone)
+    if not milestone.is_open:
+        raise DomainError(_refusal(milestone, "delivery"))
+    _require_active(engagement)
+    stored = attachments.store(user, files, milestone=milestone)
+    milestone.status = MilestoneStatus.DELIVERED
+    milestone.delivery_note = note
+    milestone.delivered_at = utcnow()
+    audit.record(
+        user,
+        "milestone.delivered",
+        milestone,
+        engagement_id=engagement.id,
+        files=[a.filename for a in stored],
+    )
+    _tell(members(engagement.sme_id), "milestone.delivered", milestone, engagement)
     return milestone
 
 
@@ -213,27 +305,17 @@ def accept(user: User, milestone: Milestone) -> Milestone:
     _sme_owns(user, milestone)
     milestone, engagement = _locked(milestone)
     if milestone.status != MilestoneStatus.DELIVERED:
-        raise DomainError(
-            _(
-                "Only a delivered milestone can be accepted (this one is %(state)s).",
-                state=_state(milestone),
-            )
-        )
-    _accepted(user, milestone, engagement)
+        raise DomainError(_refusal(milestone, "acceptance"))
+    _require_active(engagement)
+    milestone.status = MilestoneStatus.ACCEPTED
+    milestone.decided_at = utcnow()
+    audit.record(user, "milestone.accepted", milestone, engagement_id=engagement.id)
+    _tell(members(engagement.vendor_id), "milestone.accepted", milestone, engagement)
+    _complete_when_all_accepted(user, engagement)
     return milestone
 
 
-def _accepted(actor: User, milestone: Milestone, engagement: Engagement) -> None:
-    milestone.status = MilestoneStatus.ACCEPTED
-    milestone.decided_at = utcnow()
-    audit.record(actor, "milestone.accepted", milestone, engagement_id=engagement.id)
-    notify_all(
-        members(engagement.vendor_id),
-        "milestone.accepted",
-        link=_plan_link(engagement),
-        name=milestone.name,
-        need=engagement.need.title,
-    )
+def _complete_when_all_accepted(actor: User, engagement: Engagement) -> None:
     if all(m.status == MilestoneStatus.ACCEPTED for m in plan_for(engagement)):
         from app.services.deals import finish_engagement
 
@@ -246,33 +328,23 @@ def reject(user: User, milestone: Milestone, reason: str) -> Milestone:
     reason = clean_reason(reason, ask=_("Tell the vendor what is missing."))
     milestone, engagement = _locked(milestone)
     if milestone.status != MilestoneStatus.DELIVERED:
-        raise DomainError(
-            _(
-                "Only a delivered milestone can be rejected (this one is %(state)s).",
-                state=_state(milestone),
-            )
-        )
+        raise DomainError(_refusal(milestone, "rejection"))
+    _require_active(engagement)
     milestone.rejections += 1
     milestone.rejection_reason = reason
     milestone.decided_at = utcnow()
     disputed = milestone.rejections >= DISPUTE_AFTER_REJECTIONS
     milestone.status = MilestoneStatus.DISPUTED if disputed else MilestoneStatus.REJECTED
+    kind = "milestone.disputed" if disputed else "milestone.rejected"
     audit.record(
         user,
-        "milestone.disputed" if disputed else "milestone.rejected",
+        kind,
         milestone,
         reason=reason,
         engagement_id=engagement.id,
         rejections=milestone.rejections,
     )
-    notify_all(
-        members(engagement.vendor_id),
-        "milestone.disputed" if disputed else "milestone.rejected",
-        link=_plan_link(engagement),
-        name=milestone.name,
-        need=engagement.need.title,
-        reason=reason,
-    )
+    _tell(members(engagement.vendor_id), kind, milestone, engagement, reason=reason)
     if disputed:
         notify_all(
             admins(),
@@ -285,17 +357,25 @@ def reject(user: User, milestone: Milestone, reason: str) -> Milestone:
 
 
 def resolve(admin: User, milestone: Milestone, decision: str, reason: str) -> Milestone:
-    """An admin settles a disputed milestone: accepted as delivered, or to be delivered
-    again (its rejection count starts afresh). The decision and its reason are audited."""
+    """An admin settles a disputed milestone: accepted as delivered (the last acceptance
+    completes the engagement), or to be delivered again (its rejection count starts
+    afresh). One audited decision with its reason; both parties are told why."""
     require_admin(admin)
     if decision not in DECISIONS:
         raise InvalidInput(_("Choose a decision."), {"decision": [_("Choose a decision.")]})
     reason = clean_reason(reason, ask=_("Give both parties the reason for your decision."))
     milestone, engagement = _locked(milestone)
     if milestone.status != MilestoneStatus.DISPUTED:
-        raise DomainError(_("Only a disputed milestone can be resolved."))
+        raise DomainError(_refusal(milestone, "resolution"))
+    _require_active(engagement)
     milestone.resolution = reason
     milestone.resolved_by_id = admin.id
+    milestone.decided_at = utcnow()
+    if decision == "accept":
+        milestone.status = MilestoneStatus.ACCEPTED
+    else:
+        milestone.status = MilestoneStatus.REJECTED
+        milestone.rejections = 0
     audit.record(
         admin,
         "milestone.resolved",
@@ -304,19 +384,15 @@ def resolve(admin: User, milestone: Milestone, decision: str, reason: str) -> Mi
         decision=decision,
         engagement_id=engagement.id,
     )
-    for org_id in (engagement.sme_id, engagement.vendor_id):
-        notify_all(
-            members(org_id),
-            "milestone.resolved_accepted" if decision == "accept" else "milestone.resolved_redo",
-            link=_plan_link(engagement),
-            name=milestone.name,
-            reason=reason,
-        )
+    _tell(
+        [*members(engagement.sme_id), *members(engagement.vendor_id)],
+        "milestone.resolved_accepted" if decision == "accept" else "milestone.resolved_redo",
+        milestone,
+        engagement,
+        reason=reason,
+    )
     if decision == "accept":
-        _accepted(admin, milestone, engagement)
-    else:
-        milestone.status = MilestoneStatus.REJECTED
-        milestone.rejections = 0
+        _complete_when_all_accepted(admin, engagement)
     return milestone
 
 
@@ -331,47 +407,51 @@ def disputes() -> list[Milestone]:
     )
 
 
-# --- time passes --------------------------------------------------------------------------
+# --- time passes (app.services.expiry.tick) --------------------------------------------------
 
 
-def notify_overdue(today: date | None = None) -> int:
-    """Tell both parties once about each milestone past its due date and not delivered.
-
-    Idempotent: a milestone already told about is skipped, so running it twice (or from a
-    retried job) sends nothing twice. Returns how many milestones were announced.
-    """
-    today = today or utcnow().date()
-    due = list(
+def overdue_ids(now: datetime) -> list[int]:
+    """Milestones of active engagements past their due date, not delivered, not yet told."""
+    return list(
         db.session.scalars(
-            sa.select(Milestone)
+            sa.select(Milestone.id)
             .join(Engagement, Engagement.id == Milestone.engagement_id)
             .where(
                 Engagement.status == EngagementStatus.ACTIVE,
                 Milestone.status.in_((MilestoneStatus.PLANNED, MilestoneStatus.REJECTED)),
-                Milestone.due_on < today,
+                Milestone.due_on < now.date(),
                 Milestone.overdue_notified_on.is_(None),
             )
             .order_by(Milestone.id)
         )
     )
-    for milestone in due:
-        engagement = milestone.engagement
-        lock_need(engagement.need_id)
-        milestone = db.session.get(Milestone, milestone.id)
-        if milestone.overdue_notified_on is not None or not milestone.is_open:
-            continue  # another run got here first
-        milestone.overdue_notified_on = today
-        audit.record(None, "milestone.overdue", milestone, due_on=milestone.due_on.isoformat())
-        for org_id, link in (
-            (engagement.sme_id, _plan_link(engagement)),
-            (engagement.vendor_id, _plan_link(engagement)),
-        ):
-            notify_all(
-                members(org_id),
-                "milestone.overdue",
-                link=link,
-                name=milestone.name,
-                need=engagement.need.title,
-                due=milestone.due_on.isoformat(),
-            )
-    return len(due)
+
+
+def announce_overdue(milestone_id: int, now: datetime) -> bool:
+    """Tell both parties once that a milestone is overdue; False when it no longer is, or
+    another tick told them first (the check is made again under the need's lock)."""
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.engagement_id is None:
+        return False
+    lock_need(milestone.engagement.need_id)
+    milestone = db.session.get(Milestone, milestone_id)
+    engagement = milestone.engagement
+    today = now.date()
+    if (
+        engagement.status != EngagementStatus.ACTIVE
+        or not milestone.is_open
+        or milestone.overdue_notified_on is not None
+        or milestone.due_on is None
+        or milestone.due_on >= today
+    ):
+        return False
+    milestone.overdue_notified_on = today
+    audit.record(None, "milestone.overdue", milestone, due_on=milestone.due_on.isoformat())
+    _tell(
+        [*members(engagement.sme_id), *members(engagement.vendor_id)],
+        "milestone.overdue",
+        milestone,
+        engagement,
+        due=milestone.due_on.isoformat(),
+    )
+    return True

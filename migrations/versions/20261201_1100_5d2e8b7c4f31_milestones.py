@@ -1,7 +1,7 @@
-"""milestones: a quote's plan of staged deliveries, accepted one by one
+"""milestones: a quote's plan of staged deliveries, accepted one by one, with their files
 
 Revision ID: 5d2e8b7c4f31
-Revises: 3fd7bdf03970
+Revises: 3b7d1c2e9f10
 Create Date: 2026-12-01 11:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5d2e8b7c4f31'
-down_revision = '3fd7bdf03970'
+down_revision = '3b7d1c2e9f10'
 branch_labels = None
 depends_on = None
 
@@ -52,8 +52,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_milestones_engagement_id'), ['engagement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_milestones_quote_id'), ['quote_id'], unique=False)
 
+    # A delivered milestone owns its files, as a need, a message or a quote owns theirs.
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('milestone_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_attachments_milestone_id'), ['milestone_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_attachments_milestone_id_milestones'), 'milestones', ['milestone_id'], ['id'], ondelete='CASCADE')
+        batch_op.drop_constraint(batch_op.f('ck_attachments_one_owner'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_attachments_one_owner'), sa.text('(CASE WHEN need_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN message_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN quote_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN milestone_id IS NULL THEN 0 ELSE 1 END) = 1'))
+
 
 def downgrade():
+    # Milestones' files have no owner without them (the files on disk go with the next sweep).
+    op.execute('DELETE FROM attachments WHERE milestone_id IS NOT NULL')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_attachments_one_owner'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_attachments_one_owner'), sa.text('(CASE WHEN need_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN message_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN quote_id IS NULL THEN 0 ELSE 1 END) = 1'))
+        batch_op.drop_constraint(batch_op.f('fk_attachments_milestone_id_milestones'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_attachments_milestone_id'))
+        batch_op.drop_column('milestone_id')
+
     with op.batch_alter_table('milestones', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_milestones_quote_id'))
         batch_op.drop_index(batch_op.f('ix_milestones_engagement_id'))
