@@ -16,7 +16,7 @@ from app.models import Attachment, AuditEvent, EngagementStatus, MilestoneStatus
 from app.services import attachments, deals, expiry, milestones
 from tests import factories
 from tests.conftest import english, submit
-from tests.deal_builders import make_deal
+from tests.deal_builders import make_deal, quote_terms
 from tests.files import HTML_AS_PDF, PDF
 from tests.test_conversations import fetch
 
@@ -311,6 +311,15 @@ def test_a_milestone_is_delivered_with_files_only_its_parties_read(app, db):
     assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 1
 
 
+def test_the_sme_compares_the_milestones_proposed_with_each_quote(app, db):
+    deal = make_deal(vendors=2)
+    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], THREE)
+    db.session.commit()
+    page = english(app.test_client(user=deal.sme)).get(f"/needs/{deal.need.id}/quotes")
+    text = page.get_data(as_text=True)
+    assert "Dye-house survey" in text and "one delivery, accepted as a whole" in text
+
+
 def test_a_revision_that_keeps_the_plan_is_not_a_new_proposal(db):
     deal = make_deal(vendors=1)
     quote = deal.quotes[0]
@@ -327,12 +336,44 @@ def test_a_revision_that_keeps_the_plan_is_not_a_new_proposal(db):
     assert milestones.quote_plan(quote) == []
 
 
+def test_the_api_takes_milestones_with_a_quote(app, db):
+    from tests.api.conftest import ApiClient, token_for
+
+    deal = make_deal(vendors=1, quoted=0)
+    vendor = ApiClient(english(app.test_client()), token_for(deal.vendors[0]))
+    body = {**quote_terms(), "valid_until": (date.today() + timedelta(days=30)).isoformat()}
+    url = f"/rfqs/{deal.rfqs[0].id}/quotes"
+    bad = vendor.post(url, json={**body, "milestones": [{**THREE[0], "share_pct": 60}]})
+    assert bad.status_code == 422 and "add up to 60" in bad.get_data(as_text=True)
+    sent = vendor.post(url, json={**body, "milestones": THREE})
+    assert sent.status_code == 201, sent.get_json()
+    assert [m["share_pct"] for m in sent.get_json()["milestones"]] == [20, 50, 30]
+
+
+def test_a_pooled_members_engagement_takes_the_pool_quotes_plan(db):
+    from app.services import pools
+    from tests.programmes.test_pools import _quoted, _three_member_pool
+
+    smes, pool = _three_member_pool()
+    vendor, quote = _quoted(pool, smes[0])
+    milestones.set_quote_plan(vendor, quote, THREE)
+    pools.close_joining(smes[0], pool)
+    db.session.commit()
+    engagement = pools.accept(smes[1], pool, quote)
+    db.session.commit()
+    plan = milestones.plan_for(engagement)
+    assert [(m.name, m.share_pct) for m in plan] == [(m["name"], m["share_pct"]) for m in THREE]
+    assert milestones.quote_plan(quote)[0].engagement_id is None  # the pool's own stays free
+
+
 def test_an_admin_settles_a_dispute_on_the_disputes_page(app, db, admin):
     deal = _awarded_with_plan(db)
     first = milestones.plan_for(deal.engagement)[0]
     _deliver_and(db, deal, first, "reject", "Missing")
     _deliver_and(db, deal, first, "reject", "Still missing")
     client = english(app.test_client(user=admin))
+    page = client.get("/admin/")
+    assert 'data-queue="milestones.disputes"' in page.get_data(as_text=True)
     url = "/admin/disputes"
     assert "Still missing" in client.get(url).get_data(as_text=True)
     refused = submit(

@@ -24,7 +24,7 @@ from app.api.schemas import (
 from app.errors import NotFound
 from app.extensions import db
 from app.models import PluginListing, Rfq, RfqStatus, Role
-from app.services import deals, needs
+from app.services import deals, milestones, needs
 
 RfqPage = page_of(RfqOut)
 QuotePage = page_of(QuoteOut)
@@ -113,9 +113,13 @@ def get_rfq(user, rfq_id: int):
 )
 def submit_quote(user, rfq_id: int, body: QuoteIn):
     """Amounts in whole CNY (first-year total = licence + implementation + training +
-    annual fees, at least one above 0); ``valid_until`` not in the past."""
+    annual fees, at least one above 0); ``valid_until`` not in the past. Optional
+    ``milestones`` (at most 8, shares adding up to 100 %) become the engagement's plan at
+    the award."""
     rfq = deals.get_rfq_for_vendor(user, rfq_id)
-    return serialize.quote(deals.submit_quote(user, rfq, body.model_dump()))
+    quote = deals.submit_quote(user, rfq, body.model_dump(exclude={"milestones"}))
+    milestones.set_quote_plan(user, quote, [m.model_dump() for m in body.milestones])
+    return serialize.quote(quote)
 
 
 @operation(

@@ -23,6 +23,7 @@ from pydantic import (
 
 from app import fields as rules
 from app.fields import INT32_MAX
+from app.models.milestones import MAX_MILESTONES
 from matching import taxonomy
 from plugins.uscc import LENGTH as USCC_LENGTH
 
@@ -340,6 +341,29 @@ class RfqIn(In):
     message: Message
 
 
+class PlannedMilestone(BaseModel):
+    """A milestone proposed with a quote: it becomes part of the engagement's plan."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+    name: Annotated[rules.MILESTONE_NAME.api(), NonEmpty]
+    share_pct: rules.MILESTONE_SHARE.api() = Field(
+        description="Share of the quote's price in whole per cent; a plan's add up to 100."
+    )
+    due_week: rules.MILESTONE_DUE_WEEK.api() = Field(description="Weeks after the award.")
+    criteria: Annotated[rules.ACCEPTANCE_CRITERIA.api(), NonEmpty] = Field(
+        description="How the enterprise will judge it delivered."
+    )
+
+
+class PlannedMilestoneOut(Out):
+    position: int
+    name: str
+    share_pct: int
+    due_week: int
+    criteria: str
+
+
 class QuoteIn(In):
     licence: Amount = 0
     implementation: Amount = 0
@@ -348,6 +372,12 @@ class QuoteIn(In):
     delivery_weeks: DeliveryWeeks
     scope: Message
     valid_until: date
+    milestones: list[PlannedMilestone] = Field(
+        default_factory=list,
+        max_length=MAX_MILESTONES,
+        description="Optional staged deliveries, each accepted by the enterprise on its own; "
+        "the last acceptance completes the engagement. None: one delivery, confirmed whole.",
+    )
 
 
 class QuoteOut(Out):
@@ -366,6 +396,7 @@ class QuoteOut(Out):
     scope: str
     valid_until: date
     created_at: UtcDateTime
+    milestones: list[PlannedMilestoneOut]
 
 
 class RfqOut(Out):

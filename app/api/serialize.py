@@ -23,7 +23,7 @@ from app.models import (
     SubsidyChoice,
     User,
 )
-from app.services import deals
+from app.services import deals, milestones
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -127,6 +127,7 @@ def quote(row: Quote) -> s.QuoteOut:
         scope=row.scope,
         valid_until=row.valid_until,
         created_at=row.created_at,
+        milestones=[s.PlannedMilestoneOut.model_validate(m) for m in milestones.quote_plan(row)],
     )
 
 

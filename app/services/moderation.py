@@ -31,6 +31,8 @@ from app.models import (
     ListingStatus,
     Match,
     MatchStatus,
+    Milestone,
+    MilestoneStatus,
     Need,
     NeedStatus,
     Organisation,
@@ -451,10 +453,13 @@ class Queues:
     reviews: int
     plugins: int
     jobs: int = 0  # background jobs that failed (retrying) or are dead
+    disputes: int = 0  # milestones rejected twice, waiting for an admin's decision
 
     @property
     def total(self) -> int:
-        return self.listings + self.vendors + self.reviews + self.plugins + self.jobs
+        return (
+            self.listings + self.vendors + self.reviews + self.plugins + self.jobs + self.disputes
+        )
 
 
 def queue_counts() -> Queues:
@@ -471,6 +476,9 @@ def queue_counts() -> Queues:
         reviews=_count(sa.select(Review.id).where(Review.status == ReviewStatus.FLAGGED)),
         plugins=_count(sa.select(PluginListing.id).where(PluginListing.health == Health.DEGRADED)),
         jobs=outbox.counts().stuck,
+        disputes=_count(
+            sa.select(Milestone.id).where(Milestone.status == MilestoneStatus.DISPUTED)
+        ),
     )
 
 

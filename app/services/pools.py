@@ -38,7 +38,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, PoolStatus
-from app.services import audit, deals, matching, needs
+from app.services import audit, deals, matching, milestones, needs
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
 from app.services.transitions import lock_need
@@ -476,6 +476,7 @@ def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> 
     )
     db.session.add(own_quote)
     db.session.flush()
+    milestones.copy_plan(quote, own_quote)  # the member's engagement gets the quote's plan
     audit.record(
         actor,
         "pool.member_quote",
