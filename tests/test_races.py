@@ -31,6 +31,8 @@ from app.models import (
     AuditEvent,
     Engagement,
     EngagementStatus,
+    Milestone,
+    MilestoneStatus,
     Need,
     NeedStatus,
     Notification,
@@ -41,7 +43,7 @@ from app.models import (
     RfqStatus,
     User,
 )
-from app.services import tokens
+from app.services import deals, milestones, tokens
 from tests import dbutil, factories
 from tests.deal_builders import make_deal
 
@@ -333,5 +335,85 @@ def test_concurrent_review_submits_store_one_review(app, db):
         )
         assert audit_count("review.published", *ids(Review, engagement_id=engagement_id)) == 1
         assert notifications(vendor_id, "review.received") == 1
+
+    rounds(one)
+
+
+def delivered_plan(shares: list[int]):
+    """An awarded deal whose plan has milestones of these shares, the first delivered."""
+    deal = make_deal(vendors=1)
+    plan = [
+        {"name": f"阶段{i}", "share_pct": share, "due_week": i, "criteria": "现场验收"}
+        for i, share in enumerate(shares, start=1)
+    ]
+    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    _db.session.commit()
+    deal.engagement = deals.award(deal.sme, deal.quotes[0])
+    _db.session.commit()
+    first = milestones.plan_for(deal.engagement)[0]
+    milestones.deliver(deal.vendors[0], first, "报告已上传共享盘")
+    _db.session.commit()
+    return deal, first.id
+
+
+def test_accept_against_reject_of_one_delivered_milestone(app, db):
+    outcomes = Counter()
+
+    def one(n: int) -> None:
+        deal, milestone_id = delivered_plan([40, 60])
+        headers = bearer(deal.sme)
+        requests = [
+            ("POST", f"/milestones/{milestone_id}/accept", headers, None),
+            ("POST", f"/milestones/{milestone_id}/reject", headers, {"reason": "缺少二号染缸"}),
+        ]
+        if n % 2:
+            requests.reverse()
+        answers = race(app, requests)
+        assert_no_server_errors(answers)
+        assert sorted(s for s, _ in answers) == [200, 409], answers
+        by_action = {
+            path.rsplit("/", 1)[-1]: answer
+            for (_, path, _, _), answer in zip(requests, answers, strict=True)
+        }
+        accepted = by_action["accept"][0] == 200
+        final = db.session.get(Milestone, milestone_id)
+        vendor_id = deal.vendors[0].id
+        if accepted:
+            outcomes["accepted"] += 1
+            assert final.status == MilestoneStatus.ACCEPTED and final.rejections == 0
+            assert "accepted before your rejection arrived" in by_action["reject"][1]["detail"]
+        else:
+            outcomes["rejected"] += 1
+            assert final.status == MilestoneStatus.REJECTED and final.rejections == 1
+            assert "rejected before your acceptance arrived" in by_action["accept"][1]["detail"]
+        assert audit_count("milestone.accepted", milestone_id) == int(accepted)
+        assert audit_count("milestone.rejected", milestone_id) == int(not accepted)
+        assert notifications(vendor_id, "milestone.accepted") == int(accepted)
+        assert notifications(vendor_id, "milestone.rejected") == int(not accepted)
+        # One milestone of two: the engagement goes on either way.
+        assert db.session.get(Engagement, deal.engagement.id).status == EngagementStatus.ACTIVE
+
+    rounds(one)
+    assert sum(outcomes.values()) == ROUNDS
+
+
+def test_concurrent_accepts_of_the_last_milestone_complete_the_engagement_once(app, db):
+    def one(n: int) -> None:
+        deal, milestone_id = delivered_plan([100])
+        engagement_id, vendor_id = deal.engagement.id, deal.vendors[0].id
+        headers = bearer(deal.sme)
+        answers = race(app, [("POST", f"/milestones/{milestone_id}/accept", headers, None)] * 5)
+        assert_no_server_errors(answers)
+        assert statuses(answers) == Counter({200: 1, 409: 4}), answers
+        assert all(
+            "already accepted" in body["detail"] for status, body in answers if status == 409
+        )
+        assert db.session.get(Milestone, milestone_id).status == MilestoneStatus.ACCEPTED
+        assert db.session.get(Engagement, engagement_id).status == EngagementStatus.COMPLETED
+        assert db.session.get(Need, deal.need.id).status == NeedStatus.CLOSED
+        assert audit_count("milestone.accepted", milestone_id) == 1
+        assert audit_count("engagement.completed", engagement_id) == 1
+        assert notifications(vendor_id, "milestone.accepted") == 1
+        assert notifications(vendor_id, "engagement.completed") == 1
 
     rounds(one)
