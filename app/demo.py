@@ -13,7 +13,16 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Need, Organisation, PluginListing, Role, User
-from app.services import accounts, assessment, deals, needs, pools, reviews, subsidies
+from app.services import (
+    accounts,
+    assessment,
+    deals,
+    milestones,
+    needs,
+    pools,
+    reviews,
+    subsidies,
+)
 from app.services.plugin_sync import sync_plugins
 from plugins.manager import discover
 
@@ -286,7 +295,38 @@ def _story() -> int:
         rfq,
         _quote(42000, 4, "扫码收货、拣货、盘点；两个仓库；库存预警", annual=9800),
     )
-    deals.award(harbour, quote)
+    # Paid in stages the enterprise accepts: one accepted, one delivered and waiting.
+    milestones.set_quote_plan(
+        vendor["wms"],
+        quote,
+        [
+            {
+                "name": "Barcode receiving live",
+                "share_pct": 40,
+                "due_week": 1,
+                "criteria": "A week of deliveries received by scanning in both warehouses.",
+            },
+            {
+                "name": "Picking on phones",
+                "share_pct": 40,
+                "due_week": 3,
+                "criteria": "Pick lists on phones; wrong-part shipments tracked for two weeks.",
+            },
+            {
+                "name": "Month-end count",
+                "share_pct": 20,
+                "due_week": 4,
+                "criteria": "The month-end count matches the ERP within 0.5 %.",
+            },
+        ],
+    )
+    engagement = deals.award(harbour, quote)
+    first, second, _count = milestones.plan_for(engagement)
+    milestones.deliver(
+        vendor["wms"], first, "Scanners set up in both warehouses; receiving log attached."
+    )
+    milestones.accept(harbour, first)
+    milestones.deliver(vendor["wms"], second, "Pick lists run on six phones since Monday.")
 
     # 4. Closed with a critical review the vendor flagged: it waits for moderation.
     presses = needs.create_need(
