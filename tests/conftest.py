@@ -122,11 +122,14 @@ def empty_database() -> None:
 
 
 def _forget_process_caches(app: Flask) -> None:
-    """Production never deletes listings; tests empty the tables, so start caches afresh."""
-    for key in ("shuzhuan.matcher", "shuzhuan.search", "shuzhuan.plugins"):
+    """Production never deletes listings; tests empty the tables, so start caches afresh
+    (the unwritten plug-in page views too: they name listings that are gone)."""
+    for key in ("shuzhuan.matcher", "shuzhuan.search", "shuzhuan.plugins", "shuzhuan.view_counts"):
         cached = app.extensions.pop(key, None)
         if key == "shuzhuan.search" and cached is not None:
             cached.close()  # its pooled searchers hold the index files open
+        if key == "shuzhuan.view_counts" and cached is not None:
+            cached.stop()
     shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]) / "search", ignore_errors=True)
 
 
