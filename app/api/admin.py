@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.api import serialize
 from app.api.core import operation
 from app.api.pagination import paginate
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import (
     AuditOut,
     AuditQuery,
@@ -28,7 +29,6 @@ from app.services.rows import get_or_404
 
 AuditPage = page_of(AuditOut)
 ADMIN = (Role.ADMIN,)
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 
 def _listing(slug: str) -> PluginListing:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api import serialize
 from app.api.core import operation
 from app.api.pagination import paginate
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import (
     MessageIn,
     MessageOut,
@@ -15,8 +16,6 @@ from app.api.schemas import (
 )
 from app.models import Role
 from app.services import attachments, conversations
-
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 
 def _serialize_page(rows):
@@ -55,13 +54,16 @@ def list_messages(user, rfq_id: int, query: PageQuery):
     response=MessageOut,
     status=201,
     problems=STATE_PROBLEMS,
+    files=True,
 )
-def post_message(user, rfq_id: int, body: MessageIn):
+def post_message(user, rfq_id: int, body: MessageIn, uploads):
     """The other party is notified (and mailed, per their preferences). Possible while the
-    request is sent, quoted or awarded and its need is not cancelled. Files are attached on
-    the portal's pages."""
+    request is sent, quoted or awarded and its need is not cancelled. To attach files (a
+    photo of the machine, a specification), send multipart/form-data: ``body`` and
+    ``files``."""
     rfq = conversations.get_thread(user, rfq_id)
-    return serialize.message(conversations.post_message(user, rfq, body.body), [])
+    message = conversations.post_message(user, rfq, body.body, uploads)
+    return serialize.message(message, attachments.for_owner(message_ids=[message.id]))
 
 
 @operation(

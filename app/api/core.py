@@ -33,6 +33,7 @@ from app.errors import Forbidden, InvalidInput
 from app.json_limits import JsonTooLarge
 from app.models import Role, User
 from app.services import transitions
+from app.uploads import accepts_files, uploads_from
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Operation:
     description: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
     media_type: str | None = None  # a non-JSON success body (e.g. "text/csv")
+    files: bool = False  # also takes multipart/form-data: the body's fields plus "files"
 
 
 OPERATIONS: list[Operation] = []
@@ -79,11 +81,14 @@ def operation(
     description: str = "",
     throttle: Callable[[Callable], Callable] | None = None,
     media_type: str | None = None,
+    files: bool = False,
 ) -> Callable:
     """Declare an endpoint. The view gets the path values, ``user`` (or None), ``body`` and
     ``query`` (parsed models) as keyword arguments it names, and returns the response data
     (a dict or a response model); it never commits. ``throttle`` wraps the view in
-    Flask-Limiter limits (e.g. :func:`app.throttle.token_limits`)."""
+    Flask-Limiter limits (e.g. :func:`app.throttle.token_limits`). With ``files`` the
+    endpoint also takes multipart/form-data (the body's fields as form fields, files in
+    ``files``) and the view gets them as ``uploads``; a JSON body sends no files."""
     if idempotent is None:
         idempotent = method == "POST"
 
@@ -106,6 +111,7 @@ def operation(
             idempotent=idempotent,
             description=description or (view.__doc__ or "").strip(),
             media_type=media_type,
+            files=files,
         )
         OPERATIONS.append(op)
         wanted = set(inspect.signature(view).parameters)
@@ -121,10 +127,17 @@ def operation(
                 if "query" in wanted:
                     kwargs["query"] = parsed[0] if len(parsed) == 1 else tuple(parsed)
             raw = request.get_data(cache=True) if method in ("POST", "PATCH", "PUT") else b""
-            if body is not None:
+            multipart = files and request.mimetype == "multipart/form-data"
+            if multipart:
+                if body is not None:
+                    kwargs["body"] = _validate(body, request.form.to_dict())
+                kwargs["uploads"] = uploads_from("files")
+            elif body is not None:
                 kwargs["body"] = _parse_body(body, raw, required=body_required)
             elif raw.strip() and method in ("POST", "PATCH", "PUT"):
                 _parse_json(raw)  # no body is expected, but a broken one is still an error
+            if files and not multipart:
+                kwargs["uploads"] = []
             idem = IdempotentRequest.from_request(user, raw) if op.idempotent else None
             if idem is not None:
                 replay = idem.replay()
@@ -147,6 +160,8 @@ def operation(
         view_func = run
         if throttle is not None:
             view_func = throttle(run)
+        if files:
+            view_func = accepts_files(view_func)  # the bigger request limit of uploads
         bp.add_url_rule(rule, endpoint=endpoint, view_func=view_func, methods=[method])
         view_func.api_operation = op
         return view_func
@@ -208,6 +223,10 @@ def _parse_body(model: type[BaseModel], raw: bytes, *, required: bool) -> BaseMo
         raise InvalidInput(
             _("Please correct the marked fields."), {"body": [_("Send a JSON object.")]}
         )
+    return _validate(model, data)
+
+
+def _validate(model: type[BaseModel], data: dict) -> BaseModel:
     _refuse_nul(_nul_paths(data))
     try:
         return model.model_validate_json(json.dumps(data))

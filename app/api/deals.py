@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.api import serialize
 from app.api.core import operation
 from app.api.pagination import paginate
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import (
     AcceptOut,
     EngagementOut,
@@ -28,7 +29,6 @@ from app.services import deals, milestones, needs
 
 RfqPage = page_of(RfqOut)
 QuotePage = page_of(QuoteOut)
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 
 @operation(

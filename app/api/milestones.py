@@ -13,7 +13,7 @@ from pydantic import Field
 from app import fields as rules
 from app.api import serialize
 from app.api.core import operation
-from app.api.deals import STATE_PROBLEMS
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import AttachmentOut, In, NonEmpty, Out, Reason, ReasonIn, UtcDateTime
 from app.models import Milestone, Role
 from app.services import attachments, deals, milestones
@@ -94,9 +94,12 @@ def _visible(user, milestone_id: int) -> Milestone:
     body=DeliverIn,
     response=MilestoneOut,
     problems=STATE_PROBLEMS,
+    files=True,
 )
-def deliver_milestone(user, milestone_id: int, body: DeliverIn):
-    return _out(milestones.deliver(user, _visible(user, milestone_id), body.note))
+def deliver_milestone(user, milestone_id: int, body: DeliverIn, uploads):
+    """With files (reports, photos of the installation): multipart/form-data with ``note``
+    and ``files``."""
+    return _out(milestones.deliver(user, _visible(user, milestone_id), body.note, uploads))
 
 
 @operation(

@@ -154,11 +154,24 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
         )
     if params:
         doc["parameters"] = params
+    content: dict[str, Any] = {}
     if op.body is not None:
-        doc["requestBody"] = {
-            "required": op.body_required,
-            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        content["application/json"] = {"schema": refs[(op.body, "validation")]}
+    if op.files:
+        files = {
+            "type": "object",
+            "properties": {
+                "files": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "binary"},
+                    "description": _("PDF, office documents or images; at most 10 per owner."),
+                }
+            },
         }
+        parts = [refs[(op.body, "validation")], files] if op.body is not None else [files]
+        content["multipart/form-data"] = {"schema": {"allOf": parts}}
+    if content:
+        doc["requestBody"] = {"required": op.body_required or op.files, "content": content}
     success: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}

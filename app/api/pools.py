@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api import serialize
 from app.api.core import operation
 from app.api.pagination import paginate
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import (
     AcceptOut,
     PageQuery,
@@ -25,7 +26,6 @@ from app.services.rows import get_or_404
 
 PoolPage = page_of(PoolOut)
 PoolQuotePage = page_of(PoolQuoteOut)
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 NEED_KEYS = ("title", "description", "lang", "budget_max", "timeline_weeks", "capabilities")
 
 

@@ -16,6 +16,9 @@ from flask import Response, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+# The answers an operation that changes state may give besides its success.
+STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
+
 log = logging.getLogger("app.api")
 
 PROBLEM_BASE = "https://shuzhuan.example/problems/"

@@ -8,6 +8,7 @@ from flask import Response
 from app.api import serialize
 from app.api.core import operation
 from app.api.pagination import paginate
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import (
     AcceptProposalIn,
     AssessmentIn,
@@ -34,7 +35,6 @@ AssessmentPage = page_of(AssessmentOut)
 ProgrammePage = page_of(ProgrammeOut)
 NeedProgrammePage = page_of(NeedProgrammeOut)
 QuoteSubsidyPage = page_of(QuoteSubsidyOut)
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 SME_OR_ADMIN = (Role.SME, Role.ADMIN)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from app.api import serialize
 from app.api.core import operation
+from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import FlagIn, FlagOut, ReplyIn, ReviewIn, ReviewOut
 from app.models import Role
 from app.services import deals, reviews
-
-STATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 
 @operation(

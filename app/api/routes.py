@@ -3,6 +3,7 @@
 from app.api import (  # noqa: F401
     accounts,
     admin,
+    attachments,
     conversations,
     deals,
     docs,

@@ -802,7 +802,7 @@ class AttachmentOut(Out):
     filename: str
     content_type: str
     size: int
-    url: str = Field(description="Download (signed-in parties and admins only).")
+    url: str = Field(description="Download with your API token (the parties and admins only).")
     thumbnail_url: str | None
 
 

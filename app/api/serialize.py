@@ -383,7 +383,7 @@ def attachment(row: Attachment) -> s.AttachmentOut:
         filename=row.filename,
         content_type=row.content_type,
         size=row.size,
-        url=url_for("attachments.download", attachment_id=row.id, _external=True),
+        url=url_for("api.attachments_download", attachment_id=row.id, _external=True),
         thumbnail_url=url_for("attachments.thumbnail", attachment_id=row.id, _external=True)
         if row.thumbnail_key
         else None,

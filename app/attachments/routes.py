@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote as urlquote
-
-from flask import flash, redirect, send_file, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.attachments import bp
+from app.attachments.serving import serve
 from app.boundary import discard
 from app.errors import InvalidInput
 from app.models import Need, Quote, Role
@@ -18,41 +17,17 @@ from app.services import attachments, deals
 from app.services.needs import get_for_sme
 from app.uploads import accepts_files, uploads_from
 
-# A downloaded file never runs script, never frames, never loads anything.
-FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox; frame-ancestors 'none'"
-
-
-def _serve(attachment, *, thumbnail: bool):
-    path = attachments.file_path(attachment, thumbnail=thumbnail)
-    response = send_file(
-        path,
-        mimetype="image/png" if thumbnail else attachment.content_type,
-        conditional=True,
-        max_age=0,
-    )
-    disposition = "inline" if thumbnail else "attachment"
-    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace("?", "_")
-    encoded = urlquote(attachment.filename)
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = FILE_CSP
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
-
 
 @bp.route("/<id:attachment_id>")
 @login_required
 def download(attachment_id: int):
-    return _serve(attachments.get_for(current_user, attachment_id), thumbnail=False)
+    return serve(attachments.get_for(current_user, attachment_id), thumbnail=False)
 
 
 @bp.route("/<id:attachment_id>/thumbnail")
 @login_required
 def thumbnail(attachment_id: int):
-    return _serve(attachments.get_for(current_user, attachment_id), thumbnail=True)
+    return serve(attachments.get_for(current_user, attachment_id), thumbnail=True)
 
 
 def _attach(action, owner, back: str):

@@ -52,6 +52,9 @@ ISSUE_ENDPOINTS = {
     ("get", "/notifications/unread-count"),
     ("post", "/notifications/{notification_id}/read"),
     ("post", "/notifications/read-all"),
+    ("post", "/needs/{need_id}/attachments"),
+    ("post", "/quotes/{quote_id}/attachments"),
+    ("get", "/attachments/{attachment_id}"),
 }
 # Issue 15: the public-programme layer.
 PROGRAMME_ENDPOINTS = {
