@@ -35,5 +35,6 @@ running job whose process died is taken back when its lease (JOBS_LEASE_SECONDS)
 
 Modules: ``outbox`` (the table's state changes), ``registry`` (task names), ``tasks`` (the
 tasks), ``runner`` (claim and run; the sweep), ``dispatch`` (after-commit hand-off),
-``rq_entry`` (what RQ calls), ``catalogue`` (catalogue changes), ``cli`` (``flask jobs``).
+``rq_entry`` (what RQ calls), ``catalogue`` (catalogue changes); ``flask jobs`` is in
+:mod:`app.cli.jobs`.
 """

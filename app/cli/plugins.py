@@ -8,7 +8,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from app.cli_base import CommandGroup
+from app.cli.base import CommandGroup
 from app.extensions import db
 from app.models import PluginListing
 from plugins.manager import discover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli_base import CommandGroup
+from app.cli.base import CommandGroup
 
 search_cli = CommandGroup("search", help="The catalogue search index.")
 

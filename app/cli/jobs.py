@@ -10,7 +10,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from app.cli_base import CommandGroup
+from app.cli.base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import outbox

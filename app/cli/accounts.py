@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 
-from app.cli_base import CommandGroup
+from app.cli.base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 
@@ -48,13 +47,3 @@ def demo_load() -> None:
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, role, org in demo_accounts():
         click.echo(f"  {role:<7} {email:<28} {org}")
-
-
-def register_cli(app: Flask) -> None:
-    from app.jobs.cli import jobs_cli
-    from app.matching_cli import matching_cli
-    from app.plugins_cli import plugins_cli
-    from app.search_cli import search_cli
-
-    for group in (users_cli, demo_cli, plugins_cli, search_cli, matching_cli, jobs_cli):
-        app.cli.add_command(group)

@@ -11,7 +11,7 @@ import json
 
 import click
 
-from app.cli_base import CommandGroup
+from app.cli.base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.services import matching, ranker_models
