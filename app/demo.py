@@ -24,7 +24,7 @@ from app.services import (
     subsidies,
 )
 from app.services.plugin_sync import sync_plugins
-from plugins.manager import discover
+from plugins.discovery import discover
 
 DEMO_PASSWORD = "shuzhuan-demo"
 

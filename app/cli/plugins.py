@@ -11,7 +11,7 @@ from flask import current_app
 from app.cli.base import CommandGroup
 from app.extensions import db
 from app.models import PluginListing
-from plugins.manager import discover
+from plugins.discovery import discover
 from plugins.manifest import MANIFEST_NAME, ManifestError, display_path, load_manifest
 
 plugins_cli = CommandGroup("plugins", help="Operator plug-ins: list, validate, sync.")

@@ -1,7 +1,7 @@
 """Operator-installed plug-ins' code hooks, called safely from pages.
 
 Only bundled, installed and configured-folder plug-ins have hooks; listings from the portal
-are declarative. Every call goes through :class:`plugins.manager.PluginHost`, which enforces
+are declarative. Every call goes through :class:`plugins.host.PluginHost`, which enforces
 the time budget, checks result types and marks a failing plug-in degraded. Failures are
 counted in the listing's row by every process at once (:class:`DatabaseHealthStore`), so
 with several web workers a plug-in is degraded at the PLUGIN_DEGRADED_AFTER-th failure in a
@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from app.models import Health, Need, Notification, PluginListing, Rfq, Role, User, UserStatus
-from plugins.manager import PluginHealth, PluginHost, discover
+from plugins.discovery import discover
+from plugins.host import PluginHealth, PluginHost
 from plugins.toolkit import Eligibility, Estimate, RfqInfo
 
 log = logging.getLogger("app.plugin_hooks")

@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit
-from plugins.manager import Discovery, FoundPlugin
+from plugins.discovery import Discovery, FoundPlugin
 from plugins.manifest import Manifest
 
 OPERATOR_SOURCES = (ListingSource.BUNDLED, ListingSource.INSTALLED, ListingSource.FOLDER)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from matching.taxonomy import CAPABILITIES
-from plugins.manager import BUNDLED_DIR, discover
+from plugins.discovery import BUNDLED_DIR, discover
 from plugins.manifest import load_manifest, parse_manifest
 
 FOUND = discover(entry_point_group=None)

@@ -9,7 +9,8 @@ import pytest
 from plugin_factories import MINIMAL_TOML
 
 from matching.types import Need
-from plugins.manager import BUNDLED_DIR, ENTRY_POINT_GROUP, PluginHost, discover
+from plugins.discovery import BUNDLED_DIR, ENTRY_POINT_GROUP, discover
+from plugins.host import PluginHost
 from plugins.manifest import display_path
 from plugins.toolkit import Estimate
 

@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from matching.types import Need
-from plugins.manager import HOOK_RESULT_TYPES, PluginHost, discover
+from plugins.discovery import discover
+from plugins.host import HOOK_RESULT_TYPES, PluginHost
 from plugins.toolkit import Eligibility, Estimate, RfqInfo
 
 SAMPLE_NEEDS = [

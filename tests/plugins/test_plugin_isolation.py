@@ -9,7 +9,8 @@ import time
 import pytest
 
 from matching.types import Need
-from plugins.manager import PluginHost, discover
+from plugins.discovery import discover
+from plugins.host import PluginHost
 from plugins.manifest import display_path
 
 NEED = Need.from_dict({"id": "n1", "description": "We need small-batch scheduling."})
@@ -53,7 +54,7 @@ def test_raising_hook_is_skipped_logged_and_counted(write_plugin, tmp_path, capl
         """,
     )
     host = host_for(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="plugins.manager"):
+    with caplog.at_level(logging.WARNING, logger="plugins.host"):
         assert host.estimate("raiser", NEED) is None
     call = host.call("raiser", "estimate", need=NEED)
     assert call.status == "failed"

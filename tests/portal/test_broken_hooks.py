@@ -12,7 +12,7 @@ from app.models import Health, Notification, PluginListing
 from app.services import listings as listing_service
 from app.services import needs as need_service
 from app.services.plugin_sync import sync_plugins
-from plugins.manager import discover
+from plugins.discovery import discover
 
 HOOKS = {
     "raises": "raise RuntimeError('boom from the vendor')",

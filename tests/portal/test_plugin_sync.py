@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.models import ListingSource, ListingStatus, Organisation, PluginListing, Verification
 from app.services.plugin_sync import sync_plugins
-from plugins.manager import BUNDLED_DIR, discover
+from plugins.discovery import BUNDLED_DIR, discover
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from app.models import Health, Notification, PluginListing
 from app.services import listings as listing_service
 from app.services.plugin_hooks import _load_host, estimate_for
 from app.services.plugin_sync import sync_plugins
-from plugins.manager import discover
+from plugins.discovery import discover
 from tests import factories
 from tests.portal.test_broken_hooks import _write_plugin
 
