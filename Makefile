@@ -8,7 +8,7 @@ EVAL_BENCH_SIZE ?= 100000
 HOST ?= 127.0.0.1
 export FLASK_APP := app:create_app
 
-.PHONY: install run serve db demo test e2e lint format translations translations-extract bench eval model chaos clean
+.PHONY: install run serve db demo test e2e lint format translations translations-extract bench bench-portal eval model chaos clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ e2e: install
 
 bench: install
 	$(PY) -m matching bench
+
+# The portal's pages under gunicorn beside a bare Flask hello-world, with wrk (apt-get install wrk).
+bench-portal: install
+	$(PY) -m app.bench.portal --listings $(or $(LISTINGS),1000)
 
 # The quality and speed table of issue 13 (a few minutes; EVAL_BENCH_SIZE= skips the 100k run).
 eval: install

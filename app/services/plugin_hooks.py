@@ -105,11 +105,17 @@ class DatabaseHealthStore:
 
     def succeeded(self, slug: str) -> None:
         with self._session() as session:
-            session.execute(
-                sa.update(PluginListing)
-                .where(PluginListing.slug == slug, PluginListing.hook_failures_in_row > 0)
-                .values(hook_failures_in_row=0)
+            # Read first: almost always there is nothing to reset, and an UPDATE that
+            # changes no row still takes SQLite's write lock (on every page with hooks).
+            in_row = session.scalar(
+                sa.select(PluginListing.hook_failures_in_row).where(PluginListing.slug == slug)
             )
+            if in_row:
+                session.execute(
+                    sa.update(PluginListing)
+                    .where(PluginListing.slug == slug, PluginListing.hook_failures_in_row > 0)
+                    .values(hook_failures_in_row=0)
+                )
 
 
 def _persist_health(app: Flask, health: PluginHealth) -> None:
