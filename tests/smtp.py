@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -36,11 +37,16 @@ class Received:
 
 @dataclass
 class Handler:
-    """Stores every message; ``fail_next`` answers that many DATA commands with a 451."""
+    """Stores every message; ``fail_next`` answers that many DATA commands with a 451;
+    ``stall_next`` stores that many and sets ``stalled`` but answers only after
+    ``stall_seconds`` (the sender can be killed in between)."""
 
     received: list[Received] = field(default_factory=list)
     fail_next: int = 0
     refused: int = 0
+    stall_next: int = 0
+    stall_seconds: float = 10.0
+    stalled: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:
@@ -51,6 +57,11 @@ class Handler:
                 return "451 4.3.0 Try again later"
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.received.append(Received(list(envelope.rcpt_tos), parsed))
+            stall = self.stall_next > 0
+            self.stall_next -= int(stall)
+        if stall:
+            self.stalled.set()
+            await asyncio.sleep(self.stall_seconds)
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:
@@ -61,6 +72,18 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def bare_smtp_server() -> Iterator[tuple[Handler, int]]:
+    """A server on a free port for another process to send to: (handler, port)."""
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
 
 
 @contextmanager
