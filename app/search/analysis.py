@@ -5,7 +5,8 @@ so one tokenizer splits the text into runs of CJK characters and runs of
 letters/digits: CJK runs are segmented with jieba, the others become words.
 English words are then lower-cased, stop words dropped and stems taken
 (Porter), so "scheduling" finds "schedule"; Chinese words are kept as jieba
-cut them.
+cut them. Two words joined by a hyphen are also indexed as one ("cross-border"
+adds "crossborder"), so the compound is found however it is written.
 
 When indexing, every character bigram of a Chinese run is added at the
 position of the jieba word it starts in, so a query for 批量 finds 小批量
@@ -208,6 +209,18 @@ def _segment(run: str, index_mode: bool) -> tuple[tuple[str, int, int, bool], ..
     return tuple(found)
 
 
+def _hyphen_compound(value: str, run: re.Match, following: re.Match | None) -> str | None:
+    """The joined form of two Latin words written with a hyphen between them, or None."""
+    if (
+        following is None
+        or following.group(2) is None
+        or following.start() != run.end() + 1
+        or value[run.end()] != "-"
+    ):
+        return None
+    return run.group(2) + following.group(2)
+
+
 def cjk_bigrams(word: str) -> list[str]:
     """The overlapping character bigrams of a CJK word (indexed for every CJK run)."""
     return [word[i : i + 2] for i in range(len(word) - 1)]
@@ -249,14 +262,20 @@ class BilingualTokenizer(Tokenizer):
             return
         index_mode = mode == "index"
         pos = start_pos - 1
-        for match in _RUN_RE.finditer(value):
+        runs = list(_RUN_RE.finditer(value))
+        for i, match in enumerate(runs):
             offset = match.start()
             if match.group(1) is not None:
                 if not self.cjk:
                     continue
                 words = _cjk_words(match.group(1), index_mode)
             else:
-                words = iter([(match.group(2), 0, len(match.group(2)), True)])
+                words = [(match.group(2), 0, len(match.group(2)), True)]
+                joined = _hyphen_compound(value, match, runs[i + 1] if i + 1 < len(runs) else None)
+                if index_mode and joined:
+                    # "cross-border" is also indexed as "crossborder", at the same position,
+                    # so either spelling finds the other (the query side: query.py).
+                    words.append((joined, 0, len(joined), False))
             for word, start, end, new_position in words:
                 if new_position:
                     pos += 1

@@ -14,8 +14,9 @@ query boost, compound boosts multiplied in, ``And``/``Or`` summing the scores
 of the children that match. ``tests/search/test_evaluate.py`` checks them
 against ``Searcher.search``. Query nodes this module does not model (phrases,
 ``Or`` with a coordination ``scale``, ``Not`` …) raise ``Unsupported`` when
-scores are asked for; for matching alone they are answered by Whoosh's
-``docs_for_query``.
+scores are asked for (``CoordOr`` of app.search.query, the catalogue's own
+coordination, is modelled here); for matching alone they are answered by
+Whoosh's ``docs_for_query``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from app.search.query import CoordOr
 
 # Whoosh stores a field's length per document as one byte.
 _BYTE_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.float64)
@@ -232,6 +235,22 @@ class QueryArrays:
             negative, _ = self._eval(q.b, False)
             mask = mask & ~negative
             return mask, (np.where(mask, score, 0.0) if scored else None)
+        if isinstance(q, CoordOr):
+            results = [self._eval(sub, scored) for sub in q.subqueries]
+            mask = np.zeros(n, dtype=bool)
+            for sub_mask, _ in results:
+                mask |= sub_mask
+            if not scored:
+                return mask, None
+            matched = np.zeros(n)
+            score = np.zeros(n)
+            for sub_mask, sub_score in results:
+                matched += sub_mask
+                score += sub_score
+            score *= matched / max(len(results), 1)
+            if q.boost != 1.0:
+                score *= q.boost
+            return mask, score
         if isinstance(q, query.And | query.Or) and type(q) in (query.And, query.Or):
             if isinstance(q, query.Or) and q.scale and scored:
                 raise Unsupported("Or with a coordination scale")

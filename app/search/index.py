@@ -47,13 +47,16 @@ from whoosh.searching import Searcher
 
 from app.search.analysis import ENGLISH_STOP_WORDS
 from app.search.evaluate import QueryArrays, Unsupported
+from app.search.expansion import BRIDGE_FIELD, bridge_query, compound_terms
 from app.search.facets import FacetPostings
 from app.search.highlight import highlight
 from app.search.locking import file_lock, try_file_lock
 from app.search.query import (
     CleanQuery,
     clean_query,
+    coordinated,
     english_words,
+    expand_terms,
     make_parser,
     message_text,
     parse,
@@ -556,7 +559,7 @@ class CatalogueIndex:
         notices: list[str] = []
         parsed: query.Query = query.Every()
         if text:
-            parsed, as_given = parse(self._parsers[True], text)
+            parsed, as_given = parse(self._parsers[False], text)
             if not as_given:
                 notices.append("syntax")
             if parsed is query.NullQuery or not list(parsed.iter_all_terms()):
@@ -569,15 +572,19 @@ class CatalogueIndex:
         postings = FacetPostings.of(searcher, generation)
         arrays = QueryArrays(searcher, generation, BM25_K1, BM25_B)
         masks = {facet: postings.mask_of(facet, codes) for facet, codes in chosen.items()}
+        if not browsing:
+            # Ranked OR: any word may match, listings with more of them first (CoordOr).
+            literal = parsed
+            parsed = self._meaning(searcher, *coordinated(parsed), text)
         base = arrays.live.copy() if browsing else arrays.matching(parsed)
         matched = _combine(base, masks.values())
-        if not browsing and not matched.any():
-            relaxed, _ = parse(self._parsers[False], text)
-            relaxed_base = arrays.matching(relaxed)
-            relaxed_matched = _combine(relaxed_base, masks.values())
-            if relaxed_matched.any():
-                parsed, base, matched = relaxed, relaxed_base, relaxed_matched
-                notices.append("relaxed")
+        if not browsing and matched.any():
+            every_word, _ = parse(self._parsers[True], text)
+            if (
+                every_word != literal
+                and not _combine(arrays.matching(every_word), masks.values()).any()
+            ):
+                notices.append("relaxed")  # the user hears when no listing has every word
 
         total = int(np.count_nonzero(matched))
         result = SearchResult(text, total, page, per_page, sort, notices=notices)
@@ -596,6 +603,17 @@ class CatalogueIndex:
         for docnum, score in page_hits[(page - 1) * per_page :]:
             result.hits.append(make_hit(searcher.stored_fields(docnum), score, terms))
         return result
+
+    def _meaning(
+        self, searcher: Searcher, wanted: query.Query, unwanted: query.Query | None, text: str
+    ) -> query.Query:
+        """The words with compound heads and, beside them, the bilingual bridge
+        (expansion.py); exclusions apply to both."""
+        wanted = expand_terms(wanted, lambda term: compound_terms(searcher, term))
+        bridge = bridge_query(text, self.boosts.get(BRIDGE_FIELD, 1.0))
+        if bridge is not None:
+            wanted = query.Or([wanted, bridge])
+        return query.AndNot(wanted, unwanted) if unwanted is not None else wanted
 
 
 def _top(candidates: np.ndarray, keys: list[np.ndarray], limit: int) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Turning whatever a user typed into a Whoosh query, without ever failing.
 
 Supported syntax is the small part of Whoosh's that a catalogue user may
-want: words (all must match; if none matches all, any may), "quoted
-phrases", ``OR``, ``NOT``/``-word`` and brackets. Field names, wildcards,
+want: words (any may match; listings matching more of them rank higher, see
+``CoordOr``), "quoted phrases", ``OR``, ``NOT``/``-word`` and brackets. A
+hyphen inside a word joins a compound ("cross-border" is the phrase "cross
+border" or the word "crossborder"), it never excludes the second half. Field names, wildcards,
 ranges and boosts are switched off: they are either expensive (``*``) or
 expose the index's internals. Anything the parser cannot make sense of falls
 back to the plain words of the query, with a notice to the user.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from whoosh import qparser, query
@@ -70,9 +73,72 @@ def _with_bigrams(found: query.Query | None) -> query.Query | None:
     return found
 
 
+class CoordOr(query.Or):
+    """Any of its children, scored as the sum of the matching children's scores times the
+    share of children that match (the coordination factor of classic Lucene scoring).
+
+    A listing that has "cross-border", "online" and "store" outranks one with only
+    "online" many times over, but a listing missing one word is still found. Scored in
+    NumPy by ``app.search.evaluate``; where Whoosh scores instead (phrases) it is a plain Or.
+    """
+
+
+def coordinated(q: query.Query) -> tuple[query.Query, query.Query | None]:
+    """(the words to rank, as a :class:`CoordOr`; what ``NOT``/``-word`` excludes, or None).
+
+    Between words "any may match", but an exclusion still excludes: ``a -b`` is "a, and
+    never b", not "a, or anything without b".
+    """
+    if type(q) is not query.Or:
+        return q, None
+    wanted = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
+    unwanted = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
+    if not wanted:
+        return q, None
+    positive = CoordOr(wanted, boost=q.boost) if len(wanted) > 1 else wanted[0]
+    return positive, (query.Or(unwanted) if unwanted else None)
+
+
+_COMPOUND_RE = re.compile(r"(?<![\w-])([^\W_]+(?:-[^\W_]+)+)(?![\w-])")
+
+
+def rewrite_compounds(text: str) -> str:
+    """Hyphenated compounds as ``(joined OR "the parts")``, so the minus is no NOT."""
+
+    def one(match: re.Match) -> str:
+        parts = match.group(1).split("-")
+        return f'({"".join(parts)} OR "{" ".join(parts)}")'
+
+    if '"' in text:  # inside quotes a hyphen is already part of the phrase
+        return text
+    return _COMPOUND_RE.sub(one, text)
+
+
+def expand_terms(q: query.Query, variants: Callable[[query.Term], list[query.Term]]) -> query.Query:
+    """``q`` with every term ``t`` replaced by ``Or([t, *variants(t)])`` where there are any."""
+    if isinstance(q, query.Term):
+        more = variants(q)
+        return query.Or([q, *more]) if more else q
+    if isinstance(q, query.compound.CompoundQuery):
+        q.subqueries = [expand_terms(sub, variants) for sub in q.subqueries]
+    return q
+
+
+def weighted_terms(
+    fields: Iterable[str], weighted: dict[str, float], boost: float
+) -> query.Query | None:
+    """An Or of ``weighted`` index terms (term → weight) over ``fields``, or None."""
+    terms = [
+        query.Term(name, term, boost=boost * weight)
+        for term, weight in weighted.items()
+        for name in fields
+    ]
+    return query.Or(terms) if terms else None
+
+
 def make_parser(schema: Schema, boosts: dict[str, float], match_all: bool) -> qparser.QueryParser:
     """A tolerant parser over the boosted text fields; ``match_all`` = AND between words."""
-    group = qparser.AndGroup if match_all else qparser.OrGroup.factory(0.9)
+    group = qparser.AndGroup if match_all else qparser.OrGroup
     parser = CatalogueQueryParser(None, schema, group=group)
     for plugin_class in (
         qparser.SingleQuotePlugin,
@@ -102,7 +168,7 @@ def plain_query(parser: qparser.QueryParser, text: str) -> query.Query:
 def parse(parser: qparser.QueryParser, text: str) -> tuple[query.Query, bool]:
     """(query, used_as_given): falls back to plain words if the syntax made no sense."""
     try:
-        parsed = parser.parse(text)
+        parsed = parser.parse(rewrite_compounds(text))
     except Exception:  # any parser failure on user input means "use the plain words"
         return plain_query(parser, text), False
     if _has_error(parsed):

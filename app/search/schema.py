@@ -19,7 +19,7 @@ from app.search.analysis import bilingual_analyzer, spelling_analyzer
 from matching.taxonomy import ANY, ANY_LABEL, CAPABILITIES, DEPLOYMENTS, INDUSTRIES, REGIONS, Label
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: hyphenated compounds also indexed joined
 
 
 class CatalogueDocument(TypedDict, total=False):

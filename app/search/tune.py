@@ -2,6 +2,7 @@
 
     python -m app.search.tune [--data ../shared/benchmarks/market-dev] [--rounds 2]
     python -m app.search.tune --evaluate-only     # score the current boosts, no tuning
+    python -m app.search.tune --evaluate-only --cases ../shared/benchmarks/market-train/cases.jsonl
 
 The catalogue of the set becomes the index; each case's title and
 description is a query; the graded labels give nDCG@10 (linear gain, ideal
@@ -95,6 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help="folder with catalog.jsonl and cases.jsonl"
     )
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        default=None,
+        help="labelled queries over the same catalogue (default: the folder's cases.jsonl), "
+        "e.g. ../shared/benchmarks/market-train/cases.jsonl",
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
         "--evaluate-only",
@@ -103,13 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     catalog = [as_document(o) for o in read_jsonl(args.data / "catalog.jsonl")]
-    cases = [c for c in read_jsonl(args.data / "cases.jsonl") if c.get("relevant")]
+    cases_file = args.cases or args.data / "cases.jsonl"
+    cases = [c for c in read_jsonl(cases_file) if c.get("relevant")]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         CatalogueIndex(directory).rebuild(catalog)
         uniform = {field: 1.0 for field in TEXT_FIELDS}
-        print(f"{len(catalog)} listings, {len(cases)} labelled cases from {args.data}")
+        print(
+            f"{len(catalog)} listings from {args.data}, "
+            f"{len(cases)} labelled cases from {cases_file}"
+        )
         print(f"all boosts 1            nDCG@10 {evaluate(directory, uniform, cases):.4f}")
         print(f"current DEFAULT_BOOSTS  nDCG@10 {evaluate(directory, DEFAULT_BOOSTS, cases):.4f}")
         if args.evaluate_only:
