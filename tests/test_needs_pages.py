@@ -95,15 +95,24 @@ def test_missing_and_bad_fields_are_shown_next_to_the_field(sme_client, db):
     assert db.session.scalar(sa.select(sa.func.count(Need.id))) == 0
 
 
-def test_the_suggest_button_ticks_capabilities_from_the_text(sme_client, db):
+def test_suggestions_are_proposed_with_their_words_not_ticked(sme_client, db):
     data = {**CHINESE_NEED, "suggest": "1"}
     data.pop("submit")
     response = submit(sme_client, "/needs/new", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    ticked = re.findall(r'<input checked [^>]*value="([a-z.]+)"', page)
-    assert "production.planning" in ticked
-    assert "Suggested from your text:" in page
+    assert re.findall(r"<input checked [^>]*name=\"capabilities\"", page) == []
+    proposal = re.search(
+        r'<li class="sz-suggestion" data-code="production.planning">(.*?)</li>', page, re.S
+    )
+    assert proposal is not None
+    box = re.search(
+        r'id="([^"]+)"[^>]*value="production.planning"|value="production.planning"[^>]*id="([^"]+)"',
+        page,
+    )
+    assert f'for="{box.group(1) or box.group(2)}"' in proposal.group(1)  # a click ticks it
+    assert "<q>排产</q>" in proposal.group(1)  # the words that suggested it
+    assert "nothing is chosen for you" in page
     assert db.session.scalar(sa.select(sa.func.count(Need.id))) == 0  # nothing saved
 
 
@@ -118,6 +127,7 @@ def test_the_suggestion_endpoint_answers_json(sme_client):
     codes = [s["code"] for s in response.json["suggestions"]]
     assert codes[0] == "supply.warehouse"
     assert response.json["suggestions"][0]["label"].startswith("Warehouse")
+    assert response.json["suggestions"][0]["words"] == ["stock", "warehouse"]
 
 
 def test_editing_refreshes_the_matches_and_audits(sme_client, sme, db):

@@ -41,9 +41,15 @@ SUGGESTIONS = 5
 
 
 def suggestions_for(text: str, lang: str | None = None) -> list[dict]:
+    """Proposals for the need form: each capability with the words that suggested it."""
     return [
-        {"code": code, "label": code_label("capability", code), "score": score}
-        for code, score in matching.suggest_capabilities(text or "", lang)[:SUGGESTIONS]
+        {
+            "code": s.code,
+            "label": code_label("capability", s.code),
+            "score": s.score,
+            "words": s.words,
+        }
+        for s in matching.proposals(text or "", lang)[:SUGGESTIONS]
     ]
 
 
@@ -58,9 +64,8 @@ def index():
 def _need_form_page(form, template: str, **context):
     suggested: list[dict] = []
     if form.is_submitted() and form.suggest.data:
+        # Proposed, not imposed: the owner ticks what fits; nothing is ticked for them.
         suggested = suggestions_for(f"{form.title.data or ''}\n{form.description.data or ''}")
-        ticked = list(form.capabilities.data or [])
-        form.capabilities.data = ticked + [s["code"] for s in suggested if s["code"] not in ticked]
         if not suggested:
             flash(_("We found no kind of solution in your text yet: tell us a bit more."), "info")
     return render_template(template, form=form, suggested=suggested, **context)

@@ -9,15 +9,13 @@ Two general rules, no per-query lists:
 - **The bilingual bridge.** For a query in one language, the engine reads which
   capabilities it asks for (``matching.suggest_capabilities``); the capability labels of both
   languages are indexed with every listing (``capability_text``), so "能耗" finds the
-  English energy-monitoring plug-in through the code both sides share. Only listings
-  in the other language are reached this way. Each capability
+  English energy-monitoring plug-in through the code both sides share. Each capability
   contributes at most its suggestion weight in total, however long its label
   (structured, as query translation weighs a word's glosses together).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from functools import lru_cache
 
@@ -36,8 +34,6 @@ BRIDGE_BOOST = 0.6  # the bridge informs; the words the user typed decide
 BRIDGE_FIELD = "capability_text"
 MIN_SUGGESTION = 0.5  # capabilities read this weakly from the query are left out
 MAX_LABEL_SPREAD = 1
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 
 
 def compound_terms(searcher: Searcher, term: query.Term) -> list[query.Term]:
@@ -76,13 +72,9 @@ def _label_vocabulary() -> dict[str, tuple[str, ...]]:
 def bridge_query(text: str, boost: float) -> query.Query | None:
     """Capability-label terms for the capabilities ``text`` asks for, or None.
 
-    The bridge leads across languages only: a Chinese query reaches listings written in
-    English (and unmarked ones) this way, never more listings of its own language, which
-    its words already find or rightly miss.
+    Listings of either language are reached: the code is the same on both sides, and on
+    labelled needs the bridge helps within a language too (README, search figures).
     """
-    has_cjk, has_latin = bool(_CJK_RE.search(text)), bool(_LATIN_RE.search(text))
-    if has_cjk == has_latin:  # mixed (or no) words: the words already speak both languages
-        return None
     terms = []
     for code, weight in suggest_capabilities(text):
         if weight < MIN_SUGGESTION or code not in CAPABILITIES:
@@ -90,6 +82,4 @@ def bridge_query(text: str, boost: float) -> query.Query | None:
         words = _label_vocabulary()[code]
         share = BRIDGE_BOOST * boost * weight / max(len(words), 1)
         terms += [query.Term(BRIDGE_FIELD, word, boost=share) for word in words]
-    if not terms:
-        return None
-    return query.AndNot(query.Or(terms), query.Term("lang", "zh" if has_cjk else "en"))
+    return query.Or(terms) if terms else None

@@ -89,6 +89,9 @@ def coordinated(q: query.Query) -> tuple[query.Query, query.Query | None]:
     Between words "any may match", but an exclusion still excludes: ``a -b`` is "a, and
     never b", not "a, or anything without b".
     """
+    if isinstance(q, query.AndNot):  # "a -b" as Whoosh's plus/minus syntax builds it
+        wanted, unwanted = coordinated(q.a)
+        return wanted, query.Or([q.b, unwanted]) if unwanted is not None else q.b
     if type(q) is not query.Or:
         return q, None
     wanted = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]

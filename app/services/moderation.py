@@ -52,6 +52,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import members, notify, notify_all
+from app.services.ratings import ratings_changed
 from app.services.reasons import clean_reason
 from app.services.roles import require_admin
 from app.services.sessions import end_all_sessions
@@ -323,6 +324,7 @@ def remove_review(admin: User, review: Review, reason: str) -> Review:
         raise DomainError(_moderated_already(review, _("Only a flagged review can be removed.")))
     review.status = ReviewStatus.REMOVED
     review.moderation_reason = reason
+    ratings_changed(review.vendor_id)
     flaggers = _resolve_flags(review)
     audit.record(admin, "review.removed", review, reason=reason, flags=len(flaggers))
     name = review.listing.name

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Review, ReviewStatus
+from app.jobs.catalogue import catalogue_changed
+from app.models import ListingStatus, PluginListing, Review, ReviewStatus
 
 PRIOR_WEIGHT = 5  # C: how many "average" reviews a vendor starts with
 PRIOR_MEAN = 4.0  # m when the platform has no reviews yet
@@ -24,7 +25,7 @@ COUNTED = (ReviewStatus.PUBLISHED, ReviewStatus.FLAGGED)
 class Rating:
     mean: float  # plain average of the vendor's reviews
     count: int
-    bayesian: float  # what ranking and sorting use
+    bayesian: float  # what every page shows and what ranking and sorting use
 
 
 def bayesian_average(total: float, count: int, prior_mean: float) -> float:
@@ -51,3 +52,18 @@ def vendor_ratings(vendor_ids: list[int] | None = None) -> dict[int, Rating]:
         )
         for vendor_id, total, count in db.session.execute(query)
     }
+
+
+def ratings_changed(vendor_id: int) -> None:
+    """A review of ``vendor_id`` counts differently now: listings are re-indexed and
+    re-matched after the commit, so catalogue cards, plug-in pages and matching show the
+    same Bayesian rating (the index stores it with each listing). Every reviewed vendor's
+    listings go, not only this one's: the platform mean, the prior of every average, moved."""
+    reviewed = sa.select(Review.vendor_id).where(Review.status.in_(COUNTED))
+    for slug in db.session.scalars(
+        sa.select(PluginListing.slug).where(
+            sa.or_(PluginListing.vendor_id == vendor_id, PluginListing.vendor_id.in_(reviewed)),
+            PluginListing.status == ListingStatus.PUBLISHED,
+        )
+    ):
+        catalogue_changed(slug)

@@ -33,6 +33,7 @@ from app.services import audit
 from app.services.deals import require_vendor
 from app.services.needs import require_sme
 from app.services.notify import admins, members, notify, notify_all
+from app.services.ratings import ratings_changed
 from app.services.reasons import clean_reason
 from app.services.transitions import lock_need
 
@@ -98,6 +99,7 @@ def create_review(user: User, engagement: Engagement, fields: Mapping[str, Any])
     except IntegrityError:
         raise DomainError(_("This engagement has already been reviewed.")) from None
     audit.record(user, "review.published", review, engagement_id=engagement.id, **scores)
+    ratings_changed(engagement.vendor_id)
     notify_all(
         members(engagement.vendor_id),
         "review.received",

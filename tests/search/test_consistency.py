@@ -20,15 +20,15 @@ def slugs(result) -> set[str]:
     return {hit.slug for hit in result.hits}
 
 
-def new_doc(slug: str, name: str = "Edge gateway for PLC data") -> dict:
+def new_doc(slug: str, name: str = "Zephyr edge gateway for PLC data") -> dict:
     return {"slug": slug, "name": name, "lang": "en", "capabilities": ["production.iiot"]}
 
 
 def test_a_published_plugin_is_found_at_once_by_every_process(fresh: CatalogueIndex):
     with CatalogueIndex(fresh.root) as other_process:
-        assert other_process.search("gateway").total == 0  # its searcher is now open
+        assert other_process.search("zephyr").total == 0  # its searcher is now open
         fresh.add(new_doc("edge-gw"))
-        assert slugs(other_process.search("gateway")) == {"edge-gw"}
+        assert slugs(other_process.search("zephyr")) == {"edge-gw"}
 
 
 def test_edits_replace_the_old_text(fresh: CatalogueIndex):
@@ -64,12 +64,12 @@ def test_a_batch_with_a_bad_document_changes_nothing(fresh: CatalogueIndex):
         fresh.add({"name": "no slug"})
     with pytest.raises(ValueError, match="unknown change"):
         fresh.apply([("delete", "vibrasense")])
-    assert fresh.search("gateway").total == 0
+    assert fresh.search("zephyr").total == 0
 
 
 def test_a_batch_is_applied_in_order_in_one_commit(fresh: CatalogueIndex):
     fresh.apply([("upsert", new_doc("a")), ("remove", "a"), ("upsert", new_doc("b"))])
-    assert slugs(fresh.search("gateway")) == {"b"}
+    assert slugs(fresh.search("zephyr")) == {"b"}
 
 
 def test_writers_in_threads_queue_up(fresh: CatalogueIndex):
@@ -82,7 +82,7 @@ def test_writers_in_threads_queue_up(fresh: CatalogueIndex):
         thread.start()
     for thread in threads:
         thread.join()
-    assert fresh.search("gateway", per_page=100).total == 16
+    assert fresh.search("zephyr", per_page=100).total == 16
 
 
 def test_writers_in_other_processes_queue_up(fresh: CatalogueIndex):
@@ -91,7 +91,7 @@ def test_writers_in_other_processes_queue_up(fresh: CatalogueIndex):
         "from app.search.index import CatalogueIndex\n"
         "index = CatalogueIndex(sys.argv[1])\n"
         "for i in range(3):\n"
-        "    index.add({'slug': f'p{sys.argv[2]}-{i}', 'name': 'Edge gateway'})\n"
+        "    index.add({'slug': f'p{sys.argv[2]}-{i}', 'name': 'Zephyr edge gateway'})\n"
     )
     repo = Path(__file__).resolve().parents[2]
     workers = [
@@ -99,7 +99,7 @@ def test_writers_in_other_processes_queue_up(fresh: CatalogueIndex):
         for n in range(2)
     ]
     assert [worker.wait(timeout=60) for worker in workers] == [0, 0]
-    assert fresh.search("gateway", per_page=100).total == 6
+    assert fresh.search("zephyr", per_page=100).total == 6
 
 
 def test_rebuild_swaps_in_a_new_generation_and_drops_old_ones(fresh: CatalogueIndex):

@@ -1,7 +1,12 @@
-// The need form's "suggest kinds of solution" button: asks the server, ticks the boxes.
+// Need form: "Suggest kinds of solution" without reloading the page.
+// Suggestions are proposals: each is a label for its checkbox, so a click ticks it;
+// nothing is ticked on the owner's behalf. Without JavaScript the button posts the form
+// and the page comes back with the same list.
 (function () {
   var btn = document.getElementById('suggest-btn');
-  if (!btn || !window.fetch) return;
+  var box = document.getElementById('suggestions');
+  if (!btn || !box || !window.fetch) return;
+  var list = document.getElementById('suggestion-list');
   btn.addEventListener('click', function (event) {
     event.preventDefault();
     var form = document.getElementById('need-form');
@@ -11,19 +16,32 @@
       headers: {'Content-Type': 'application/json', 'X-CSRFToken': form.elements['csrf_token'].value},
       body: JSON.stringify({text: text})
     }).then(function (r) { return r.json(); }).then(function (data) {
-      var box = document.getElementById('suggestions');
-      var chips = document.getElementById('suggestion-chips');
-      chips.textContent = '';
+      list.textContent = '';
       data.suggestions.forEach(function (s) {
-        var chip = document.createElement('span');
-        chip.className = 'sz-chip';
-        chip.textContent = s.label;
-        chips.appendChild(chip);
-        var box2 = form.querySelector('input[name="capabilities"][value="' + s.code + '"]');
-        if (box2) box2.checked = true;
+        var item = document.createElement('li');
+        item.className = 'sz-suggestion';
+        item.dataset.code = s.code;
+        var label = document.createElement('label');
+        var target = form.querySelector('input[name="capabilities"][value="' + s.code + '"]');
+        if (target) label.htmlFor = target.id;
+        label.appendChild(document.createTextNode('＋ '));
+        var name = document.createElement('strong');
+        name.textContent = s.label;
+        label.appendChild(name);
+        item.appendChild(label);
+        if (s.words.length) {
+          var words = document.createElement('span');
+          words.className = 'text-secondary';
+          words.textContent = ' — ' + box.dataset.from + ' ' +
+            s.words.map(function (w) { return '“' + w + '”'; }).join(', ');
+          item.appendChild(words);
+        }
+        list.appendChild(item);
       });
       if (!data.suggestions.length) {
-        chips.textContent = btn.dataset.nothing;
+        var none = document.createElement('li');
+        none.textContent = box.dataset.none;
+        list.appendChild(none);
       }
       box.classList.remove('d-none');
     });
