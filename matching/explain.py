@@ -1,25 +1,28 @@
-"""Short explanations of a match in the need's language (zh or en)."""
+"""One plain sentence per match in the need's language (zh or en)."""
 
 from __future__ import annotations
 
-from matching.taxonomy import CAPABILITIES, REGIONS, label
+from matching.taxonomy import CAPABILITIES, INDUSTRIES, REGIONS, label
 from matching.types import Need, Offering
 
 _T = {
-    "terms": ("Matched terms: {}", "匹配词：{}"),
-    "capability": ("Capability: {}", "能力：{}"),
-    "budget_ok": ("Within budget (from ¥{:,} vs ¥{:,})", "在预算内（¥{:,} 起，预算 ¥{:,}）"),
+    "what": ("{} for your need", "为您的需求提供{}"),
+    "what_unknown": ("For your need", "针对您的需求"),
+    "fits": (" — {}", "——{}"),
+    "but": (" — but {}", "；但{}"),
+    "terms": ("matches your words {}", "与您写的{}相符"),
+    "budget_ok": ("within budget (from ¥{:,} vs ¥{:,})", "在预算内（¥{:,} 起，预算 ¥{:,}）"),
     "budget_over": (
-        "From ¥{:,}: {:.0%} over the ¥{:,} budget",
+        "from ¥{:,}: {:.0%} over the ¥{:,} budget",
         "¥{:,} 起，超出预算 ¥{:,} 的 {:.0%}",
     ),
-    "region_local": ("On-site delivery in {}", "可在{}上门实施"),
-    "region_remote": ("Nationwide / remote delivery", "全国 / 远程交付"),
-    "region_far": ("No on-site delivery in {}", "不在{}上门实施"),
-    "industry": ("Serves your industry ({})", "服务本行业（{}）"),
-    "size_off": ("Aimed at other company sizes", "面向其他规模的企业"),
-    "slow": ("Goes live in {} weeks (wanted {})", "上线需 {} 周（期望 {} 周）"),
-    "quality": ("Verified reviews {:.1f}/5", "认证评价 {:.1f}/5"),
+    "region_local": ("on-site delivery in {}", "可在{}上门实施"),
+    "region_remote": ("nationwide / remote delivery", "全国 / 远程交付"),
+    "region_far": ("no on-site delivery in {}", "不在{}上门实施"),
+    "industry": ("serves your industry ({})", "服务本行业（{}）"),
+    "size_off": ("aimed at other company sizes", "面向其他规模的企业"),
+    "slow": ("goes live in {} weeks (wanted {})", "上线需 {} 周（期望 {} 周）"),
+    "quality": ("verified reviews {:.1f}/5", "认证评价 {:.1f}/5"),
     "over_budget_limit": (
         "Dropped: from ¥{price:,.0f}, more than {ratio:g}× the ¥{budget:,} budget",
         "已排除：¥{price:,.0f} 起，超过预算 ¥{budget:,} 的 {ratio:g} 倍",
@@ -66,45 +69,53 @@ def explain(
     quality: float | None,
     lang: str | None = None,
 ) -> str:
-    """A one-line explanation: why it fits, then any demotion reasons."""
+    """One plain sentence: what the offering does for this need, why it fits, what does not.
+
+    "Production planning for your need — matches “染缸”, “排产”; on-site delivery in
+    Jiangxi; within budget (from ¥30,000 vs ¥100,000) — but goes live in 14 weeks
+    (wanted 12)." Demotion reasons come first among what does not fit.
+    """
     lang = lang or lang_of(need)
-    parts: list[str] = list(reasons)
-    if matched_caps:
-        caps = "、" if lang == "zh" else ", "
-        parts.append(
-            t("capability", lang, caps.join(label(CAPABILITIES, c, lang) for c in matched_caps))
-        )
+    zh = lang == "zh"
+    fits: list[str] = []
+    # A reason is a sentence elsewhere ("Demoted: …"); inside this one it is a clause.
+    misfits: list[str] = [r if zh else r[:1].lower() + r[1:] for r in reasons]
     if matched_terms:
-        parts.append(t("terms", lang, ", ".join(matched_terms[:6])))
+        quoted = ("、" if zh else ", ").join(f"“{w}”" for w in matched_terms[:4])
+        fits.append(t("terms", lang, quoted))
     price = offering.price_min if offering.price_min is not None else offering.price_max
     if need.budget_max and price is not None:
         if price <= need.budget_max:
-            parts.append(t("budget_ok", lang, price, need.budget_max))
+            fits.append(t("budget_ok", lang, price, need.budget_max))
         else:
             over = price / need.budget_max - 1
-            args = (
-                (price, need.budget_max, over) if lang == "zh" else (price, over, need.budget_max)
-            )
-            parts.append(t("budget_over", lang, *args))
+            args = (price, need.budget_max, over) if zh else (price, over, need.budget_max)
+            misfits.append(t("budget_over", lang, *args))
     if need.region:
         if need.region in offering.regions:
-            parts.append(t("region_local", lang, label(REGIONS, need.region, lang)))
+            fits.append(t("region_local", lang, label(REGIONS, need.region, lang)))
         elif "*" in offering.regions:
-            parts.append(t("region_remote", lang))
+            fits.append(t("region_remote", lang))
         elif offering.regions and not any("on-site" in r or "上门" in r for r in reasons):
-            parts.append(t("region_far", lang, label(REGIONS, need.region, lang)))
+            misfits.append(t("region_far", lang, label(REGIONS, need.region, lang)))
     if need.industry and need.industry in offering.industries:
-        from matching.taxonomy import INDUSTRIES
-
-        parts.append(t("industry", lang, label(INDUSTRIES, need.industry, lang)))
+        fits.append(t("industry", lang, label(INDUSTRIES, need.industry, lang)))
     if components.get("size", 0.5) < 0.5:
-        parts.append(t("size_off", lang))
+        misfits.append(t("size_off", lang))
     if (
         need.timeline_weeks
         and offering.delivery_weeks
         and offering.delivery_weeks > need.timeline_weeks
     ):
-        parts.append(t("slow", lang, offering.delivery_weeks, need.timeline_weeks))
+        misfits.append(t("slow", lang, offering.delivery_weeks, need.timeline_weeks))
     if quality is not None:
-        parts.append(t("quality", lang, quality))
-    return SEP["zh" if lang == "zh" else "en"].join(parts)
+        fits.append(t("quality", lang, quality))
+    caps = matched_caps or offering.capabilities[:1]
+    what = ("、" if zh else ", ").join(label(CAPABILITIES, c, lang) for c in caps)
+    sentence = t("what", lang, what) if what else t("what_unknown", lang)
+    sep = "；" if zh else "; "
+    if fits:
+        sentence += t("fits", lang, sep.join(fits))
+    if misfits:
+        sentence += t("but", lang, sep.join(misfits))
+    return sentence + ("。" if zh else ".")

@@ -56,6 +56,8 @@ class Match:
     flags: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     model_version: str = ""
+    terms: list[str] = field(default_factory=list)  # the need's words the offering matched
+    capabilities: list[str] = field(default_factory=list)  # codes both sides have
 
     def to_dict(self) -> dict:
         return {
@@ -67,6 +69,8 @@ class Match:
             "flags": self.flags,
             "reasons": self.reasons,
             "model_version": self.model_version,
+            "terms": self.terms,
+            "capabilities": self.capabilities,
         }
 
 
@@ -546,11 +550,12 @@ class Matcher(BaseEstimator):
             c for i, c in enumerate(CAP_CODES) if need_caps[i] > 0 and self.arrays_.caps[row, i] > 0
         ]
         quality = self.arrays_.quality[row]
+        terms = list(dict.fromkeys(terms))
         text = explain(
             need,
             offering,
             comps,
-            list(dict.fromkeys(terms)),
+            terms,
             caps,
             reasons,
             None if np.isnan(quality) else float(quality),
@@ -565,6 +570,8 @@ class Matcher(BaseEstimator):
             flags=[c for c, _ in found],
             reasons=reasons,
             model_version=self.model_version,
+            terms=terms,
+            capabilities=caps,
         )
 
 

@@ -30,11 +30,13 @@ from app.services import (
     attachments,
     conversations,
     deals,
+    match_view,
     matching,
     plugin_hooks,
     ratings,
     reviews,
 )
+from app.services import listings as listings_service
 from app.services import needs as needs_service
 
 SUGGESTIONS = 5
@@ -130,10 +132,23 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
         SelectChoice(m.listing_id, m.listing.name) for m in matches if m.listing_id not in requested
     ]
     engagement = deals.engagement_for_need(need)
+    shown, folded = match_view.graded(matches)
+    over_budget = (
+        match_view.over_budget_fitting(need, {m.listing.slug for m in matches})
+        if need.status == NeedStatus.OPEN
+        else []
+    )
     return render_template(
         "needs/show.html",
         need=need,
         matches=matches,
+        shown=shown,
+        folded=folded,
+        parts=match_view.component_parts,
+        over_budget=over_budget,
+        over_budget_listings=listings_service.published_by_slug(over_budget)
+        if request.args.get("over_budget")
+        else [],
         hooks={m.listing_id: _hooks(m.listing, need) for m in matches},
         ratings=ratings.vendor_ratings(sorted(vendor_ids)) if vendor_ids else {},
         rfqs=rfqs,

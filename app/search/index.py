@@ -53,6 +53,7 @@ from app.search.highlight import highlight
 from app.search.locking import file_lock, try_file_lock
 from app.search.query import (
     CleanQuery,
+    CoordOr,
     clean_query,
     coordinated,
     english_words,
@@ -609,10 +610,13 @@ class CatalogueIndex:
     ) -> query.Query:
         """The words with compound heads and, beside them, the bilingual bridge
         (expansion.py); exclusions apply to both."""
+        if '"' in text:  # a quoted phrase asks for exactly those words
+            return query.AndNot(wanted, unwanted) if unwanted is not None else wanted
         wanted = expand_terms(wanted, lambda term: compound_terms(searcher, term))
         bridge = bridge_query(text, self.boosts.get(BRIDGE_FIELD, 1.0))
-        if bridge is not None:
-            wanted = query.Or([wanted, bridge])
+        if bridge is not None:  # one more voice in the coordination: words and bridge agree
+            children = list(wanted.subqueries) if isinstance(wanted, CoordOr) else [wanted]
+            wanted = CoordOr([*children, bridge])
         return query.AndNot(wanted, unwanted) if unwanted is not None else wanted
 
 

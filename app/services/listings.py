@@ -242,3 +242,18 @@ def pending_review() -> list[PluginListing]:
             .order_by(PluginListing.updated_at)
         )
     )
+
+
+def published_by_slug(slugs: list[str]) -> list[PluginListing]:
+    """The published listings of ``slugs``, in that order (unknown or unpublished left out)."""
+    if not slugs:
+        return []
+    found = {
+        item.slug: item
+        for item in db.session.scalars(
+            sa.select(PluginListing).where(
+                PluginListing.slug.in_(slugs), PluginListing.status == ListingStatus.PUBLISHED
+            )
+        )
+    }
+    return [found[slug] for slug in slugs if slug in found]

@@ -9,6 +9,7 @@ every refresh.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -33,9 +34,11 @@ from app.models import (
     VendorBlock,
 )
 from app.models.base import utcnow
-from app.services import ranker_models, subsidies
+from app.services import plugin_hooks, ranker_models, subsidies
 from app.services.ratings import vendor_ratings
 from matching.capabilities import capability_hits
+from matching.explain import explain, lang_of
+from matching.matcher import Match as RankedMatch
 from matching.matcher import Matcher
 from matching.model import default_model
 from matching.ranker import PairwiseRanker
@@ -179,7 +182,8 @@ def refresh_matches(need: Need) -> list[Match]:
     """Rank the catalogue for ``need`` and store the result; pins and hides are kept."""
     blocked = blocked_vendor_ids(need)
     # The budget may count on a chosen subsidy programme; the engine just sees a budget.
-    ranked = engine().rank(subsidies.record_for_matching(need), k=MATCHES_PER_NEED + 10)
+    record = subsidies.record_for_matching(need)
+    ranked = engine().rank(record, k=MATCHES_PER_NEED + 10)
     listings = {
         item.slug: item
         for item in db.session.scalars(
@@ -194,6 +198,7 @@ def refresh_matches(need: Need) -> list[Match]:
         if listing is None or listing.vendor_id in blocked or rank >= MATCHES_PER_NEED:
             continue
         rank += 1
+        explanation = _explanation(need, record, listing, result)  # may ask the plug-in
         match = existing.get(listing.id)
         if match is None:
             match = Match(need=need, listing=listing, status=MatchStatus.SHOWN)
@@ -201,7 +206,7 @@ def refresh_matches(need: Need) -> list[Match]:
         match.rank = rank
         match.score = result.score
         match.components = result.components
-        match.explanation = result.explanation
+        match.explanation = explanation
         match.model_version = result.model_version
         kept.add(listing.id)
     for listing_id, match in existing.items():
@@ -213,6 +218,30 @@ def refresh_matches(need: Need) -> list[Match]:
 
 
 REMATCH_BATCH = 200
+
+
+def _explanation(
+    need: Need, record: MatchingNeed, listing: PluginListing, result: RankedMatch
+) -> str:
+    """The engine's sentence, told again with the plug-in's instant estimate when it has one,
+    so the budget clause and the estimate beside it on the page agree."""
+    estimate = plugin_hooks.estimate_for(listing, need)
+    if estimate is None:
+        return result.explanation
+    offering = dataclasses.replace(
+        listing.to_offering(), price_min=estimate.price_min, price_max=estimate.price_max
+    )
+    rating = vendor_ratings([listing.vendor_id]).get(listing.vendor_id)
+    return explain(
+        record,
+        offering,
+        result.components,
+        result.terms,
+        result.capabilities,
+        result.reasons,
+        rating.bayesian if rating else None,
+        lang_of(record),
+    )
 
 
 def refresh_open_needs() -> int:

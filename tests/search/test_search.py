@@ -123,7 +123,7 @@ def test_zero_results_help_the_user_on(built: CatalogueIndex):
 
 def test_words_that_do_not_all_match_fall_back_to_any(built: CatalogueIndex):
     result = built.search("vibration blockchain")
-    assert slugs(result) == ["vibrasense"]
+    assert slugs(result)[0] == "vibrasense"  # ranked OR: the listing with the word first
     assert result.notices == ["relaxed"]
 
 

@@ -1,0 +1,108 @@
+"""What the need page shows of each match: how sure we are, in words the SME reads.
+
+Confidence levels (strong, possible, weak) are read from the stored score components:
+``strong`` when the text or the capability both sides share carries the match and it
+scores near the best, ``weak`` when neither the words nor a shared capability support it.
+This rule stands until the engine stores a confidence calibrated on labelled needs
+(issue 13, engine half); ``components["confidence"]`` then wins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import Match, Need
+from app.services import matching
+
+LEVELS = ("strong", "possible", "weak")
+STRONG_SHARE = 0.75  # of the best match's score
+WEAK_TEXT = 0.15  # below this much text likeness and without a shared capability: weak
+
+# Score parts as the SME reads them (the engine's names are for engineers).
+COMPONENT_LABELS = {
+    "text": _l("Words of your need"),
+    "coverage": _l("Share of your words found"),
+    "subword": _l("Similar spellings"),
+    "feedback": _l("Like the best matches"),
+    "capability": _l("Kind of solution"),
+    "industry": _l("Industry"),
+    "region": _l("Province and on-site delivery"),
+    "size": _l("Company size"),
+    "budget": _l("Budget"),
+    "timeline": _l("Time to go live"),
+    "maturity": _l("Digital maturity"),
+    "quality": _l("Verified reviews"),
+}
+
+
+@dataclass
+class Confident:
+    match: Match
+    level: str
+
+
+def confidence(match: Match, best_score: float) -> str:
+    """``strong``, ``possible`` or ``weak`` for one stored match."""
+    parts = match.components or {}
+    stored = parts.get("confidence")
+    if isinstance(stored, str) and stored in LEVELS:
+        return stored
+    text, capability = float(parts.get("text", 0.0)), float(parts.get("capability", 0.0))
+    if text < WEAK_TEXT and capability <= 0:
+        return "weak"
+    if (
+        best_score > 0
+        and match.score >= STRONG_SHARE * best_score
+        and (text >= 0.3 or capability > 0)
+    ):
+        return "strong"
+    return "possible"
+
+
+def graded(matches: list[Match]) -> tuple[list[Confident], list[Confident]]:
+    """(matches shown, weaker matches folded away), each with its confidence level.
+
+    Pinned matches are always shown: an admin recommended them.
+    """
+    best = max((m.score for m in matches), default=0.0)
+    shown, folded = [], []
+    for m in matches:
+        item = Confident(m, confidence(m, best))
+        (folded if item.level == "weak" and m.status.value != "pinned" else shown).append(item)
+    return shown, folded
+
+
+def component_parts(match: Match) -> list[tuple[str, float]]:
+    """(readable label, value) of the score parts, largest first."""
+    parts = [
+        (str(COMPONENT_LABELS[name]), float(value))
+        for name, value in (match.components or {}).items()
+        if name in COMPONENT_LABELS
+    ]
+    return sorted(parts, key=lambda p: -p[1])
+
+
+def over_budget_fitting(need: Need, shown_slugs: set[str]) -> list[str]:
+    """Slugs of offerings the 2× budget limit removed that would fit the need otherwise.
+
+    The need is ranked again without its budget; dropped offerings among those leaders
+    whose words or capability fit (not weak) are what the page offers to show.
+    """
+    if not need.budget_max:
+        return []
+    engine = matching.engine()
+    record = need.to_record()
+    dropped = {d.offering_id for d in engine.dropped(record) if "over_budget_limit" in d.flags}
+    if not dropped:
+        return []
+    unbounded = dataclasses.replace(record, budget_max=None)
+    found = []
+    for result in engine.rank(unbounded, k=matching.MATCHES_PER_NEED):
+        parts = result.components
+        fits = parts.get("text", 0) >= WEAK_TEXT or parts.get("capability", 0) > 0
+        if fits and result.offering_id in dropped and result.offering_id not in shown_slugs:
+            found.append(result.offering_id)
+    return found

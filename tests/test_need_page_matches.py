@@ -1,0 +1,87 @@
+"""The need page tells honestly how good each match is (issue 13, item 5)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app.models import Need
+from app.services import matching
+from tests import factories
+
+
+def _page(client, need) -> str:
+    matching.refresh_matches(need)
+    from app.extensions import db
+
+    db.session.commit()
+    return client.get(f"/needs/{need.id}").get_data(as_text=True)
+
+
+def _need_with_matches(sme, **need_fields):
+    vendor = factories.vendor_user()
+    fitting = factories.listing(vendor)  # the dyeing-lot scheduler the factory need asks for
+    for name, summary, caps in (
+        ("餐厅点餐会员系统", "扫码点餐、会员积分、外卖对接。", ["sales.crm"]),
+        ("考勤薪酬人事系统", "排班考勤、计件工资、个税社保。", ["hr.management"]),
+    ):
+        factories.listing(
+            factories.vendor_user(),
+            name=name,
+            summary=summary,
+            capabilities=caps,
+            industries=["*"],
+            price_min=5000,
+            price_max=9000,
+        )
+    need = factories.need(sme, **need_fields)
+    return need, fitting
+
+
+def test_matches_carry_a_confidence_and_weak_ones_are_folded_away(sme_client, sme, db):
+    need, fitting = _need_with_matches(sme)
+    page = _page(sme_client, need)
+    card = re.search(rf'data-match="{fitting.slug}" data-confidence="(\w+)"', page)
+    assert card and card.group(1) == "strong"
+    weaker = page[page.index('id="weaker-matches"') :]
+    folded = re.findall(r'data-match="([^"]+)" data-confidence="weak"', weaker)
+    assert folded and "Show 1 weaker match" in weaker
+    assert [m.listing.name for m in need.matches if m.listing.slug in folded] == [
+        "考勤薪酬人事系统"
+    ]
+    assert page.index(f'data-match="{fitting.slug}"') < page.index('id="weaker-matches"')
+    # One plain sentence, in the need's language: what it does, why it fits, what does not.
+    sentence = db.session.scalar(sa.select(Need)).matches
+    assert any(
+        m.explanation.startswith("为您的需求提供") and m.explanation.endswith("。")
+        for m in sentence
+    )
+
+
+def test_score_parts_are_in_the_readers_language(sme_client, sme, db):
+    need, _ = _need_with_matches(sme)
+    sme_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    page = _page(sme_client, need)
+    assert "强匹配" in page and "预算 " in page
+    assert not re.search(r"sz-chip\">(budget|text|capability) \d", page)
+
+
+def test_a_sticky_bar_counts_the_requests_for_quotes_from_the_top(sme_client, sme, db):
+    need, fitting = _need_with_matches(sme)
+    page = _page(sme_client, need)
+    bar = page.index('id="rfq-bar"')
+    assert bar < page.index(f'data-match="{fitting.slug}"')
+    assert "Tick up to 5 plug-ins to ask for quotes." in page  # without JavaScript
+    assert 'data-template="__N__ of 5 selected for quotes"' in page  # for rfq-bar.js
+    assert 'href="#rfq-send"' in page and 'id="rfq-send"' in page
+    assert "/static/js/rfq-bar.js" in page and "<script>" not in page
+
+
+def test_the_page_says_when_the_budget_limit_removed_fitting_solutions(sme_client, sme, db):
+    need, fitting = _need_with_matches(sme, budget_max=10000)  # the scheduler costs 30,000+
+    page = _page(sme_client, need)
+    assert f'data-match="{fitting.slug}"' not in page
+    assert "1 fitting solution costs more than twice your budget." in page
+    shown = sme_client.get(f"/needs/{need.id}?over_budget=1").get_data(as_text=True)
+    assert f'data-over-budget="{fitting.slug}"' in shown
