@@ -3,7 +3,8 @@
 Same input and the same :class:`SearchResult` shape as :meth:`CatalogueIndex.search`, so the
 pages and the API cannot tell which one answered, except for the ``fallback`` notice. Words
 are the index analyzer's (jieba words and stemmed English), matched against each document's
-analysed text; ranking counts matched words (name twice), facets are counted over the whole
+analysed text; any word may match, as in the index, and ranking puts listings with more of the
+words first, then counts matched words (name twice); facets are counted over the whole
 filtered result as the index does. Meant for a few thousand candidate documents at most: the
 caller narrows them with SQL first.
 """
@@ -78,12 +79,8 @@ def search_documents(
         found = [w for w in words if w in name or w in rest]
         if found:
             rows.append((fields, len(found), sum(2 if w in name else 1 for w in found)))
-    if words:
-        complete = [r for r in rows if r[1] == len(words)]
-        if complete:
-            rows = complete
-        elif rows:
-            notices.append("relaxed")
+    if rows and words and not any(r[1] == len(words) for r in rows):
+        notices.append("relaxed")  # any word may match, as in the index (ranked OR)
 
     def in_facets(fields: Mapping[str, Any], skip: str | None = None) -> bool:
         return all(_passes(fields, f, codes) for f, codes in chosen.items() if f != skip)
@@ -105,10 +102,10 @@ def search_documents(
 
 def _sort_key(sort: str):
     def key(row: tuple[dict[str, Any], int, int]) -> tuple:
-        fields, _found, score = row
+        fields, found, score = row
         rating, name = -fields["rating_sort"], fields["name_sort"]
         if sort == "relevance":
-            return (-score, rating, name)
+            return (-found, -score, rating, name)  # more of the words first, as CoordOr
         if sort == "price_asc":
             return (fields["price_low_sort"], rating, name)
         if sort == "price_desc":

@@ -36,6 +36,8 @@ def _current(index: CatalogueIndex) -> Path:
     [
         ("排产", {}),
         ("maintenance", {}),
+        ("vibration maintenance", {}),  # ranked OR: the listing with one of the words too
+        ("印染 排产", {}),
         ("", {"region": ["CN-ZJ"]}),
         ("", {"capability": ["equipment.maintenance"], "industry": ["C33"]}),
         ("warehouse stock", {"price_band": ["gt200k"]}),
