@@ -23,7 +23,7 @@ def _need_with_matches(sme, **need_fields):
     vendor = factories.vendor_user()
     fitting = factories.listing(vendor)  # the dyeing-lot scheduler the factory need asks for
     for name, summary, caps in (
-        ("餐厅点餐会员系统", "扫码点餐、会员积分、外卖对接。", ["sales.crm"]),
+        ("染缸能耗监测", "按染缸记录用电、用汽和用水，算出每缸布的能耗。", ["energy.management"]),
         ("考勤薪酬人事系统", "排班考勤、计件工资、个税社保。", ["hr.management"]),
     ):
         factories.listing(

@@ -1,8 +1,9 @@
 """What the need page shows of each match: how sure we are, in words the SME reads.
 
 Confidence levels (strong, possible, weak) are read from the stored score components:
-``strong`` when the text or the capability both sides share carries the match and it
-scores near the best, ``weak`` when neither the words nor a shared capability support it.
+``strong`` when the words (as written, or through the dictionary translation across
+languages) or the capability both sides share carry the match and it scores near the best,
+``weak`` when neither the words nor a shared capability support it.
 This rule stands until the engine stores a confidence calibrated on labelled needs
 (issue 13, engine half); ``components["confidence"]`` then wins.
 """
@@ -15,15 +16,16 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from app.models import Match, Need
-from app.services import matching
+from app.services import matching, subsidies
 
 LEVELS = ("strong", "possible", "weak")
 STRONG_SHARE = 0.75  # of the best match's score
-WEAK_TEXT = 0.15  # below this much text likeness and without a shared capability: weak
+WEAK_TEXT = 0.15  # below this much word likeness and without a shared capability: weak
 
 # Score parts as the SME reads them (the engine's names are for engineers).
 COMPONENT_LABELS = {
     "text": _l("Words of your need"),
+    "bridge": _l("Your words in the other language"),
     "coverage": _l("Share of your words found"),
     "subword": _l("Similar spellings"),
     "feedback": _l("Like the best matches"),
@@ -38,6 +40,16 @@ COMPONENT_LABELS = {
 }
 
 
+def _words(parts: dict) -> float:
+    """How much the need's words support a match: as written or through the translation."""
+    return max(float(parts.get("text", 0.0)), float(parts.get("bridge", 0.0)))
+
+
+def supported(parts: dict) -> bool:
+    """Whether the words or a shared capability support a match (score components)."""
+    return _words(parts) >= WEAK_TEXT or float(parts.get("capability", 0.0)) > 0
+
+
 @dataclass
 class Confident:
     match: Match
@@ -50,13 +62,12 @@ def confidence(match: Match, best_score: float) -> str:
     stored = parts.get("confidence")
     if isinstance(stored, str) and stored in LEVELS:
         return stored
-    text, capability = float(parts.get("text", 0.0)), float(parts.get("capability", 0.0))
-    if text < WEAK_TEXT and capability <= 0:
+    if not supported(parts):
         return "weak"
     if (
         best_score > 0
         and match.score >= STRONG_SHARE * best_score
-        and (text >= 0.3 or capability > 0)
+        and (_words(parts) >= 0.3 or float(parts.get("capability", 0.0)) > 0)
     ):
         return "strong"
     return "possible"
@@ -89,20 +100,23 @@ def over_budget_fitting(need: Need, shown_slugs: set[str]) -> list[str]:
     """Slugs of offerings the 2× budget limit removed that would fit the need otherwise.
 
     The need is ranked again without its budget; dropped offerings among those leaders
-    whose words or capability fit (not weak) are what the page offers to show.
+    whose words or capability fit (not weak) are what the page offers to show. The budget
+    is the one matching used (a chosen subsidy programme may raise it).
     """
-    if not need.budget_max:
+    record = subsidies.record_for_matching(need)
+    if not record.budget_max:
         return []
     engine = matching.engine()
-    record = need.to_record()
     dropped = {d.offering_id for d in engine.dropped(record) if "over_budget_limit" in d.flags}
     if not dropped:
         return []
     unbounded = dataclasses.replace(record, budget_max=None)
     found = []
     for result in engine.rank(unbounded, k=matching.MATCHES_PER_NEED):
-        parts = result.components
-        fits = parts.get("text", 0) >= WEAK_TEXT or parts.get("capability", 0) > 0
-        if fits and result.offering_id in dropped and result.offering_id not in shown_slugs:
+        if (
+            supported(result.components)
+            and result.offering_id in dropped
+            and result.offering_id not in shown_slugs
+        ):
             found.append(result.offering_id)
     return found
