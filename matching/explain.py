@@ -113,7 +113,7 @@ def explain(
     caps = matched_caps or offering.capabilities[:1]
     what = ("、" if zh else ", ").join(label(CAPABILITIES, c, lang) for c in caps)
     sentence = t("what", lang, what) if what else t("what_unknown", lang)
-    sep = "；" if zh else "; "
+    sep = SEP["zh" if zh else "en"]
     if fits:
         sentence += t("fits", lang, sep.join(fits))
     if misfits:

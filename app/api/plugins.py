@@ -46,21 +46,9 @@ def list_plugins(query):
         per_page=page.per_page,
         lang=current_lang(),
     )
-    slugs = [hit.slug for hit in result.hits]
-    rows = {
-        item.slug: item
-        for item in db.session.scalars(
-            sa.select(PluginListing).where(
-                PluginListing.slug.in_(slugs), PluginListing.status == ListingStatus.PUBLISHED
-            )
-        )
-    }
-    ratings = vendor_ratings(list({item.vendor_id for item in rows.values()}))
-    items = [
-        serialize.plugin(rows[slug], ratings.get(rows[slug].vendor_id), rated=True)
-        for slug in slugs
-        if slug in rows
-    ]
+    rows = listing_service.published_by_slug([hit.slug for hit in result.hits])
+    ratings = vendor_ratings(list({item.vendor_id for item in rows}))
+    items = [serialize.plugin(item, ratings.get(item.vendor_id), rated=True) for item in rows]
     return page_body(items, page, result.total)
 
 

@@ -235,24 +235,8 @@ class QueryArrays:
             negative, _ = self._eval(q.b, False)
             mask = mask & ~negative
             return mask, (np.where(mask, score, 0.0) if scored else None)
-        if isinstance(q, CoordOr):
-            results = [self._eval(sub, scored) for sub in q.subqueries]
-            mask = np.zeros(n, dtype=bool)
-            for sub_mask, _ in results:
-                mask |= sub_mask
-            if not scored:
-                return mask, None
-            matched = np.zeros(n)
-            score = np.zeros(n)
-            for sub_mask, sub_score in results:
-                matched += sub_mask
-                score += sub_score
-            score *= matched / max(len(results), 1)
-            if q.boost != 1.0:
-                score *= q.boost
-            return mask, score
-        if isinstance(q, query.And | query.Or) and type(q) in (query.And, query.Or):
-            if isinstance(q, query.Or) and q.scale and scored:
+        if type(q) in (query.And, query.Or, CoordOr):
+            if type(q) is query.Or and q.scale and scored:
                 raise Unsupported("Or with a coordination scale")
             if not q.subqueries:
                 return np.zeros(n, dtype=bool), (np.zeros(n) if scored else None)
@@ -270,6 +254,8 @@ class QueryArrays:
                 score += sub_score
             if isinstance(q, query.And):
                 score[~mask] = 0.0
+            if isinstance(q, CoordOr):  # times the share of the children that match
+                score *= np.sum([sub_mask for sub_mask, _ in results], axis=0) / len(results)
             if q.boost != 1.0 and len(q.subqueries) > 1:
                 score *= q.boost  # Whoosh ignores the boost of a one-child compound
             return mask, score
