@@ -648,7 +648,7 @@ def _page(
         try:
             _mask, scores = arrays.scores(parsed)
         except Unsupported:
-            # Phrases, relaxed (coordinated) queries: Whoosh scores them itself.
+            # Phrases (and nodes evaluate.py does not model): Whoosh scores them itself.
             allowed = set(candidates.tolist()) if chosen else None
             hits = searcher.search(parsed, filter=allowed, limit=limit)
             return [(hit.docnum, hit.score) for hit in hits]
