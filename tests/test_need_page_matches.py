@@ -85,3 +85,15 @@ def test_the_page_says_when_the_budget_limit_removed_fitting_solutions(sme_clien
     assert "1 fitting solution costs more than twice your budget." in page
     shown = sme_client.get(f"/needs/{need.id}?over_budget=1").get_data(as_text=True)
     assert f'data-over-budget="{fitting.slug}"' in shown
+
+
+def test_the_over_budget_note_is_matched_again_when_its_listing_changes(sme_client, sme, db):
+    need, fitting = _need_with_matches(sme, budget_max=10000)
+    _page(sme_client, need)
+    assert need.over_budget == [fitting.slug]  # recorded with the matches, read by the page
+    fitting.price_min, fitting.price_max = 15000, 18000  # now within twice the budget
+    db.session.commit()
+    assert matching.rematch_for_listings([fitting.slug]) >= 1
+    page = sme_client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert f'data-match="{fitting.slug}"' in page
+    assert 'id="over-budget"' not in page

@@ -81,6 +81,9 @@ class Need(TimestampMixin, db.Model):
     timeline_weeks: Mapped[int | None]
     capabilities: Mapped[list[str]] = mapped_column(CodeList, default=list)
     maturity_level: Mapped[int | None]
+    # Slugs of fitting plug-ins the 2x budget limit kept out of the last matching (None:
+    # matched before this was recorded); written with the matches, read by the need page.
+    over_budget: Mapped[list[str] | None] = mapped_column(CodeList)
 
     organisation: Mapped[Organisation] = relationship()
     author: Mapped[User | None] = relationship()

@@ -133,11 +133,8 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
     ]
     engagement = deals.engagement_for_need(need)
     shown, folded = match_view.graded(matches)
-    over_budget = (
-        match_view.over_budget_fitting(need, {m.listing.slug for m in matches})
-        if need.status == NeedStatus.OPEN
-        else []
-    )
+    # Recorded by the last matching, beside the matches it shows (no ranking on a GET).
+    over_budget = (need.over_budget or []) if need.status == NeedStatus.OPEN else []
     return render_template(
         "needs/show.html",
         need=need,

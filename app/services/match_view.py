@@ -10,17 +10,15 @@ This rule stands until the engine stores a confidence calibrated on labelled nee
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import Match, Need
-from app.services import matching, subsidies
+from app.models import Match
+from app.services.matching import supported, word_likeness
 
 LEVELS = ("strong", "possible", "weak")
 STRONG_SHARE = 0.75  # of the best match's score
-WEAK_TEXT = 0.15  # below this much word likeness and without a shared capability: weak
 
 # Score parts as the SME reads them (the engine's names are for engineers).
 COMPONENT_LABELS = {
@@ -40,16 +38,6 @@ COMPONENT_LABELS = {
 }
 
 
-def _words(parts: dict) -> float:
-    """How much the need's words support a match: as written or through the translation."""
-    return max(float(parts.get("text", 0.0)), float(parts.get("bridge", 0.0)))
-
-
-def supported(parts: dict) -> bool:
-    """Whether the words or a shared capability support a match (score components)."""
-    return _words(parts) >= WEAK_TEXT or float(parts.get("capability", 0.0)) > 0
-
-
 @dataclass
 class Confident:
     match: Match
@@ -67,7 +55,7 @@ def confidence(match: Match, best_score: float) -> str:
     if (
         best_score > 0
         and match.score >= STRONG_SHARE * best_score
-        and (_words(parts) >= 0.3 or float(parts.get("capability", 0.0)) > 0)
+        and (word_likeness(parts) >= 0.3 or float(parts.get("capability", 0.0)) > 0)
     ):
         return "strong"
     return "possible"
@@ -94,29 +82,3 @@ def component_parts(match: Match) -> list[tuple[str, float]]:
         if name in COMPONENT_LABELS
     ]
     return sorted(parts, key=lambda p: -p[1])
-
-
-def over_budget_fitting(need: Need, shown_slugs: set[str]) -> list[str]:
-    """Slugs of offerings the 2× budget limit removed that would fit the need otherwise.
-
-    The need is ranked again without its budget; dropped offerings among those leaders
-    whose words or capability fit (not weak) are what the page offers to show. The budget
-    is the one matching used (a chosen subsidy programme may raise it).
-    """
-    record = subsidies.record_for_matching(need)
-    if not record.budget_max:
-        return []
-    engine = matching.engine()
-    dropped = {d.offering_id for d in engine.dropped(record) if "over_budget_limit" in d.flags}
-    if not dropped:
-        return []
-    unbounded = dataclasses.replace(record, budget_max=None)
-    found = []
-    for result in engine.rank(unbounded, k=matching.MATCHES_PER_NEED):
-        if (
-            supported(result.components)
-            and result.offering_id in dropped
-            and result.offering_id not in shown_slugs
-        ):
-            found.append(result.offering_id)
-    return found

@@ -179,11 +179,15 @@ def blocked_vendor_ids(need: Need) -> set[int]:
 
 
 def refresh_matches(need: Need) -> list[Match]:
-    """Rank the catalogue for ``need`` and store the result; pins and hides are kept."""
+    """Rank the catalogue for ``need`` and store the result; pins and hides are kept.
+
+    What the budget limit kept out is stored beside the matches (``need.over_budget``),
+    so the need page tells it without ranking anything."""
     blocked = blocked_vendor_ids(need)
     # The budget may count on a chosen subsidy programme; the engine just sees a budget.
     record = subsidies.record_for_matching(need)
-    ranked = engine().rank(record, k=MATCHES_PER_NEED + 10)
+    matcher = engine()
+    ranked = matcher.rank(record, k=MATCHES_PER_NEED + 10)
     listings = {
         item.slug: item
         for item in db.session.scalars(
@@ -214,7 +218,61 @@ def refresh_matches(need: Need) -> list[Match]:
             db.session.delete(match)
     need.matched_at = utcnow()
     db.session.flush()
-    return visible_matches(need)
+    visible = visible_matches(need)
+    need.over_budget = over_budget_fitting(
+        matcher, record, {m.listing.slug for m in visible}, blocked
+    )
+    return visible
+
+
+WEAK_TEXT = 0.15  # below this much word likeness and without a shared capability: weak
+
+
+def word_likeness(components: dict) -> float:
+    """How much the need's words support a match: as written, or through the dictionary
+    translation across languages (the ``bridge`` component)."""
+    return max(float(components.get("text", 0.0)), float(components.get("bridge", 0.0)))
+
+
+def supported(components: dict) -> bool:
+    """Whether the words or a capability both sides share support a match."""
+    return word_likeness(components) >= WEAK_TEXT or float(components.get("capability", 0.0)) > 0
+
+
+def over_budget_fitting(
+    matcher: Matcher, record: MatchingNeed, shown: set[str], blocked: set[int]
+) -> list[str]:
+    """Slugs of published plug-ins the 2x budget limit removed that would fit otherwise.
+
+    The need is ranked again without its budget; dropped offerings among those leaders that
+    the words or a capability support, not shown and not of a blocked vendor, are what the
+    need page offers to show. ``record`` carries the budget matching used.
+    """
+    if not record.budget_max:
+        return []
+    dropped = {d.offering_id for d in matcher.dropped(record) if "over_budget_limit" in d.flags}
+    if not dropped:
+        return []
+    unbounded = dataclasses.replace(record, budget_max=None)
+    fitting = [
+        result.offering_id
+        for result in matcher.rank(unbounded, k=MATCHES_PER_NEED)
+        if result.offering_id in dropped
+        and result.offering_id not in shown
+        and supported(result.components)
+    ]
+    if not fitting:
+        return []
+    allowed = set(
+        db.session.scalars(
+            sa.select(PluginListing.slug).where(
+                PluginListing.slug.in_(fitting),
+                PluginListing.status == ListingStatus.PUBLISHED,
+                PluginListing.vendor_id.not_in(blocked),
+            )
+        )
+    )
+    return [slug for slug in fitting if slug in allowed]
 
 
 REMATCH_BATCH = 200
@@ -263,11 +321,12 @@ def refresh_open_needs() -> int:
 def rematch_for_listings(slugs: list[str]) -> int:
     """Re-match only the open needs that the changed listings ``slugs`` can affect.
 
-    Those are the needs that show one of them now (it changed, or left the catalogue),
-    and, for each one that is published, the needs whose last shown match it can beat:
-    :func:`matching.reverse.score_bounds` bounds its score for every open need in one
-    vectorised pass, and only where the bound beats that need's weakest shown score (or the
-    need shows fewer than MATCHES_PER_NEED) is the need ranked again. Commits in batches.
+    Those are the needs that show one of them now (it changed, or left the catalogue) or
+    name it in their over-budget note, and, for each one that is published, the needs whose
+    last shown match it can beat: :func:`matching.reverse.score_bounds` bounds its score for
+    every open need in one vectorised pass, and only where the bound beats that need's
+    weakest shown score (or the need shows fewer than MATCHES_PER_NEED) is the need ranked
+    again. Commits in batches.
     Returns how many needs were re-matched.
     """
     matcher = engine()
@@ -296,6 +355,8 @@ def rematch_for_listings(slugs: list[str]) -> int:
         ]
     )
     affected = {i for i in order if any(slug in slugs for slug, _score in shown[i])}
+    # A need whose over-budget note names a changed listing tells it again.
+    affected.update(i for i in order if set(needs[i].over_budget or ()) & set(slugs))
     for slug in slugs:
         bounds = score_bounds(matcher, slug, records, shown_ids)
         affected.update(order[j] for j in np.flatnonzero(bounds > floors).tolist())
