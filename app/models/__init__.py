@@ -25,6 +25,7 @@ from app.models.deals import (
     RfqStatus,
 )
 from app.models.jobs import JobStatus, OutboxJob
+from app.models.kpis import Outcome
 from app.models.listings import Health, ListingSource, ListingStatus, PluginListing
 from app.models.mail import MailMessage, MailMode, MailStatus, NotificationPreference
 from app.models.milestones import Milestone, MilestoneStatus
@@ -74,6 +75,7 @@ __all__ = [
     "OrgKind",
     "Organisation",
     "OutboxJob",
+    "Outcome",
     "PluginListing",
     "Pool",
     "PoolMember",

@@ -182,6 +182,9 @@ class Engagement(TimestampMixin, db.Model):
         enum_column(EngagementStatus, "engagement_status"), default=EngagementStatus.ACTIVE
     )
     completed_at: Mapped[datetime | None]
+    # The first delivery of a milestone, or the completion: a KPI's baseline recorded
+    # earlier was measured before the work (app.services.kpis).
+    work_began_at: Mapped[datetime | None]
 
     need: Mapped[Need] = relationship()
     quote: Mapped[Quote] = relationship()

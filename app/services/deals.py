@@ -577,6 +577,7 @@ def finish_engagement(actor: User, engagement: Engagement) -> Engagement:
     acceptance): the need is closed, the vendor told. The caller holds the need's lock."""
     engagement.status = EngagementStatus.COMPLETED
     engagement.completed_at = utcnow()
+    engagement.work_began_at = engagement.work_began_at or engagement.completed_at
     if engagement.need.status == NeedStatus.AWARDED:
         engagement.need.status = NeedStatus.CLOSED
     audit.record(actor, "engagement.completed", engagement, need_id=engagement.need_id)

@@ -283,6 +283,7 @@ def deliver(user: User, milestone: Milestone, note: str, files: Iterable[Upload]
     milestone.status = MilestoneStatus.DELIVERED
     milestone.delivery_note = note
     milestone.delivered_at = utcnow()
+    engagement.work_began_at = engagement.work_began_at or milestone.delivered_at
     audit.record(
         user,
         "milestone.delivered",
