@@ -101,7 +101,55 @@ class Text:
         return Annotated[str, AfterValidator(_api_check(self)), Field(json_schema_extra=schema)]
 
 
-def _api_check(rule: Number | Text):
+@dataclass(frozen=True)
+class Measure:
+    """A measured value from ``low`` to ``high`` with at most ``places`` decimals (a KPI)."""
+
+    low: float
+    high: float
+    places: int = 2
+
+    @property
+    def max_chars(self) -> int:
+        """Longer input is refused before it is converted."""
+        return len(str(int(self.high))) + self.places + 2
+
+    def message(self, high: float | None = None) -> str:
+        return str(
+            _l(
+                "Enter a number from %(low)s to %(high)s.",
+                low=f"{self.low:g}",
+                high=f"{self.high if high is None else high:g}",
+            )
+        )
+
+    def problem(self, value: Any, *, high: float | None = None) -> str | None:
+        """``high`` is a tighter bound of one use (a share in per cent: 100)."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            return str(_l("Enter a number."))
+        top = self.high if high is None else min(high, self.high)
+        if not self.low <= value <= top:
+            return self.message(top)
+        if round(value, self.places) != value:
+            return str(_l("At most %(n)s decimal places.", n=self.places))
+        return None
+
+    def wtf(self) -> list:
+        from app.form_fields import RuleCheck
+
+        return [RuleCheck(self)]
+
+    def api(self) -> Any:
+        return Annotated[
+            float,
+            AfterValidator(_api_check(self)),
+            Field(json_schema_extra={"minimum": self.low, "maximum": self.high}),
+        ]
+
+
+def _api_check(rule: Number | Text | Measure):
     def check(value: Any) -> Any:
         message = rule.problem(value)
         if message is not None:
@@ -171,6 +219,9 @@ MILESTONE_SHARE = Number(1, 100)  # whole per cent of the quote's price; a plan'
 MILESTONE_DUE_WEEK = Number(1, 260)  # weeks after the award; five years: later is a typo
 ACCEPTANCE_CRITERIA = Text(2000)  # how the SME will judge the milestone delivered
 DELIVERY_NOTE = Text(2000)  # what the vendor delivered and where the SME finds it
+
+# Measured outcomes (app.services.kpis): a KPI's value; a KPI in per cent stops at 100
+KPI_VALUE = Measure(0, 1_000_000)
 
 
 def parse_id(raw: object) -> int | None:

@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField
+from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
 
 class RuleCheck:
@@ -50,3 +51,30 @@ class RuleIntegerField(IntegerField):
         if len(raw.lstrip("+-")) > self.rule.max_digits:
             raise ValueError(self.rule.message())
         self.data = int(raw)
+
+
+class RuleNumberField(StringField):
+    """A number with decimals checked by ``rule`` (an ``app.fields.Measure``); a decimal
+    comma is read as a point. ASCII digits only, bounded in length before conversion."""
+
+    def __init__(self, label=None, validators=None, *, rule, required: bool = False, **kwargs):
+        chain = [InputRequired() if required else Optional(), *rule.wtf(), *(validators or [])]
+        super().__init__(label, validators=chain, **kwargs)
+        self.rule = rule
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        self.data = None
+        if raw == "":
+            return
+        if len(raw) > self.rule.max_chars or not _DECIMAL.fullmatch(raw):
+            raise ValueError(_l("Enter a number."))
+        value = float(raw.replace(",", "."))
+        self.data = int(value) if value.is_integer() else value
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:g}"

@@ -238,6 +238,7 @@ def document() -> dict[str, Any]:
                 "Conversations",
                 "Notifications",
                 "Milestones",
+                "Outcomes",
                 "Reviews",
                 "Admin",
                 "Docs",

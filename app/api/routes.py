@@ -10,6 +10,7 @@ from app.api import (  # noqa: F401
     milestones,
     needs,
     notifications,
+    outcomes,
     plugins,
     pools,
     programmes,

@@ -450,6 +450,22 @@ class ReviewIn(In):
     )
 
 
+class OutcomeOut(Out):
+    kpi: str = Field(description="A KPI code of the engagement's list.")
+    name: str = Field(description="The KPI's name in the request's language.")
+    unit: str
+    higher_is_better: bool
+    baseline: float
+    baseline_at: UtcDateTime
+    after: float | None
+    after_at: UtcDateTime | None
+    change: str | None = Field(description='The measured change, e.g. "+13 points".')
+    improved: bool | None
+    baseline_before_work: bool = Field(
+        description="The baseline was recorded before the first delivery (or the completion)."
+    )
+
+
 class ReviewOut(Out):
     id: int
     engagement_id: int
@@ -467,6 +483,9 @@ class ReviewOut(Out):
     vendor_reply: str | None
     replied_at: UtcDateTime | None
     created_at: UtcDateTime
+    outcomes: list[OutcomeOut] = Field(
+        default_factory=list, description="The engagement's measured outcomes (both values)."
+    )
 
 
 class ReplyIn(In):

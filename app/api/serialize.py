@@ -23,7 +23,7 @@ from app.models import (
     SubsidyChoice,
     User,
 )
-from app.services import deals, milestones
+from app.services import deals, kpis, milestones
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -178,6 +178,27 @@ def review(row: Review) -> s.ReviewOut:
         vendor_reply=row.vendor_reply,
         replied_at=row.replied_at,
         created_at=row.created_at,
+        outcomes=[
+            outcome(c)
+            for c in kpis.measured_by_engagement([row.engagement_id]).get(row.engagement_id, [])
+        ],
+    )
+
+
+def outcome(change: kpis.Change) -> s.OutcomeOut:
+    row, kpi = change.outcome, change.kpi
+    return s.OutcomeOut(
+        kpi=kpi.code,
+        name=change.name,
+        unit=kpi.unit_en,
+        higher_is_better=kpi.higher_is_better,
+        baseline=row.baseline,
+        baseline_at=row.baseline_at,
+        after=row.after,
+        after_at=row.after_at,
+        change=change.change,
+        improved=change.improved,
+        baseline_before_work=change.before_work,
     )
 
 

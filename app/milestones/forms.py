@@ -4,10 +4,19 @@ field bounds in app.fields."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import MultipleFileField, RadioField, SelectChoice, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Optional
 
 from app import fields
+from app.form_fields import RuleNumberField
 from app.forms import PortalForm
 
 
@@ -50,3 +59,17 @@ class ResolveForm(PortalForm):
         _l("Reason, for both parties"), validators=[DataRequired(), *fields.REASON.wtf()]
     )
     submit = SubmitField(_l("Decide"))
+
+
+class BaselineForm(PortalForm):
+    """A KPI's value before the work; the KPIs offered depend on the engagement."""
+
+    kpi = SelectField(_l("KPI"), validators=[DataRequired()], validate_choice=False)
+    value = RuleNumberField(_l("Value now"), rule=fields.KPI_VALUE, required=True)
+    submit = SubmitField(_l("Record the baseline"))
+
+
+class AfterForm(PortalForm):
+    kpi = HiddenField(validators=[DataRequired()])
+    value = RuleNumberField(_l("Value after the work"), rule=fields.KPI_VALUE, required=True)
+    submit = SubmitField(_l("Record"))

@@ -12,11 +12,19 @@ from flask_login import current_user, login_required
 from app.errors import InvalidInput
 from app.extensions import db
 from app.form_errors import show_errors
+from app.i18n import current_lang
 from app.milestones import bp
-from app.milestones.forms import AcceptForm, DeliverForm, RejectForm, ResolveForm
+from app.milestones.forms import (
+    AcceptForm,
+    AfterForm,
+    BaselineForm,
+    DeliverForm,
+    RejectForm,
+    ResolveForm,
+)
 from app.models import Engagement, Role
 from app.permissions import role_required
-from app.services import deals, milestones
+from app.services import deals, kpis, milestones
 from app.uploads import accepts_files, uploads_from
 
 
@@ -40,8 +48,25 @@ def engagement_of_quote(quote):
     return db.session.scalar(db.select(Engagement).where(Engagement.quote_id == quote.id))
 
 
-def _plan_page(engagement, *, failed: int | None = None, **forms):
+@bp.app_template_global()
+def review_outcomes(reviews) -> dict:
+    """The measured changes of these reviews' engagements, by engagement id."""
+    return kpis.measured_by_engagement(r.engagement_id for r in reviews)
+
+
+@bp.app_template_global()
+def outcome_summary(*, listing_id=None, vendor_id=None):
+    """The measured outcomes of a listing's or a vendor's completed engagements."""
+    return kpis.summary(listing_id=listing_id, vendor_id=vendor_id)
+
+
+def _plan_page(engagement, *, failed: int | str | None = None, **forms):
     plan = milestones.plan_for(engagement)
+    baseline_form = forms.get("baseline") or BaselineForm()
+    baseline_form.kpi.choices = [
+        (k.code, f"{k.name(current_lang())} ({k.unit(current_lang())})")
+        for k in kpis.options(engagement)
+    ]
     return render_template(
         "milestones/plan.html",
         engagement=engagement,
@@ -51,6 +76,9 @@ def _plan_page(engagement, *, failed: int | None = None, **forms):
         accept_form=AcceptForm(),
         reject_form=forms.get("reject") or RejectForm(),
         resolve_form=forms.get("resolve") or ResolveForm(),
+        outcomes=kpis.changes(engagement),
+        baseline_form=baseline_form,
+        after_form=forms.get("after") or AfterForm(),
         failed=failed,
     )
 
@@ -113,6 +141,41 @@ def reject(milestone_id: int):
         else:
             return _done(milestone, _("Milestone rejected; the vendor is told what is missing."))
     return _refused(milestone, "reject", form)
+
+
+def _outcome_done(engagement_id: int, message: str):
+    flash(message, "success")
+    return redirect(url_for(".plan", engagement_id=engagement_id, _anchor="outcomes"))
+
+
+@bp.route("/engagements/<id:engagement_id>/outcomes", methods=["POST"])
+@role_required(Role.SME)
+def record_baseline(engagement_id: int):
+    engagement = deals.get_engagement(current_user, engagement_id)
+    form = BaselineForm()
+    if form.validate_on_submit():
+        try:
+            kpis.record_baseline(current_user, engagement, form.kpi.data, form.value.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            return _outcome_done(engagement_id, _("Baseline recorded."))
+    return _plan_page(engagement, failed="baseline", baseline=form), 422
+
+
+@bp.route("/engagements/<id:engagement_id>/outcomes/after", methods=["POST"])
+@role_required(Role.SME)
+def record_after(engagement_id: int):
+    engagement = deals.get_engagement(current_user, engagement_id)
+    form = AfterForm()
+    if form.validate_on_submit():
+        try:
+            kpis.record_after(current_user, engagement, form.kpi.data, form.value.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            return _outcome_done(engagement_id, _("Value after the work recorded."))
+    return _plan_page(engagement, failed=f"after-{form.kpi.data}", after=form), 422
 
 
 def _disputes_page(*, form=None, failed: int | None = None):

@@ -1,0 +1,89 @@
+"""Measured outcomes in the API: an engagement's KPIs, a baseline, the value after the work."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from app import fields as rules
+from app.api import serialize
+from app.api.core import operation
+from app.api.problems import STATE_PROBLEMS
+from app.api.schemas import In, Out, OutcomeOut
+from app.models import Role
+from app.services import deals, kpis
+
+
+class KpiOut(Out):
+    kpi: str
+    name: str
+    unit: str
+    higher_is_better: bool
+
+
+class OutcomesOut(Out):
+    engagement_id: int
+    kpis: list[KpiOut] = Field(description="The KPIs this engagement may be measured by.")
+    items: list[OutcomeOut]
+
+
+class OutcomeIn(In):
+    kpi: str = Field(max_length=40, description="A KPI code of the engagement's list.")
+    value: rules.KPI_VALUE.api()
+
+
+def _list(engagement) -> OutcomesOut:
+    return OutcomesOut(
+        engagement_id=engagement.id,
+        kpis=[
+            KpiOut(kpi=k.code, name=k.en, unit=k.unit_en, higher_is_better=k.higher_is_better)
+            for k in kpis.options(engagement)
+        ],
+        items=[serialize.outcome(c) for c in kpis.changes(engagement)],
+    )
+
+
+@operation(
+    "GET",
+    "/engagements/<id:engagement_id>/outcomes",
+    summary="The engagement's measured outcomes and the KPIs it may be measured by",
+    tag="Outcomes",
+    roles=(Role.SME, Role.VENDOR, Role.ADMIN),
+    response=OutcomesOut,
+    problems=(401, 403, 404),
+)
+def list_outcomes(user, engagement_id: int):
+    return _list(deals.get_engagement(user, engagement_id))
+
+
+@operation(
+    "POST",
+    "/engagements/<id:engagement_id>/outcomes",
+    summary="The SME records a KPI's baseline while the engagement is active (once per KPI)",
+    tag="Outcomes",
+    roles=(Role.SME,),
+    body=OutcomeIn,
+    response=OutcomesOut,
+    status=201,
+    problems=STATE_PROBLEMS,
+)
+def record_baseline(user, engagement_id: int, body: OutcomeIn):
+    """The time is the server's; a baseline recorded before the first delivery is marked so."""
+    engagement = deals.get_engagement(user, engagement_id)
+    kpis.record_baseline(user, engagement, body.kpi, body.value)
+    return _list(engagement)
+
+
+@operation(
+    "POST",
+    "/engagements/<id:engagement_id>/outcomes/after",
+    summary="The SME records a KPI's value after the work, once the engagement is completed",
+    tag="Outcomes",
+    roles=(Role.SME,),
+    body=OutcomeIn,
+    response=OutcomesOut,
+    problems=STATE_PROBLEMS,
+)
+def record_after(user, engagement_id: int, body: OutcomeIn):
+    engagement = deals.get_engagement(user, engagement_id)
+    kpis.record_after(user, engagement, body.kpi, body.value)
+    return _list(engagement)

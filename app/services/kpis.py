@@ -1,0 +1,319 @@
+"""Measured outcomes: the SME records a KPI's baseline while the engagement is active and
+its value after the work once it is completed; reviews show the change, listing and vendor
+pages the median changes. The KPIs offered are data (:mod:`app.services.kpi_table`).
+
+Each recording is a change under the engagement's need: it locks the need first
+(:func:`app.services.transitions.lock_need`), checks who may and from which state, records
+the server's time (never the client's), audits once, in the caller's one transaction
+(nothing here commits). Of two recordings of the same value, exactly one wins; the other
+is told the value was recorded first.
+
+A baseline recorded before the engagement's ``work_began_at`` (its first delivery, or its
+completion) carries the badge "baseline recorded before the work began". The ranker never
+reads any of this.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app import fields as rules
+from app.errors import DomainError, InvalidInput, NotFound
+from app.extensions import db
+from app.i18n import current_lang
+from app.models import Engagement, EngagementStatus, Outcome, User
+from app.models.base import utcnow
+from app.models.kpis import MAX_OUTCOMES
+from app.services import audit
+from app.services.kpi_table import KPIS, Kpi, kpis_for
+from app.services.needs import require_sme
+from app.services.transitions import lock_need
+
+# --- what may be measured ------------------------------------------------------------------
+
+
+def options(engagement: Engagement) -> list[Kpi]:
+    """The KPIs offered for an engagement: its need's and its listing's capabilities'."""
+    capabilities = [*(engagement.need.capabilities or []), *(engagement.listing.capabilities or [])]
+    return kpis_for(capabilities)
+
+
+def outcomes_of(engagement: Engagement) -> list[Outcome]:
+    return list(
+        db.session.scalars(
+            sa.select(Outcome).where(Outcome.engagement_id == engagement.id).order_by(Outcome.id)
+        )
+    )
+
+
+def _owned(user: User, engagement: Engagement) -> None:
+    org = require_sme(user)
+    if engagement.sme_id != org.id:
+        raise NotFound(_("No such engagement."))
+
+
+def _kpi(engagement: Engagement, code: Any) -> Kpi:
+    offered = {kpi.code: kpi for kpi in options(engagement)}
+    kpi = offered.get(code) if isinstance(code, str) else None
+    if kpi is None:
+        message = _("Choose a KPI from the list.")
+        raise InvalidInput(message, {"kpi": [message]})
+    return kpi
+
+
+def _value(kpi: Kpi, value: Any) -> float:
+    if value is None or value == "":
+        message = _("Enter the measured value.")
+        raise InvalidInput(message, {"value": [message]})
+    if problem := rules.KPI_VALUE.problem(value, high=kpi.high):
+        raise InvalidInput(problem, {"value": [problem]})
+    return float(value)
+
+
+# --- the recordings ------------------------------------------------------------------------
+
+
+def record_baseline(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
+    """The SME records a KPI's value before (or while) the work is done; once per KPI."""
+    _owned(user, engagement)
+    kpi = _kpi(engagement, kpi_code)
+    number = _value(kpi, value)
+    lock_need(engagement.need_id)
+    engagement = db.session.get(Engagement, engagement.id)
+    if engagement.status != EngagementStatus.ACTIVE:
+        raise DomainError(_("The work is completed: a baseline is recorded before it ends."))
+    taken = outcomes_of(engagement)
+    if any(o.kpi == kpi.code for o in taken):
+        raise DomainError(_("The baseline of this KPI is already recorded."))
+    if len(taken) >= MAX_OUTCOMES:
+        raise DomainError(_("At most %(n)s KPIs per engagement.", n=MAX_OUTCOMES))
+    outcome = Outcome(
+        engagement_id=engagement.id,
+        kpi=kpi.code,
+        baseline=number,
+        baseline_at=utcnow(),
+        recorded_by_id=user.id,
+    )
+    db.session.add(outcome)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("The baseline of this KPI is already recorded.")) from None
+    audit.record(
+        user,
+        "outcome.baseline_recorded",
+        outcome,
+        engagement_id=engagement.id,
+        kpi=kpi.code,
+        value=number,
+    )
+    return outcome
+
+
+def record_after(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
+    """The SME records a KPI's value after the work, once the engagement is completed;
+    once per KPI, and only for a KPI whose baseline was recorded."""
+    _owned(user, engagement)
+    kpi = _kpi(engagement, kpi_code)
+    number = _value(kpi, value)
+    lock_need(engagement.need_id)
+    engagement = db.session.get(Engagement, engagement.id)
+    outcome = next((o for o in outcomes_of(engagement) if o.kpi == kpi.code), None)
+    if outcome is None:
+        raise DomainError(_("Record the baseline of this KPI first: there is nothing to compare."))
+    if outcome.after is not None:
+        raise DomainError(_("The value after the work was already recorded for this KPI."))
+    if engagement.status != EngagementStatus.COMPLETED:
+        raise DomainError(
+            _("The value after the work is recorded once the engagement is completed.")
+        )
+    outcome.after = number
+    outcome.after_at = utcnow()
+    audit.record(
+        user,
+        "outcome.after_recorded",
+        outcome,
+        engagement_id=engagement.id,
+        kpi=kpi.code,
+        value=number,
+    )
+    return outcome
+
+
+# --- what readers see ----------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    return format_decimal(round(value, 2), format="#,##0.##")
+
+
+def _with_unit(value: float, kpi: Kpi, lang: str) -> str:
+    unit = kpi.unit(lang)
+    glue = "" if unit == "%" and lang == "zh" else " "
+    return f"{_number(value)}{glue}{unit}"
+
+
+def _signed(value: float) -> str:
+    if value > 0:
+        return f"+{_number(value)}"
+    if value < 0:
+        return f"−{_number(-value)}"
+    return "±0"
+
+
+def _delta(kpi: Kpi, before: float, after: float) -> tuple[str, float] | None:
+    """("points" | "percent", the change), or None when a relative change means nothing."""
+    if kpi.is_percent:
+        return "points", after - before
+    if before == 0:
+        return None
+    return "percent", (after - before) / before * 100
+
+
+def _delta_text(kind: str, change: float) -> str:
+    if kind == "points":
+        return _("%(change)s points", change=_signed(change))
+    return _("%(change)s %%", change=_signed(change))
+
+
+def _improved(kpi: Kpi, change: float) -> bool | None:
+    if change == 0:
+        return None
+    return (change > 0) == kpi.higher_is_better
+
+
+@dataclass(frozen=True)
+class Change:
+    """One measured outcome as a reader sees it."""
+
+    outcome: Outcome
+    kpi: Kpi
+    name: str
+    before: str  # "82 %"
+    after: str | None  # "95 %"
+    change: str | None  # "+13 points"
+    improved: bool | None  # better for the enterprise (None: no change or not measured yet)
+    before_work: bool  # the baseline was recorded before the work began
+
+    @property
+    def text(self) -> str:
+        """ "On-time delivery 82 % → 95 %" """
+        if self.after is None:
+            return f"{self.name} {self.before}"
+        return f"{self.name} {self.before} → {self.after}"
+
+
+def before_work(outcome: Outcome, engagement: Engagement) -> bool:
+    """The baseline was recorded before the first delivery (or the completion)."""
+    began = engagement.work_began_at
+    return began is None or outcome.baseline_at < began
+
+
+def describe(outcome: Outcome, engagement: Engagement) -> Change:
+    kpi = KPIS[outcome.kpi]
+    lang = current_lang()
+    delta = _delta(kpi, outcome.baseline, outcome.after) if outcome.after is not None else None
+    return Change(
+        outcome=outcome,
+        kpi=kpi,
+        name=kpi.name(lang),
+        before=_with_unit(outcome.baseline, kpi, lang),
+        after=None if outcome.after is None else _with_unit(outcome.after, kpi, lang),
+        change=_delta_text(*delta) if delta else None,
+        improved=_improved(kpi, delta[1]) if delta else None,
+        before_work=before_work(outcome, engagement),
+    )
+
+
+def _measured(*conditions) -> list[tuple[Outcome, Engagement]]:
+    """Outcomes with both values, of completed engagements."""
+    return list(
+        db.session.execute(
+            sa.select(Outcome, Engagement)
+            .join(Engagement, Engagement.id == Outcome.engagement_id)
+            .where(
+                Outcome.after.is_not(None),
+                Engagement.status == EngagementStatus.COMPLETED,
+                *conditions,
+            )
+            .order_by(Outcome.id)
+        )
+    )
+
+
+def changes(engagement: Engagement) -> list[Change]:
+    """Every outcome of an engagement (measured or waiting for its after value)."""
+    return [describe(o, engagement) for o in outcomes_of(engagement)]
+
+
+def measured_by_engagement(engagement_ids: Iterable[int]) -> dict[int, list[Change]]:
+    """The measured changes of these engagements (for the reviews on a page), by engagement."""
+    ids = list(set(engagement_ids))
+    found: dict[int, list[Change]] = {}
+    if not ids:
+        return found
+    for outcome, engagement in _measured(Outcome.engagement_id.in_(ids)):
+        found.setdefault(engagement.id, []).append(describe(outcome, engagement))
+    return found
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    kpi: Kpi
+    name: str
+    count: int
+    median: str | None  # "+13 points"; None when no relative change can be computed
+    improved: bool | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int  # measured outcomes
+    before_work: int  # of which the baseline was recorded before the work began
+    kpis: list[KpiSummary]  # the most measured first
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+def summary(*, listing_id: int | None = None, vendor_id: int | None = None) -> Summary:
+    """The measured outcomes of a listing's (or a vendor's) completed engagements: how many,
+    and the median change of each KPI."""
+    conditions = []
+    if listing_id is not None:
+        conditions.append(Engagement.listing_id == listing_id)
+    if vendor_id is not None:
+        conditions.append(Engagement.vendor_id == vendor_id)
+    rows = _measured(*conditions)
+    lang = current_lang()
+    grouped: dict[str, list[Outcome]] = {}
+    for outcome, _engagement in rows:
+        grouped.setdefault(outcome.kpi, []).append(outcome)
+    lines = []
+    for code, outcomes in sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0])):
+        kpi = KPIS[code]
+        deltas = [d for o in outcomes if (d := _delta(kpi, o.baseline, o.after))]
+        median = statistics.median(d[1] for d in deltas) if deltas else None
+        lines.append(
+            KpiSummary(
+                kpi=kpi,
+                name=kpi.name(lang),
+                count=len(outcomes),
+                median=_delta_text(deltas[0][0], median) if deltas else None,
+                improved=_improved(kpi, median) if deltas else None,
+            )
+        )
+    return Summary(
+        count=len(rows),
+        before_work=sum(before_work(o, e) for o, e in rows),
+        kpis=lines,
+    )

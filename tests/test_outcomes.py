@@ -1,0 +1,257 @@
+"""Outcome-backed reviews: the SME records a KPI's baseline while the engagement is active
+and its value after the work once it is completed; reviews show the change with a badge
+when the baseline came before the work began, listing and vendor pages the median change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from app.errors import DomainError, InvalidInput, NotFound
+from app.models import AuditEvent, Outcome
+from app.services import deals, kpis, milestones
+from app.services import reviews as reviews_service
+from app.services.kpi_table import BY_CAPABILITY, GENERIC, KPIS
+from matching.taxonomy import CAPABILITIES
+from tests import factories
+from tests.conftest import english, submit
+from tests.deal_builders import make_deal, quote_terms
+
+
+def _awarded(db):
+    return make_deal(vendors=1, award=True)
+
+
+def _complete(db, deal):
+    deals.complete_engagement(deal.sme, deal.engagement)
+    db.session.commit()
+
+
+def test_the_kpi_table_is_keyed_by_taxonomy_codes_and_names_every_kpi_in_both_languages():
+    assert set(BY_CAPABILITY) <= set(CAPABILITIES)
+    for codes in [*BY_CAPABILITY.values(), GENERIC]:
+        assert set(codes) <= set(KPIS)
+    for kpi in KPIS.values():
+        assert kpi.en and kpi.zh and kpi.unit_en and kpi.unit_zh
+
+
+def test_the_offered_kpis_follow_the_capabilities_then_the_generic_ones(db):
+    deal = _awarded(db)  # production.planning
+    codes = [k.code for k in kpis.options(deal.engagement)]
+    assert codes[:3] == ["on_time_delivery", "lead_time", "oee"]
+    assert set(GENERIC) <= set(codes) and len(codes) == len(set(codes))
+
+
+def test_baseline_then_after_gives_the_change_and_the_before_the_work_badge(app, db):
+    deal = _awarded(db)
+    outcome = kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
+    db.session.commit()
+    assert outcome.baseline == 82 and outcome.baseline_at is not None and outcome.after is None
+    _complete(db, deal)
+    kpis.record_after(deal.sme, deal.engagement, "on_time_delivery", 95)
+    db.session.commit()
+    with app.test_request_context(), force_locale("en"):
+        (change,) = kpis.changes(deal.engagement)
+        assert change.text == "On-time delivery 82 % → 95 %"
+        assert change.change == "+13 points" and change.improved is True
+        assert change.before_work is True
+    with app.test_request_context(), force_locale("zh"):
+        (change,) = kpis.changes(deal.engagement)
+        assert change.text == "准时交付率 82% → 95%"
+        assert change.change == "+13 个百分点"
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.subject_type == "Outcome")
+    ).all()
+    assert actions == ["outcome.baseline_recorded", "outcome.after_recorded"]
+
+
+def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
+    deal = make_deal(vendors=1)
+    plan = [{"name": "All", "share_pct": 100, "due_week": 2, "criteria": "Runs"}]
+    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    db.session.commit()
+    engagement = deals.award(deal.sme, deal.quotes[0])
+    db.session.commit()
+    (milestone,) = milestones.plan_for(engagement)
+    milestones.deliver(deal.vendors[0], milestone, "Installed")
+    db.session.commit()
+    outcome = kpis.record_baseline(deal.sme, engagement, "lead_time", 12)
+    outcome.baseline_at = engagement.work_began_at + timedelta(seconds=1)  # clock resolution
+    db.session.commit()
+    milestones.accept(deal.sme, milestone)
+    db.session.commit()
+    kpis.record_after(deal.sme, engagement, "lead_time", 9)
+    db.session.commit()
+    with app.test_request_context(), force_locale("en"):
+        (change,) = kpis.changes(engagement)
+        assert change.before_work is False
+        assert change.change == "−25 %" and change.improved is True  # lower is better
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "field"),
+    [
+        ("on_time_delivery", "lots", "value"),
+        ("on_time_delivery", True, "value"),
+        ("on_time_delivery", 101, "value"),  # a share in per cent
+        ("lead_time", -1, "value"),
+        ("lead_time", 1.234, "value"),
+        ("lead_time", None, "value"),
+        ("no_such_kpi", 3, "kpi"),
+        ("online_sales_share", 3, "kpi"),  # not offered for this engagement
+    ],
+)
+def test_bad_values_and_unknown_kpis_are_refused_with_a_message(db, kpi, value, field):
+    deal = _awarded(db)
+    with pytest.raises(InvalidInput) as caught:
+        kpis.record_baseline(deal.sme, deal.engagement, kpi, value)
+    assert list(caught.value.errors) == [field]
+
+
+def test_refusals_of_state_and_of_someone_elses_engagement(db):
+    deal = _awarded(db)
+    with pytest.raises(DomainError, match="baseline of this KPI first"):
+        kpis.record_after(deal.sme, deal.engagement, "lead_time", 3)
+    db.session.rollback()
+    kpis.record_baseline(deal.sme, deal.engagement, "lead_time", 10)
+    db.session.commit()
+    with pytest.raises(DomainError, match="already recorded"):
+        kpis.record_baseline(deal.sme, deal.engagement, "lead_time", 11)
+    db.session.rollback()
+    with pytest.raises(DomainError, match="once the engagement is completed"):
+        kpis.record_after(deal.sme, deal.engagement, "lead_time", 8)
+    db.session.rollback()
+    with pytest.raises(NotFound):
+        kpis.record_baseline(factories.sme_user(), deal.engagement, "oee", 50)
+    db.session.rollback()
+    _complete(db, deal)
+    with pytest.raises(DomainError, match="a baseline is recorded before it ends"):
+        kpis.record_baseline(deal.sme, deal.engagement, "oee", 50)
+    db.session.rollback()
+    kpis.record_after(deal.sme, deal.engagement, "lead_time", 8)
+    db.session.commit()
+    with pytest.raises(DomainError, match="already recorded"):
+        kpis.record_after(deal.sme, deal.engagement, "lead_time", 7)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Outcome.after)) == 8
+
+
+def measured_engagement(db, vendor, listing, kpi: str, before: float, after: float):
+    """A completed engagement of ``listing`` measured by ``kpi``: ``before`` → ``after``."""
+    sme = factories.sme_user()
+    need = factories.need(sme)
+    (rfq,) = deals.send_rfqs(sme, need, [listing.id], "请报价。")
+    db.session.commit()
+    quote = deals.submit_quote(vendor, rfq, quote_terms())
+    db.session.commit()
+    engagement = deals.award(sme, quote)
+    db.session.commit()
+    kpis.record_baseline(sme, engagement, kpi, before)
+    db.session.commit()
+    deals.complete_engagement(sme, engagement)
+    db.session.commit()
+    kpis.record_after(sme, engagement, kpi, after)
+    db.session.commit()
+    return sme, engagement
+
+
+def test_the_summary_gives_the_median_change_per_kpi(app, db):
+    vendor = factories.vendor_user()
+    listing = factories.listing(vendor)
+    for before, after in ((80, 93), (70, 80), (90, 92)):
+        measured_engagement(db, vendor, listing, "on_time_delivery", before, after)
+    measured_engagement(db, vendor, listing, "lead_time", 10, 8)
+    with app.test_request_context(), force_locale("en"):
+        summary = kpis.summary(listing_id=listing.id)
+        assert summary.count == 4 and summary.before_work == 4
+        first, second = summary.kpis
+        assert (first.name, first.count, first.median) == ("On-time delivery", 3, "+10 points")
+        assert (second.name, second.median, second.improved) == ("Lead time", "−20 %", True)
+        assert kpis.summary(vendor_id=vendor.organisation_id).count == 4
+        assert not kpis.summary(vendor_id=factories.vendor_user().organisation_id)
+
+
+def test_the_sme_records_on_the_plan_page_and_reviews_show_the_change(app, db):
+    deal = _awarded(db)
+    sme = english(app.test_client(user=deal.sme))
+    url = f"/engagements/{deal.engagement.id}/plan"
+    outcomes_url = f"/engagements/{deal.engagement.id}/outcomes"
+    page = sme.get(url).get_data(as_text=True)
+    assert "Measured outcomes" in page and "On-time delivery (%)" in page
+    bad = submit(sme, outcomes_url, {"kpi": "on_time_delivery", "value": "lots"}, form_url=url)
+    assert bad.status_code == 422 and "Enter a number." in bad.get_data(as_text=True)
+    too_big = submit(sme, outcomes_url, {"kpi": "on_time_delivery", "value": "120"}, form_url=url)
+    assert too_big.status_code == 422 and "from 0 to 100" in too_big.get_data(as_text=True)
+    unknown = submit(sme, outcomes_url, {"kpi": "made_up", "value": "3"}, form_url=url)
+    assert unknown.status_code == 422 and "Choose a KPI from the list." in unknown.get_data(
+        as_text=True
+    )
+    early = submit(
+        sme, f"{outcomes_url}/after", {"kpi": "on_time_delivery", "value": "95"}, form_url=url
+    )
+    assert early.status_code == 409
+    done = submit(sme, outcomes_url, {"kpi": "on_time_delivery", "value": "82"}, form_url=url)
+    assert done.status_code == 302
+    assert db.session.scalar(sa.select(Outcome.baseline)) == 82
+    other = english(app.test_client(user=factories.sme_user()))
+    assert (
+        submit(
+            other, outcomes_url, {"kpi": "lead_time", "value": "3"}, form_url="/needs/new"
+        ).status_code
+        == 404
+    )
+    _complete(db, deal)
+    assert (
+        submit(
+            sme, f"{outcomes_url}/after", {"kpi": "on_time_delivery", "value": "95,0"}, form_url=url
+        ).status_code
+        == 302
+    )
+    review = {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5, "text": "好"}
+    reviews_service.create_review(deal.sme, deal.engagement, review)
+    db.session.commit()
+    for path in (f"/solutions/{deal.listings[0].slug}", f"/vendors/{deal.engagement.vendor_id}"):
+        en = english(app.test_client()).get(path).get_data(as_text=True)
+        assert "On-time delivery 82 % → 95 %" in en, path
+        assert "baseline recorded before the work began" in en
+        assert "1 measured outcome" in en and "On-time delivery median +13 points" in en
+        zh_client = app.test_client()
+        zh_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+        zh = zh_client.get(path).get_data(as_text=True)
+        assert "准时交付率 82% → 95%" in zh, path
+        assert "+13 个百分点" in zh and "基线在工作开始前记录" in zh
+
+
+def test_the_api_records_outcomes_and_the_review_carries_them(app, db):
+    from tests.api.conftest import ApiClient, token_for
+
+    deal = _awarded(db)
+    sme, vendor, other = (
+        ApiClient(english(app.test_client()), token_for(u))
+        for u in (deal.sme, deal.vendors[0], factories.sme_user())
+    )
+    url = f"/engagements/{deal.engagement.id}/outcomes"
+    listed = sme.get(url).get_json()
+    assert listed["items"] == [] and listed["kpis"][0]["kpi"] == "on_time_delivery"
+    assert sme.post(url, json={"kpi": "on_time_delivery", "value": "x"}).status_code == 422
+    assert sme.post(url, json={"kpi": "made_up", "value": 3}).status_code == 422
+    assert sme.post(f"{url}/after", json={"kpi": "on_time_delivery", "value": 9}).status_code == 409
+    assert other.post(url, json={"kpi": "on_time_delivery", "value": 82}).status_code == 404
+    assert vendor.post(url, json={"kpi": "on_time_delivery", "value": 82}).status_code == 403
+    created = sme.post(url, json={"kpi": "on_time_delivery", "value": 82})
+    assert created.status_code == 201
+    (item,) = created.get_json()["items"]
+    assert item["baseline"] == 82 and item["after"] is None and item["baseline_before_work"]
+    _complete(db, deal)
+    after = sme.post(f"{url}/after", json={"kpi": "on_time_delivery", "value": 95}).get_json()
+    assert after["items"][0]["change"] == "+13 points"
+    assert vendor.get(url).get_json()["items"][0]["after"] == 95
+    review = sme.post(
+        f"/engagements/{deal.engagement.id}/review",
+        json={"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5},
+    ).get_json()
+    (outcome,) = review["outcomes"]
+    assert outcome["kpi"] == "on_time_delivery" and outcome["baseline_before_work"] is True
