@@ -17,6 +17,7 @@ from app.services import (
     accounts,
     assessment,
     deals,
+    kpis,
     milestones,
     needs,
     pools,
@@ -257,7 +258,9 @@ def _story() -> int:
     )
     subsidies.choose_programme(jinxiu, energy, programme)
     engagement = deals.award(jinxiu, quote)  # the programme commits 30 % of it
+    kpis.record_baseline(jinxiu, engagement, "energy_per_tonne", 412)  # before the work
     deals.complete_engagement(jinxiu, engagement)
+    kpis.record_after(jinxiu, engagement, "energy_per_tonne", 379)
     review = reviews.create_review(
         jinxiu,
         engagement,

@@ -91,3 +91,12 @@ def test_signed_in_readers_can_report_a_review_from_the_plugin_page(app, db):
     assert "/needs/reviews/" in page and "/flag" in page
     anonymous = app.test_client().get("/solutions/wattwise-energy").get_data(as_text=True)
     assert "/flag" not in anonymous
+
+
+def test_the_demo_review_is_backed_by_a_measured_outcome(app, db):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    page = client.get("/solutions/wattwise-energy").get_data(as_text=True)
+    assert "吨产品能耗 412 千瓦时/吨 → 379 千瓦时/吨" in page
+    assert "基线在工作开始前记录" in page and "1 项实测成效" in page
