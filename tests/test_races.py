@@ -36,6 +36,7 @@ from app.models import (
     Need,
     NeedStatus,
     Notification,
+    Outcome,
     Quote,
     QuoteStatus,
     Review,
@@ -43,7 +44,7 @@ from app.models import (
     RfqStatus,
     User,
 )
-from app.services import deals, milestones, tokens
+from app.services import deals, kpis, milestones, tokens
 from tests import dbutil, factories
 from tests.deal_builders import make_deal
 
@@ -415,5 +416,52 @@ def test_concurrent_accepts_of_the_last_milestone_complete_the_engagement_once(a
         assert audit_count("engagement.completed", engagement_id) == 1
         assert notifications(vendor_id, "milestone.accepted") == 1
         assert notifications(vendor_id, "engagement.completed") == 1
+
+    rounds(one)
+
+
+def test_concurrent_after_values_of_one_kpi_record_one(app, db):
+    def one(n: int) -> None:
+        deal = make_deal(vendors=1, award=True)
+        kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
+        db.session.commit()
+        deals.complete_engagement(deal.sme, deal.engagement)
+        db.session.commit()
+        engagement_id = deal.engagement.id
+        headers = bearer(deal.sme)
+        path = f"/engagements/{engagement_id}/outcomes/after"
+        values = [90, 95]
+        answers = race(
+            app, [("POST", path, headers, {"kpi": "on_time_delivery", "value": v}) for v in values]
+        )
+        assert_no_server_errors(answers)
+        assert statuses(answers) == Counter({200: 1, 409: 1}), answers
+        (winner,) = [v for v, (status, _) in zip(values, answers, strict=True) if status == 200]
+        assert all(
+            "already recorded" in body["detail"] for status, body in answers if status == 409
+        )
+        outcome = db.session.scalar(
+            sa.select(Outcome).where(Outcome.engagement_id == engagement_id)
+        )
+        db.session.refresh(outcome)
+        assert outcome.after == winner
+        assert audit_count("outcome.after_recorded", outcome.id) == 1
+
+    rounds(one)
+
+
+def test_concurrent_baselines_of_one_kpi_store_one(app, db):
+    def one(n: int) -> None:
+        deal = make_deal(vendors=1, award=True)
+        engagement_id = deal.engagement.id
+        headers = bearer(deal.sme)
+        body = {"kpi": "lead_time", "value": 12}
+        answers = race(app, [("POST", f"/engagements/{engagement_id}/outcomes", headers, body)] * 4)
+        assert_no_server_errors(answers)
+        assert statuses(answers) == Counter({201: 1, 409: 3}), answers
+        assert (
+            audit_count("outcome.baseline_recorded", *ids(Outcome, engagement_id=engagement_id))
+            == 1
+        )
 
     rounds(one)
