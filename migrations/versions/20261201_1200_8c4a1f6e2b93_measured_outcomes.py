@@ -1,7 +1,7 @@
 """measured outcomes: KPI baselines before the work and values after it; when the work began
 
 Revision ID: 8c4a1f6e2b93
-Revises: 5d2e8b7c4f31
+Revises: 8c1f4e2a9b57
 Create Date: 2026-12-01 12:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '8c4a1f6e2b93'
-down_revision = '5d2e8b7c4f31'
+down_revision = '8c1f4e2a9b57'
 branch_labels = None
 depends_on = None
 
