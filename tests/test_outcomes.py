@@ -63,7 +63,9 @@ def test_baseline_then_after_gives_the_change_and_the_before_the_work_badge(app,
         assert change.text == "准时交付率 82% → 95%"
         assert change.change == "+13 个百分点"
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.subject_type == "Outcome")
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.subject_type == "Outcome")
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["outcome.baseline_recorded", "outcome.after_recorded"]
 
