@@ -5,7 +5,6 @@ Messages and milestone deliveries take files the same way, on their own endpoint
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from pydantic import BaseModel
 
 from app.api import serialize
@@ -13,7 +12,6 @@ from app.api.core import operation
 from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import AttachmentOut, Out
 from app.attachments.serving import serve
-from app.errors import InvalidInput
 from app.models import Role
 from app.services import attachments, deals, needs
 
@@ -41,7 +39,7 @@ def attach_to_need(user, need_id: int, uploads):
     """Send the files as multipart/form-data in the field ``files``; each is checked by
     its content (PDF, office documents, images)."""
     need = needs.get_for_sme(user, need_id)
-    return _listed(attachments.attach_to_need(user, need, _required(uploads)))
+    return _listed(attachments.attach_to_need(user, need, attachments.required(uploads)))
 
 
 @operation(
@@ -58,7 +56,7 @@ def attach_to_need(user, need_id: int, uploads):
 def attach_to_quote(user, quote_id: int, uploads):
     """Send the files as multipart/form-data in the field ``files``."""
     quote = deals.get_quote(user, quote_id)
-    return _listed(attachments.attach_to_quote(user, quote, _required(uploads)))
+    return _listed(attachments.attach_to_quote(user, quote, attachments.required(uploads)))
 
 
 @operation(
@@ -74,10 +72,3 @@ def download(user, attachment_id: int):
     """The need's SME and the vendors it asked; a quote's parties; a conversation's parties
     (admins once it is reported); a milestone's engagement parties."""
     return serve(attachments.get_for(user, attachment_id))
-
-
-def _required(uploads: list) -> list:
-    if not uploads:
-        message = _("Choose at least one file.")
-        raise InvalidInput(message, {"files": [message]})
-    return uploads

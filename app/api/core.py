@@ -128,16 +128,15 @@ def operation(
                     kwargs["query"] = parsed[0] if len(parsed) == 1 else tuple(parsed)
             raw = request.get_data(cache=True) if method in ("POST", "PATCH", "PUT") else b""
             multipart = files and request.mimetype == "multipart/form-data"
+            if files:
+                kwargs["uploads"] = uploads_from("files") if multipart else []
             if multipart:
                 if body is not None:
                     kwargs["body"] = _validate(body, request.form.to_dict())
-                kwargs["uploads"] = uploads_from("files")
             elif body is not None:
                 kwargs["body"] = _parse_body(body, raw, required=body_required)
             elif raw.strip() and method in ("POST", "PATCH", "PUT"):
                 _parse_json(raw)  # no body is expected, but a broken one is still an error
-            if files and not multipart:
-                kwargs["uploads"] = []
             idem = IdempotentRequest.from_request(user, raw) if op.idempotent else None
             if idem is not None:
                 replay = idem.replay()

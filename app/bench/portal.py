@@ -66,14 +66,13 @@ HELLO = textwrap.dedent(
 
 def _seed(folder: Path, listings: int) -> dict:
     """Demo data plus ``listings`` synthetic ones; a need of the demo SME and an API token."""
-    import numpy as np
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.bench.rematch import _listing
+    from app.bench.rematch import add_synthetic_listings
     from app.extensions import db
-    from app.models import Need, NeedStatus, Organisation, OrgKind, PluginListing, User
+    from app.models import Need, NeedStatus, PluginListing, User
     from app.services import matching, tokens
     from app.services.search import catalogue_index
 
@@ -83,11 +82,7 @@ def _seed(folder: Path, listings: int) -> dict:
         from app.demo import load_demo
 
         load_demo()
-        vendor = Organisation(kind=OrgKind.VENDOR, name="Bench vendor")
-        db.session.add(vendor)
-        db.session.flush()
-        rng = np.random.RandomState(0)
-        db.session.add_all([_listing(i, vendor.id, rng) for i in range(listings)])
+        add_synthetic_listings(listings)
         db.session.commit()
         sme = db.session.scalar(sa.select(User).where(User.email == SME_EMAIL))
         need = db.session.scalar(

@@ -79,6 +79,16 @@ def _listing(i: int, vendor_id: int, rng: np.random.RandomState) -> PluginListin
     )
 
 
+def add_synthetic_listings(count: int, seed: int = 0) -> Organisation:
+    """``count`` published synthetic listings of one new vendor (flushed, not committed)."""
+    vendor = Organisation(kind=OrgKind.VENDOR, name="Bench vendor")
+    db.session.add(vendor)
+    db.session.flush()
+    rng = np.random.RandomState(seed)
+    db.session.add_all([_listing(i, vendor.id, rng) for i in range(count)])
+    return vendor
+
+
 def _timed(function, *args) -> tuple[float, int]:
     started = time.perf_counter()
     count = function(*args)

@@ -25,8 +25,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,19 +33,15 @@ def _seed(folder: Path, listings: int) -> str:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.bench.rematch import _listing
+    from app.bench.rematch import add_synthetic_listings
     from app.extensions import db
-    from app.models import Organisation, OrgKind, Role
+    from app.models import Role
     from app.services import accounts, tokens
 
     app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync"})
     with app.app_context():
         upgrade()
-        vendor = Organisation(kind=OrgKind.VENDOR, name="Bench vendor")
-        db.session.add(vendor)
-        db.session.flush()
-        rng = np.random.RandomState(0)
-        db.session.add_all([_listing(i, vendor.id, rng) for i in range(listings)])
+        add_synthetic_listings(listings)
         sme = accounts.register(
             verified=True,
             email="bench-sme@example.com",

@@ -332,6 +332,14 @@ def file_path(attachment: Attachment, *, thumbnail: bool = False) -> Path:
 # --- attaching (the owners' permission checks) ----------------------------------------------
 
 
+def required(uploads: list[Upload]) -> list[Upload]:
+    """``uploads``, refused when there is none (attaching files means sending one)."""
+    if not uploads:
+        message = _("Choose at least one file.")
+        raise InvalidInput(message, {"files": [message]})
+    return uploads
+
+
 def attach_to_need(user: User, need: Need, uploads: list[Upload]) -> list[Attachment]:
     """The SME adds specifications, photos or drawings to its own need."""
     from app.models import NeedStatus
