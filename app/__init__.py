@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Flask, g
 
-from app.boundary import Portal
 from app.config import CONFIGS, DEFAULT_SECRET_KEY
 from app.extensions import (
     babel,
@@ -23,8 +22,9 @@ from app.extensions import (
     select_locale,
 )
 from app.jobs import dispatch as job_dispatch
-from app.json_limits import LimitedJSONProvider
-from app.logging_setup import configure_logging
+from app.web.boundary import Portal
+from app.web.json_limits import LimitedJSONProvider
+from app.web.logs import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,7 @@ def create_app(
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
-    from app import uploads
+    from app.web import uploads
 
     uploads.init_app(app)  # before CSRF: the upload size limit applies before forms are read
     csrf.init_app(app)
@@ -81,7 +81,7 @@ def create_app(
     job_dispatch.init_app(app)
 
     _configure_login()
-    from app.converters import CONVERTERS
+    from app.web.converters import CONVERTERS
 
     app.url_map.converters.update(CONVERTERS)  # before any route is added
     _register_blueprints(app)
@@ -95,10 +95,10 @@ def create_app(
 
     register_cli(app)
 
-    from app.forms import refused_forms_are_422
+    from app.forms.base import refused_forms_are_422
 
     app.after_request(refused_forms_are_422)
-    from app import security_headers
+    from app.web import security_headers
 
     security_headers.init_app(app)
 
@@ -180,6 +180,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.i18n import register_template_helpers
+    from app.web.templating import register_template_helpers
 
     register_template_helpers(app)

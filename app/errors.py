@@ -134,7 +134,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         rollback_quietly()
         if exc.code == 429:
-            from app.throttle import retry_message
+            from app.web.throttle import retry_message
 
             return render_error(429, retry_message())
         return render_error(exc.code or 500)

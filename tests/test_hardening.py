@@ -179,7 +179,7 @@ def test_api_ids_out_of_range_are_404_problems(client):
 def test_every_url_id_goes_through_the_bounded_converter(app):
     from werkzeug.routing import IntegerConverter
 
-    from app.converters import IdConverter
+    from app.web.converters import IdConverter
 
     for rule in app.url_map.iter_rules():
         for name, converter in rule._converters.items():

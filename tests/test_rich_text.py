@@ -1,6 +1,6 @@
 """Vendors write Markdown; readers see formatted text and never the vendor's script."""
 
-from app.rich_text import markdown_html
+from app.web.rich_text import markdown_html
 
 
 def test_markdown_is_formatted():

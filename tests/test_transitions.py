@@ -16,11 +16,11 @@ from flask import Blueprint, flash, get_flashed_messages
 from sqlalchemy import exc as sa_exc
 
 from app import create_app
-from app.boundary import discard
 from app.errors import Conflict, DomainError, NotFound, Unavailable
 from app.extensions import db as _db
 from app.models import Need, NeedStatus, Notification, User
 from app.services import transitions
+from app.web.boundary import discard
 from tests import dbutil, factories
 from tests.conftest import english
 

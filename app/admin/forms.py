@@ -15,12 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app import fields
-from app.form_fields import RuleIntegerField
-from app.forms import PortalForm
-from app.models import JobStatus, ListingStatus, NeedStatus, Role, UserStatus, Verification
-from app.navigation import role_label
-from app.status_labels import JOB_STATUS_LABELS, status_label
+from app.forms.base import PortalForm
+from app.forms.fields import RuleIntegerField
+from app.i18n.status_labels import JOB_STATUS_LABELS, status_label
+from app.models import JobStatus, ListingStatus, NeedStatus, Role, UserStatus, Verification, fields
+from app.web.navigation import role_label
 
 
 def _status_choices(values) -> list[SelectChoice]:

@@ -22,9 +22,9 @@ from app.admin.forms import (
     UserFilterForm,
     VendorFilterForm,
 )
-from app.dashboard_charts import admin_charts, admin_heat_tables
+from app.charts.dashboards import admin_charts, admin_heat_tables
 from app.extensions import db
-from app.fields import parse_id
+from app.i18n.status_labels import JOB_STATUS_LABELS
 from app.jobs import outbox
 from app.models import (
     JobStatus,
@@ -40,14 +40,14 @@ from app.models import (
     VendorBlock,
     Verification,
 )
-from app.pagination import paginate
-from app.permissions import role_required
-from app.redirects import redirect_next
+from app.models.fields import parse_id
 from app.services import dashboards, job_admin, listings, moderation, vendors
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
 from app.services.rows import get_or_404
-from app.status_labels import JOB_STATUS_LABELS
+from app.web.pagination import paginate
+from app.web.permissions import role_required
+from app.web.redirects import redirect_next
 
 PER_PAGE = 30
 admin_only = role_required(Role.ADMIN)

@@ -85,7 +85,7 @@ def _error(exc: Exception):
         if code == 429 and getattr(exc, "retry_after", None):
             headers["Retry-After"] = str(exc.retry_after)
         if code == 429:
-            from app.throttle import retry_message
+            from app.web.throttle import retry_message
 
             detail = retry_message()
         else:

@@ -11,7 +11,7 @@ from app.api.schemas import AccountIn, AccountOut, TokenIn, TokenOut
 from app.errors import InvalidInput
 from app.models import Role
 from app.services import accounts, recovery, tokens, vendors
-from app.throttle import token_limits
+from app.web.throttle import token_limits
 
 
 @operation(

@@ -30,10 +30,10 @@ from app.api.auth import authenticate_request
 from app.api.idempotency import IdempotentRequest
 from app.api.problems import ApiProblem
 from app.errors import Forbidden, InvalidInput
-from app.json_limits import JsonTooLarge
 from app.models import Role, User
 from app.services import transitions
-from app.uploads import accepts_files, uploads_from
+from app.web.json_limits import JsonTooLarge
+from app.web.uploads import accepts_files, uploads_from
 
 
 @dataclass
@@ -86,7 +86,7 @@ def operation(
     """Declare an endpoint. The view gets the path values, ``user`` (or None), ``body`` and
     ``query`` (parsed models) as keyword arguments it names, and returns the response data
     (a dict or a response model); it never commits. ``throttle`` wraps the view in
-    Flask-Limiter limits (e.g. :func:`app.throttle.token_limits`). With ``files`` the
+    Flask-Limiter limits (e.g. :func:`app.web.throttle.token_limits`). With ``files`` the
     endpoint also takes multipart/form-data (the body's fields as form fields, files in
     ``files``) and the view gets them as ``uploads``; a JSON body sends no files."""
     if idempotent is None:
@@ -194,7 +194,7 @@ def _parse_json(raw: bytes) -> Any:
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ApiProblem(400, _("Send the body as JSON (Content-Type: application/json)."))
     try:
-        return current_app.json.loads(raw)  # depth- and size-limited: app.json_limits
+        return current_app.json.loads(raw)  # depth- and size-limited: app.web.json_limits
     except JsonTooLarge as exc:
         if exc.reason == "depth":
             detail = _("The JSON body nests deeper than %(n)s levels.", n=exc.limit)

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 
 from app.api import bp
 from app.api.openapi import document
-from app.boundary import discard
 from app.errors import DomainError
 from app.extensions import csrf
 from app.services import tokens
+from app.web.boundary import discard
 
 # Swagger UI's static files, from the swagger-ui-bundle-v2 package.
 SWAGGER_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")

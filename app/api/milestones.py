@@ -10,12 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app import fields as rules
 from app.api import serialize
 from app.api.core import operation
 from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import AttachmentOut, In, NonEmpty, Out, Reason, ReasonIn, UtcDateTime
 from app.models import Milestone, Role
+from app.models import fields as rules
 from app.services import attachments, deals, milestones
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app import fields as rules
 from app.api import serialize
 from app.api.core import operation
 from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import In, Out, OutcomeOut
 from app.models import Role
+from app.models import fields as rules
 from app.services import deals, kpis
 
 

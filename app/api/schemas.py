@@ -21,8 +21,8 @@ from pydantic import (
     create_model,
 )
 
-from app import fields as rules
-from app.fields import INT32_MAX
+from app.models import fields as rules
+from app.models.fields import INT32_MAX
 from app.models.milestones import MAX_MILESTONES
 from matching import taxonomy
 from plugins.uscc import LENGTH as USCC_LENGTH
@@ -41,7 +41,7 @@ Lang = Literal["zh", "en"]
 Maturity = Annotated[int, Field(ge=1, le=4)]
 Amount = rules.AMOUNT.api()
 NonEmpty = Field(min_length=1)
-# Texts and numbers checked by the rules of app.fields: the pages give the same messages.
+# Texts and numbers checked by the rules of app.models.fields: the pages give the same messages.
 Title = Annotated[rules.TITLE.api(), NonEmpty]
 LongText = Annotated[rules.LONG_TEXT.api(), NonEmpty]
 Message = Annotated[rules.MESSAGE.api(), NonEmpty]

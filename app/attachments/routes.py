@@ -9,13 +9,13 @@ from flask_wtf import FlaskForm
 
 from app.attachments import bp
 from app.attachments.serving import serve
-from app.boundary import discard
 from app.errors import InvalidInput
 from app.models import Need, Quote, Role
-from app.permissions import role_required
 from app.services import attachments, deals
 from app.services.needs import get_for_sme
-from app.uploads import accepts_files, uploads_from
+from app.web.boundary import discard
+from app.web.permissions import role_required
+from app.web.uploads import accepts_files, uploads_from
 
 
 @bp.route("/<id:attachment_id>")

@@ -24,10 +24,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app import fields
-from app.form_fields import RuleIntegerField
-from app.forms import PortalForm
+from app.forms.base import PortalForm
+from app.forms.fields import RuleIntegerField
 from app.i18n import choices
+from app.models import fields
 from app.services.accounts import email_taken
 
 MIN_PASSWORD = 10

@@ -17,7 +17,7 @@ from app.auth.forms import (
 )
 from app.errors import InvalidInput
 from app.extensions import limiter
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.services import preferences, recovery
 
 

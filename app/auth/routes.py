@@ -19,13 +19,13 @@ from app.auth.forms import (
     organisation_data,
 )
 from app.errors import InvalidInput
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.i18n import current_lang
 from app.models import Role
-from app.navigation import home_endpoint
-from app.redirects import safe_next
 from app.services import accounts, audit, preferences, privacy, recovery, sessions
-from app.throttle import login_page_limits
+from app.web.navigation import home_endpoint
+from app.web.redirects import safe_next
+from app.web.throttle import login_page_limits
 
 
 @bp.route("/login", methods=["GET", "POST"])

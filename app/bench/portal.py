@@ -79,7 +79,7 @@ def _seed(folder: Path, listings: int) -> dict:
     app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync"})
     with app.app_context():
         upgrade()
-        from app.demo import load_demo
+        from app.services.demo import load_demo
 
         load_demo()
         add_synthetic_listings(listings)
@@ -102,7 +102,7 @@ def _seed(folder: Path, listings: int) -> dict:
 
 def _sign_in(base: str) -> str:
     """The demo SME's session cookie, from the login page (CSRF token and all)."""
-    from app.demo import DEMO_PASSWORD
+    from app.services.demo import DEMO_PASSWORD
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

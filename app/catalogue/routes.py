@@ -12,10 +12,10 @@ from app.errors import NotFound
 from app.extensions import db
 from app.i18n import current_lang
 from app.models import ListingStatus, PluginListing, Review, ReviewStatus, Role
-from app.pagination import page_number
 from app.services import view_counts
 from app.services.ratings import vendor_ratings
 from app.services.search import search_catalogue
+from app.web.pagination import page_number
 
 FACETS = ("capability", "industry", "region", "price_band", "deployment")
 PER_PAGE = 12

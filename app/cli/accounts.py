@@ -39,7 +39,7 @@ def create_admin(email: str, password: str, name: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo marketplace (idempotent: a second run changes nothing)."""
-    from app.demo import DEMO_PASSWORD, demo_accounts, load_demo
+    from app.services.demo import DEMO_PASSWORD, demo_accounts, load_demo
 
     created = load_demo()
     db.session.commit()

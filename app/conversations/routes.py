@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from app.conversations import bp
 from app.conversations.forms import MessageForm, ReportForm
 from app.errors import InvalidInput
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.models import Role
-from app.permissions import role_required
 from app.services import attachments, conversations
-from app.uploads import accepts_files, uploads_from
+from app.web.permissions import role_required
+from app.web.uploads import accepts_files, uploads_from
 
 
 def thread_context(rfq, *, message_form=None, report_form=None) -> dict:

@@ -16,10 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app import fields
-from app.form_fields import RuleIntegerField
-from app.forms import PortalForm
+from app.forms.base import PortalForm
+from app.forms.fields import RuleIntegerField
 from app.i18n import choices
+from app.models import fields
 
 MULTI = ("capabilities", "industries", "regions", "company_sizes", "deployment", "maturity_levels")
 

@@ -7,16 +7,16 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.boundary import discard
 from app.errors import InvalidInput
 from app.extensions import db
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.listings import bp
 from app.listings.forms import ListingForm, UploadForm
 from app.models import ListingSource, PluginListing, Role
-from app.permissions import role_required
 from app.services import listings as service
 from app.services import vendors
+from app.web.boundary import discard
+from app.web.permissions import role_required
 
 
 @bp.route("/")

@@ -10,7 +10,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.main import bp
 from app.models import ListingStatus, Need, NeedStatus, Organisation, OrgKind, PluginListing
-from app.redirects import safe_next
+from app.web.redirects import safe_next
 
 
 @bp.route("/")

@@ -1,5 +1,5 @@
 """Forms of the milestone transitions; their rules live in app.services.milestones and the
-field bounds in app.fields."""
+field bounds in app.models.fields."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Optional
 
-from app import fields
-from app.form_fields import RuleNumberField
-from app.forms import PortalForm
+from app.forms.base import PortalForm
+from app.forms.fields import RuleNumberField
+from app.models import fields
 
 
 class DeliverForm(PortalForm):

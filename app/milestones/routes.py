@@ -1,6 +1,6 @@
 """The plan page of an engagement (both parties and admins) and its transitions.
 
-Views never commit: the request's boundary (app.boundary) commits once when the page
+Views never commit: the request's boundary (app.web.boundary) commits once when the page
 answers with a success and rolls back when a service refused (``show_errors``)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from app.errors import InvalidInput
 from app.extensions import db
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.i18n import current_lang
 from app.milestones import bp
 from app.milestones.forms import (
@@ -23,9 +23,9 @@ from app.milestones.forms import (
     ResolveForm,
 )
 from app.models import Engagement, Role
-from app.permissions import role_required
 from app.services import deals, kpis, milestones
-from app.uploads import accepts_files, uploads_from
+from app.web.permissions import role_required
+from app.web.uploads import accepts_files, uploads_from
 
 
 @bp.app_template_global()

@@ -79,7 +79,7 @@ class Organisation(TimestampMixin, db.Model):
         # The last line of defence for every way in (form, API, command line, demo): a
         # javascript: or data: link would run in the browser of whoever clicks it.
         from app.errors import InvalidInput
-        from app.fields import check_link
+        from app.models.fields import check_link
 
         try:
             return check_link(value)

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.fields import MILESTONE_DUE_WEEK
 from app.models.base import TimestampMixin, enum_column
+from app.models.fields import MILESTONE_DUE_WEEK
 
 MAX_MILESTONES = 8
 MAX_DUE_WEEK = MILESTONE_DUE_WEEK.high  # five years: anything later is a typo

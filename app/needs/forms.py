@@ -16,10 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app import fields
-from app.form_fields import RuleIntegerField
-from app.forms import PortalForm
+from app.forms.base import PortalForm
+from app.forms.fields import RuleIntegerField
 from app.i18n import choices
+from app.models import fields
 
 
 def _int_or_none(value):

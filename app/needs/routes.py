@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app import fields
 from app.errors import InvalidInput
 from app.extensions import db
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.i18n import code_label
-from app.models import NeedStatus, PluginListing, Role
+from app.models import NeedStatus, PluginListing, Role, fields
 from app.needs import bp
 from app.needs.forms import (
     ActionForm,
@@ -24,8 +23,6 @@ from app.needs.forms import (
     ReviewForm,
     RfqForm,
 )
-from app.permissions import role_required
-from app.redirects import safe_next
 from app.services import (
     attachments,
     conversations,
@@ -38,6 +35,8 @@ from app.services import (
 )
 from app.services import listings as listings_service
 from app.services import needs as needs_service
+from app.web.permissions import role_required
+from app.web.redirects import safe_next
 
 SUGGESTIONS = 5
 

@@ -9,16 +9,10 @@ from flask_login import current_user, login_required
 from app.extensions import csrf
 from app.notifications import bp
 from app.notifications.messages import render
-from app.pagination import paginate
 from app.services import notify
+from app.web.pagination import paginate
 
 PER_PAGE = 30
-
-
-def unread_count() -> int:
-    if not current_user.is_authenticated:
-        return 0
-    return notify.unread_count(current_user)
 
 
 @bp.route("/")

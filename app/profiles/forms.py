@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
-from app.forms import PortalForm
+from app.forms.base import PortalForm
 
 
 class LogoForm(PortalForm):

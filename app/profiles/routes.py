@@ -10,15 +10,15 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.errors import InvalidInput
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.models import Role
-from app.permissions import role_required
 from app.profiles import bp
 from app.profiles.forms import LogoForm, RemoveLogoForm
 from app.profiles.monogram import monogram_svg
 from app.services import logos
 from app.services.deals import require_vendor
 from app.services.vendor_profiles import get_vendor, vendor_profile
+from app.web.permissions import role_required
 
 LOGO_MAX_AGE = 300  # seconds; pages add the image's digest to the URL after a change
 

@@ -7,16 +7,16 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.boundary import discard
 from app.errors import InvalidInput
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.models import Quote, Role
 from app.needs.forms import ActionForm
-from app.permissions import role_required
 from app.programmes import bp
 from app.programmes.forms import PoolForm, PoolMemberForm, TiersForm
 from app.services import deals, pools
 from app.services.rows import get_or_404
+from app.web.boundary import discard
+from app.web.permissions import role_required
 
 
 @bp.route("/pools/")

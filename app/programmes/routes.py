@@ -8,13 +8,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.boundary import discard
 from app.errors import DomainError, InvalidInput
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.i18n import current_lang
 from app.models import ProposalStatus, Role
 from app.needs.forms import ActionForm
-from app.permissions import role_required
 from app.programmes import bp
 from app.programmes.forms import (
     AcceptProposalForm,
@@ -26,6 +24,8 @@ from app.programmes.radar import radar
 from app.services import application_pack, subsidies
 from app.services import assessment as assessments
 from app.services import needs as needs_service
+from app.web.boundary import discard
+from app.web.permissions import role_required
 
 # --- the self-assessment -------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app import fields as rules
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -55,6 +54,7 @@ from app.models import (
     User,
     Verification,
 )
+from app.models import fields as rules
 from app.models.base import utcnow
 from app.models.pools import Pool
 from app.services import audit, plugin_hooks, subsidies
@@ -735,6 +735,6 @@ def _request_gone(rfq: Rfq, arriving: str) -> str:
 
 
 def _s(obj) -> str:
-    from app.status_labels import status_label
+    from app.i18n.status_labels import status_label
 
     return status_label(obj.status)

@@ -18,7 +18,7 @@ class Kpi:
     unit_en: str
     unit_zh: str
     higher_is_better: bool
-    high: float = 1_000_000  # a tighter bound than app.fields.KPI_VALUE's
+    high: float = 1_000_000  # a tighter bound than app.models.fields.KPI_VALUE's
 
     @property
     def is_percent(self) -> bool:

@@ -25,11 +25,11 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app import fields as rules
 from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import current_lang
 from app.models import Engagement, EngagementStatus, Outcome, User
+from app.models import fields as rules
 from app.models.base import utcnow
 from app.models.kpis import MAX_OUTCOMES
 from app.services import audit

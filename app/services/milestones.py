@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import fields as rules
 from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -36,6 +35,7 @@ from app.models import (
     QuoteStatus,
     User,
 )
+from app.models import fields as rules
 from app.models.base import utcnow
 from app.models.milestones import DISPUTE_AFTER_REJECTIONS, MAX_MILESTONES
 from app.services import attachments, audit
@@ -57,7 +57,7 @@ PLAN_FIELDS = ("name", "share_pct", "due_week", "criteria")
 def clean_plan(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The milestones a vendor proposes, checked: blank rows are dropped; each named row
     needs a share of the price, a due week and acceptance criteria (the bounds are the
-    rules of :mod:`app.fields`); the shares add up to 100 %."""
+    rules of :mod:`app.models.fields`); the shares add up to 100 %."""
     plan: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     for index, row in enumerate(rows):

@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import fields as rules
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -31,6 +30,7 @@ from app.models import (
     Role,
     User,
 )
+from app.models import fields as rules
 from app.models.needs import NEED_FIELDS
 from app.services import audit, matching
 from app.services.notify import members, notify_all
@@ -221,6 +221,6 @@ def _own(user: User, need: Need) -> None:
 
 
 def _state(status) -> str:
-    from app.status_labels import status_label
+    from app.i18n.status_labels import status_label
 
     return status_label(status)

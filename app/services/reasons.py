@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.errors import InvalidInput
-from app.fields import REASON
+from app.models.fields import REASON
 
 MAX_REASON = REASON.high
 

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app import fields as rules
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
@@ -28,6 +27,7 @@ from app.models import (
     Role,
     User,
 )
+from app.models import fields as rules
 from app.models.base import utcnow
 from app.services import audit
 from app.services.deals import require_vendor

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.extensions import db
-from app.fields import INT32_MAX
+from app.models.fields import INT32_MAX
 
 Model = TypeVar("Model")
 

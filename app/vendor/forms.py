@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, Form, FormField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from app import fields
-from app.form_fields import RuleIntegerField
-from app.forms import PortalForm
+from app.forms.base import PortalForm
+from app.forms.fields import RuleIntegerField
+from app.models import fields
 
 MILESTONE_ROWS = 4  # rows offered on the form; blank ones are ignored
 

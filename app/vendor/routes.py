@@ -10,13 +10,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.boundary import discard
-from app.dashboard_charts import vendor_charts
+from app.charts.dashboards import vendor_charts
 from app.errors import InvalidInput
 from app.extensions import db
-from app.form_errors import show_errors
+from app.forms.errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
-from app.permissions import role_required
 from app.services import attachments, dashboards, deals, milestones, plugin_hooks, reviews
 from app.services.rows import count_rows
 from app.vendor import bp
@@ -28,6 +26,8 @@ from app.vendor.forms import (
     ReviseForm,
     WithdrawForm,
 )
+from app.web.boundary import discard
+from app.web.permissions import role_required
 
 TABS = {
     "open": (RfqStatus.SENT, RfqStatus.QUOTED),

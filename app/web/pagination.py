@@ -7,7 +7,7 @@ from flask import request
 from flask_sqlalchemy.pagination import Pagination
 
 from app.extensions import db
-from app.fields import MAX_PAGE
+from app.models.fields import MAX_PAGE
 
 MAX_PAGE_DIGITS = len(str(MAX_PAGE))
 

@@ -1,4 +1,4 @@
-"""WTForms fields and validators derived from the rules in :mod:`app.fields`."""
+"""WTForms fields and validators derived from the rules in :mod:`app.models.fields`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
 
 class RuleCheck:
-    """A WTForms validator that asks a field rule (``app.fields.Number`` or ``Text``)."""
+    """A WTForms validator that asks a field rule (``app.models.fields.Number`` or ``Text``)."""
 
     def __init__(self, rule: Any):
         self.rule = rule
@@ -26,7 +26,7 @@ class RuleCheck:
 
 
 class RuleIntegerField(IntegerField):
-    """A whole number checked by ``rule`` (an ``app.fields.Number``).
+    """A whole number checked by ``rule`` (an ``app.models.fields.Number``).
 
     The input is bounded *before* it is converted: a thousand digits is a field error, not
     a giant integer for a range check (WTForms' NumberRange turns it into a float and fails)
@@ -54,7 +54,7 @@ class RuleIntegerField(IntegerField):
 
 
 class RuleNumberField(StringField):
-    """A number with decimals checked by ``rule`` (an ``app.fields.Measure``); a decimal
+    """A number with decimals checked by ``rule`` (an ``app.models.fields.Measure``); a decimal
     comma is read as a point. ASCII digits only, bounded in length before conversion."""
 
     def __init__(self, label=None, validators=None, *, rule, required: bool = False, **kwargs):

@@ -1,4 +1,4 @@
-"""The dashboards' charts, labelled in the reader's language (geometry in app.charts)."""
+"""The dashboards' charts, labelled in the reader's language (geometry in app.charts.svg)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from app.charts import Chart, HeatTable, Number, Series, bar_chart, column_chart
+from app.charts.svg import Chart, HeatTable, Number, Series, bar_chart, column_chart
 from app.i18n import code_label
 from app.services.dashboards import AdminDashboard, Demand, VendorDashboard
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash
 from flask_wtf import FlaskForm
 
-from app.boundary import discard
 from app.errors import InvalidInput
+from app.web.boundary import discard
 from plugins.manifest import FILE  # the key of a problem with an uploaded file as a whole
 
 

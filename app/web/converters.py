@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter, Map
 
-from app.fields import INT32_MAX
+from app.models.fields import INT32_MAX
 
 
 class IdConverter(IntegerConverter):

@@ -56,7 +56,7 @@ class Number:
         return None
 
     def wtf(self) -> list:
-        from app.form_fields import RuleCheck
+        from app.forms.fields import RuleCheck
 
         return [RuleCheck(self)]
 
@@ -90,7 +90,7 @@ class Text:
         return None
 
     def wtf(self) -> list:
-        from app.form_fields import RuleCheck
+        from app.forms.fields import RuleCheck
 
         return [RuleCheck(self)]
 
@@ -137,7 +137,7 @@ class Measure:
         return None
 
     def wtf(self) -> list:
-        from app.form_fields import RuleCheck
+        from app.forms.fields import RuleCheck
 
         return [RuleCheck(self)]
 
