@@ -17,7 +17,7 @@ from app.models import (
     UserStatus,
     Verification,
 )
-from app.services import moderation
+from app.services import match_moderation, user_moderation
 from app.services.matching import visible_matches
 from tests import factories
 from tests.conftest import csrf_token, submit
@@ -240,7 +240,7 @@ def test_plugin_health_page_and_mark_fixed(admin_client, db, vendor):
 
 def test_need_page_shows_every_match_including_hidden_ones(admin_client, db, admin, sme, vendor):
     need, (shown, hidden) = matched_need(sme, [vendor, factories.vendor_user()])
-    moderation.hide_match(admin, hidden, "Off-topic plug-in")
+    match_moderation.hide_match(admin, hidden, "Off-topic plug-in")
     db.session.commit()
     listing_page = admin_client.get("/admin/needs").get_data(as_text=True)
     assert need.title in listing_page and "1 hidden" in listing_page
@@ -297,7 +297,7 @@ def test_pin_hide_and_block_reach_the_sme_list_at_once(admin_client, db, sme, ve
     page = admin_client.get(form_url).get_data(as_text=True)
     assert "Relative of the owner" in page and "vendor blocked" in page
 
-    block = moderation.blocks_for(need)[0]
+    block = match_moderation.blocks_for(need)[0]
     assert block.need_id == need.id
     submit(admin_client, f"/admin/blocks/{block.id}/remove", {}, form_url=form_url)
     assert visible_matches(need) == [first, second]
@@ -309,7 +309,7 @@ def test_pin_hide_and_block_reach_the_sme_list_at_once(admin_client, db, sme, ve
         form_url=form_url,
     )
     assert visible_matches(need) == [second]
-    assert moderation.global_blocks()[0].vendor_id == vendor.organisation_id
+    assert match_moderation.global_blocks()[0].vendor_id == vendor.organisation_id
     assert "Fraud" in admin_client.get("/admin/vendors").get_data(as_text=True)
 
     actions = [
@@ -437,7 +437,7 @@ def test_a_suspended_user_is_logged_out_on_the_next_request(app, db, admin, sme)
     """Flask-Login's UserMixin counts an inactive user as not authenticated."""
     client = app.test_client(user=sme)
     assert client.get("/auth/profile").status_code == 200
-    moderation.suspend_user(admin, sme, "spam")
+    user_moderation.suspend_user(admin, sme, "spam")
     db.session.commit()
     assert client.get("/auth/profile").status_code == 302
 
@@ -448,8 +448,8 @@ def test_a_suspended_user_is_logged_out_on_the_next_request(app, db, admin, sme)
 
 def test_audit_page_filters(admin_client, db, admin, sme, vendor):
     _need, (item,) = matched_need(sme, [vendor])
-    moderation.hide_match(admin, item, "Spam listing")
-    moderation.suspend_user(admin, vendor, "Fake company")
+    match_moderation.hide_match(admin, item, "Spam listing")
+    user_moderation.suspend_user(admin, vendor, "Fake company")
     db.session.commit()
 
     def rows(query: str) -> str:

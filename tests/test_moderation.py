@@ -31,7 +31,14 @@ from app.models import (
     Verification,
 )
 from app.models.base import utcnow
-from app.services import moderation
+from app.services import (
+    admin_overview,
+    audit,
+    match_moderation,
+    plugin_health,
+    review_moderation,
+    user_moderation,
+)
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
 from tests import factories
@@ -141,7 +148,7 @@ def events(db, action: str) -> list[AuditEvent]:
 def test_pin_puts_a_match_first_and_unpin_restores_the_engine_order(db, admin, sme, vendor):
     other = factories.vendor_user()
     need, (first, second) = matched_need(sme, [vendor, other])
-    moderation.pin_match(admin, second, "Local partner of the SME's association")
+    match_moderation.pin_match(admin, second, "Local partner of the SME's association")
     db.session.commit()
     assert visible_matches(need) == [second, first]
     assert (second.status, second.moderated_by_id) == (MatchStatus.PINNED, admin.id)
@@ -149,7 +156,7 @@ def test_pin_puts_a_match_first_and_unpin_restores_the_engine_order(db, admin, s
     assert (event.subject_type, event.subject_id) == ("Match", second.id)
     assert event.reason == "Local partner of the SME's association"
 
-    moderation.unpin_match(admin, second)
+    match_moderation.unpin_match(admin, second)
     db.session.commit()
     assert visible_matches(need) == [first, second]
     assert second.status == MatchStatus.SHOWN and events(db, "match.unpinned")
@@ -157,7 +164,7 @@ def test_pin_puts_a_match_first_and_unpin_restores_the_engine_order(db, admin, s
 
 def test_hide_takes_a_match_out_of_the_sme_list_with_a_reason(db, admin, sme, vendor):
     need, (hidden,) = matched_need(sme, [vendor])
-    moderation.hide_match(admin, hidden, "  Duplicate listing  ")
+    match_moderation.hide_match(admin, hidden, "  Duplicate listing  ")
     db.session.commit()
     assert visible_matches(need) == []
     assert hidden.status == MatchStatus.HIDDEN
@@ -167,7 +174,7 @@ def test_hide_takes_a_match_out_of_the_sme_list_with_a_reason(db, admin, sme, ve
     assert note.kind == "match.hidden"
     assert note.params == {"need": need.title, "reason": "Duplicate listing"}
 
-    moderation.unhide_match(admin, hidden)
+    match_moderation.unhide_match(admin, hidden)
     db.session.commit()
     assert visible_matches(need) == [hidden]
     assert hidden.moderation_reason is None
@@ -176,22 +183,22 @@ def test_hide_takes_a_match_out_of_the_sme_list_with_a_reason(db, admin, sme, ve
 def test_match_transitions_refuse_the_wrong_state_and_a_missing_reason(db, admin, sme, vendor):
     _need, (item,) = matched_need(sme, [vendor])
     with pytest.raises(DomainError, match="pinned match can be unpinned"):
-        moderation.unpin_match(admin, item)
+        match_moderation.unpin_match(admin, item)
     with pytest.raises(DomainError, match="hidden match"):
-        moderation.unhide_match(admin, item)
+        match_moderation.unhide_match(admin, item)
     with pytest.raises(InvalidInput) as missing:
-        moderation.hide_match(admin, item, "   ")
+        match_moderation.hide_match(admin, item, "   ")
     assert missing.value.status == 422 and "reason" in missing.value.errors
-    moderation.pin_match(admin, item)
+    match_moderation.pin_match(admin, item)
     with pytest.raises(DomainError, match="shown match can be pinned"):
-        moderation.pin_match(admin, item)
-    moderation.hide_match(admin, item, "Spam")  # a pinned match can be hidden
+        match_moderation.pin_match(admin, item)
+    match_moderation.hide_match(admin, item, "Spam")  # a pinned match can be hidden
     with pytest.raises(DomainError, match="already hidden"):
-        moderation.hide_match(admin, item, "Again")
+        match_moderation.hide_match(admin, item, "Again")
     with pytest.raises(DomainError):
-        moderation.pin_match(admin, item)
+        match_moderation.pin_match(admin, item)
     with pytest.raises(InvalidInput, match="2000"):
-        moderation.hide_match(admin, item, "x" * 2001)
+        match_moderation.hide_match(admin, item, "x" * 2001)
 
 
 def test_a_match_of_an_unpublished_listing_cannot_be_pinned(db, admin, sme, vendor):
@@ -199,14 +206,14 @@ def test_a_match_of_an_unpublished_listing_cannot_be_pinned(db, admin, sme, vend
     item.listing.status = ListingStatus.SUSPENDED
     db.session.commit()
     with pytest.raises(DomainError, match="not published"):
-        moderation.pin_match(admin, item)
+        match_moderation.pin_match(admin, item)
 
 
 def test_hiding_an_invisible_match_does_not_bother_the_sme(db, admin, sme, vendor):
     _need, (item,) = matched_need(sme, [vendor])
     item.listing.status = ListingStatus.SUSPENDED
     db.session.commit()
-    moderation.hide_match(admin, item, "Vendor under investigation")
+    match_moderation.hide_match(admin, item, "Vendor under investigation")
     db.session.commit()
     assert factories.notification_kinds(sme) == []
 
@@ -216,13 +223,13 @@ def test_only_admins_moderate(db, sme, vendor, admin, who):
     actor = {"sme": sme, "vendor": vendor}[who]
     _need, (item,) = matched_need(sme, [vendor])
     with pytest.raises(Forbidden):
-        moderation.pin_match(actor, item)
+        match_moderation.pin_match(actor, item)
     with pytest.raises(Forbidden):
-        moderation.hide_match(actor, item, "x")
+        match_moderation.hide_match(actor, item, "x")
     with pytest.raises(Forbidden):
-        moderation.block_vendor(actor, vendor.organisation, "x")
+        match_moderation.block_vendor(actor, vendor.organisation, "x")
     with pytest.raises(Forbidden):
-        moderation.suspend_user(actor, admin, "x")
+        user_moderation.suspend_user(actor, admin, "x")
     assert events(db, "match.pinned") == [] and item.status == MatchStatus.SHOWN
 
 
@@ -230,7 +237,7 @@ def test_a_suspended_admin_cannot_moderate(db, admin, sme, vendor):
     _need, (item,) = matched_need(sme, [vendor])
     admin.status = UserStatus.SUSPENDED
     with pytest.raises(Forbidden):
-        moderation.pin_match(admin, item)
+        match_moderation.pin_match(admin, item)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +248,7 @@ def test_blocking_a_vendor_for_one_need_hides_it_there_only(db, admin, sme, vend
     other = factories.vendor_user()
     need, (blocked, kept) = matched_need(sme, [vendor, other])
     elsewhere, (still,) = matched_need(sme, [vendor])
-    block = moderation.block_vendor(admin, vendor.organisation, "Conflict of interest", need)
+    block = match_moderation.block_vendor(admin, vendor.organisation, "Conflict of interest", need)
     db.session.commit()
     assert visible_matches(need) == [kept]
     assert visible_matches(elsewhere) == [still]
@@ -256,8 +263,8 @@ def test_blocking_a_vendor_for_one_need_hides_it_there_only(db, admin, sme, vend
     assert "match.hidden" in factories.notification_kinds(sme)  # the SME had the vendor in its list
 
     with pytest.raises(DomainError, match="already blocked for this need"):
-        moderation.block_vendor(admin, vendor.organisation, "again", need)
-    moderation.unblock_vendor(admin, block)
+        match_moderation.block_vendor(admin, vendor.organisation, "again", need)
+    match_moderation.unblock_vendor(admin, block)
     db.session.commit()
     assert visible_matches(need) == [blocked, kept]
     assert events(db, "vendor.unblocked")[0].data == {"need_id": need.id}
@@ -266,17 +273,17 @@ def test_blocking_a_vendor_for_one_need_hides_it_there_only(db, admin, sme, vend
 def test_blocking_a_vendor_everywhere_removes_it_from_every_need(db, admin, sme, vendor):
     one, (a,) = matched_need(sme, [vendor])
     two, (_b,) = matched_need(sme, [vendor])
-    moderation.block_vendor(admin, vendor.organisation, "Fraudulent references")
+    match_moderation.block_vendor(admin, vendor.organisation, "Fraudulent references")
     db.session.commit()
     assert visible_matches(one) == [] and visible_matches(two) == []
-    assert moderation.global_blocks()[0].vendor_id == vendor.organisation_id
-    assert moderation.blocks_for(one)[0].need_id is None
+    assert match_moderation.global_blocks()[0].vendor_id == vendor.organisation_id
+    assert match_moderation.blocks_for(one)[0].need_id is None
     with pytest.raises(DomainError, match="already blocked everywhere"):
-        moderation.block_vendor(admin, vendor.organisation, "again")
+        match_moderation.block_vendor(admin, vendor.organisation, "again")
     with pytest.raises(DomainError, match="already blocked everywhere"):
-        moderation.block_vendor(admin, vendor.organisation, "again", one)
+        match_moderation.block_vendor(admin, vendor.organisation, "again", one)
     with pytest.raises(DomainError, match="blocked for this need"):
-        moderation.pin_match(admin, a)
+        match_moderation.pin_match(admin, a)
     assert (
         factories.notification_kinds(sme) == []
     )  # a platform-wide block does not notify every SME
@@ -284,9 +291,9 @@ def test_blocking_a_vendor_everywhere_removes_it_from_every_need(db, admin, sme,
 
 def test_blocks_need_a_reason_and_a_vendor(db, admin, sme, vendor):
     with pytest.raises(InvalidInput):
-        moderation.block_vendor(admin, vendor.organisation, "")
+        match_moderation.block_vendor(admin, vendor.organisation, "")
     with pytest.raises(DomainError, match="vendor organisations"):
-        moderation.block_vendor(admin, sme.organisation, "not a vendor")
+        match_moderation.block_vendor(admin, sme.organisation, "not a vendor")
     assert sme.organisation.kind == OrgKind.SME
     assert db.session.scalar(sa.select(sa.func.count(VendorBlock.id))) == 0
 
@@ -301,16 +308,16 @@ def test_refreshing_matches_keeps_admin_decisions(db, admin, sme, vendor):
     listings = [factories.listing(v) for v in (vendor, other, blocked)]
     refresh_matches(need)
     db.session.commit()
-    by_listing = {m.listing_id: m for m in moderation.all_matches(need)}
+    by_listing = {m.listing_id: m for m in match_moderation.all_matches(need)}
     assert set(by_listing) == {item.id for item in listings}
-    moderation.pin_match(admin, by_listing[listings[1].id])
-    moderation.hide_match(admin, by_listing[listings[0].id], "Out of region")
-    moderation.block_vendor(admin, blocked.organisation, "Complaints", need)
+    match_moderation.pin_match(admin, by_listing[listings[1].id])
+    match_moderation.hide_match(admin, by_listing[listings[0].id], "Out of region")
+    match_moderation.block_vendor(admin, blocked.organisation, "Complaints", need)
     db.session.commit()
     visible = refresh_matches(need)
     db.session.commit()
     assert [m.listing_id for m in visible] == [listings[1].id]
-    statuses = {m.listing_id: m.status for m in moderation.all_matches(need)}
+    statuses = {m.listing_id: m.status for m in match_moderation.all_matches(need)}
     assert statuses[listings[0].id] == MatchStatus.HIDDEN
     assert statuses[listings[1].id] == MatchStatus.PINNED
     assert listings[2].id not in statuses
@@ -322,12 +329,12 @@ def test_refreshing_matches_keeps_admin_decisions(db, admin, sme, vendor):
 
 def test_keeping_a_flagged_review_republishes_it_and_resolves_its_flags(db, admin, sme, vendor):
     item = review(sme, vendor, flaggers=[(vendor, "The SME never paid the last instalment")])
-    moderation.keep_review(admin, item, "Factual account of the project")
+    review_moderation.keep_review(admin, item, "Factual account of the project")
     db.session.commit()
     assert item.status == ReviewStatus.PUBLISHED
     assert item.moderation_reason == "Factual account of the project"
     assert all(flag.resolved_at is not None for flag in item.flags)
-    assert moderation.flagged_reviews() == []
+    assert review_moderation.flagged_reviews() == []
     assert events(db, "review.kept")[0].reason == "Factual account of the project"
     assert factories.notification_kinds(vendor) == [
         "review.kept"
@@ -341,7 +348,7 @@ def test_removing_a_flagged_review_tells_author_and_vendor_and_stops_it_counting
     colleague = factories.sme_user()
     item = review(sme, vendor, rating=1, flaggers=[(colleague, "Insults the vendor's staff")])
     assert vendor_ratings()[vendor.organisation_id].count == 1  # flagged still counts
-    moderation.remove_review(admin, item, "Personal insults")
+    review_moderation.remove_review(admin, item, "Personal insults")
     db.session.commit()
     assert item.status == ReviewStatus.REMOVED
     assert vendor.organisation_id not in vendor_ratings()
@@ -354,17 +361,17 @@ def test_removing_a_flagged_review_tells_author_and_vendor_and_stops_it_counting
 def test_review_moderation_refuses_unflagged_reviews_and_missing_reasons(db, admin, sme, vendor):
     published = review(sme, vendor)
     with pytest.raises(DomainError, match="flagged review can be kept"):
-        moderation.keep_review(admin, published, "fine")
+        review_moderation.keep_review(admin, published, "fine")
     with pytest.raises(DomainError, match="flagged review can be removed"):
-        moderation.remove_review(admin, published, "bad")
+        review_moderation.remove_review(admin, published, "bad")
     flagged = review(factories.sme_user(), vendor, flaggers=[(vendor, "false")])
     with pytest.raises(InvalidInput):
-        moderation.keep_review(admin, flagged, "")
+        review_moderation.keep_review(admin, flagged, "")
     with pytest.raises(InvalidInput):
-        moderation.remove_review(admin, flagged, None)
-    moderation.remove_review(admin, flagged, "Not about this project")
+        review_moderation.remove_review(admin, flagged, None)
+    review_moderation.remove_review(admin, flagged, "Not about this project")
     with pytest.raises(DomainError):
-        moderation.keep_review(admin, flagged, "changed my mind")
+        review_moderation.keep_review(admin, flagged, "changed my mind")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,35 +379,35 @@ def test_review_moderation_refuses_unflagged_reviews_and_missing_reasons(db, adm
 
 
 def test_suspend_and_reinstate_a_user(db, admin, sme):
-    moderation.suspend_user(admin, sme, "Posted fake needs to harvest quotes")
+    user_moderation.suspend_user(admin, sme, "Posted fake needs to harvest quotes")
     db.session.commit()
     assert sme.status == UserStatus.SUSPENDED and not sme.is_active
     assert events(db, "user.suspended")[0].reason == "Posted fake needs to harvest quotes"
     with pytest.raises(DomainError, match="already suspended"):
-        moderation.suspend_user(admin, sme, "again")
-    moderation.reinstate_user(admin, sme)
+        user_moderation.suspend_user(admin, sme, "again")
+    user_moderation.reinstate_user(admin, sme)
     db.session.commit()
     assert sme.status == UserStatus.ACTIVE
     assert factories.notification_kinds(sme) == ["account.suspended", "account.reinstated"]
     assert events(db, "user.reinstated")
     with pytest.raises(DomainError, match="suspended account can be reinstated"):
-        moderation.reinstate_user(admin, sme)
+        user_moderation.reinstate_user(admin, sme)
 
 
 def test_an_admin_cannot_suspend_themselves_or_anyone_without_a_reason(db, admin, sme):
     with pytest.raises(DomainError, match="your own account"):
-        moderation.suspend_user(admin, admin, "oops")
+        user_moderation.suspend_user(admin, admin, "oops")
     with pytest.raises(InvalidInput):
-        moderation.suspend_user(admin, sme, " ")
+        user_moderation.suspend_user(admin, sme, " ")
     assert admin.is_active and sme.is_active
 
 
 def test_users_query_searches_and_filters(db, admin, sme, vendor):
-    moderation.suspend_user(admin, vendor, "spam")
+    user_moderation.suspend_user(admin, vendor, "spam")
     db.session.commit()
 
     def emails(**kw):
-        return {u.email for u in db.session.scalars(moderation.users_query(**kw))}
+        return {u.email for u in db.session.scalars(user_moderation.users_query(**kw))}
 
     assert emails(q=sme.email.upper()) == {sme.email}
     assert emails(q="锦绣") == {sme.email}  # organisation name
@@ -417,13 +424,13 @@ def test_marking_a_degraded_plugin_fixed(db, admin, vendor):
     plugin = factories.listing(
         vendor, hooks_module="no_such_plugin.hooks", health=Health.DEGRADED, hook_failures=4
     )
-    assert moderation.degraded_plugins() == [plugin]
-    moderation.mark_plugin_fixed(admin, plugin)
+    assert plugin_health.degraded_plugins() == [plugin]
+    plugin_health.mark_plugin_fixed(admin, plugin)
     db.session.commit()
     assert (plugin.health, plugin.hook_failures) == (Health.OK, 0)
     assert events(db, "plugin.reset")[0].data == {"failures": 4}
     with pytest.raises(DomainError, match="not degraded"):
-        moderation.mark_plugin_fixed(admin, plugin)
+        plugin_health.mark_plugin_fixed(admin, plugin)
 
 
 def test_queue_counts_and_market_health(db, admin, sme, vendor):
@@ -432,17 +439,17 @@ def test_queue_counts_and_market_health(db, admin, sme, vendor):
     pending = factories.vendor_user(verified=False)
     pending.organisation.verification = Verification.PENDING
     review(sme, vendor, flaggers=[(vendor, "lies")])
-    moderation.suspend_user(admin, pending, "x")
+    user_moderation.suspend_user(admin, pending, "x")
     db.session.commit()
-    queues = moderation.queue_counts()
+    queues = admin_overview.queue_counts()
     assert (queues.listings, queues.vendors, queues.reviews, queues.plugins) == (1, 1, 1, 1)
     assert queues.total == 4
-    health = moderation.market_health()
+    health = admin_overview.market_health()
     assert health["published_plugins"] == 2  # the review's listing and the degraded one
     assert health["open_needs"] == 0  # the review's need is awarded
     assert (health["requests"], health["quotes"], health["awards"]) == (1, 1, 1)
     assert health["suspended_users"] == 1
-    later = moderation.market_health(now=utcnow() + timedelta(days=31))
+    later = admin_overview.market_health(now=utcnow() + timedelta(days=31))
     assert (later["requests"], later["quotes"], later["awards"]) == (0, 0, 0)
 
 
@@ -452,12 +459,12 @@ def test_queue_counts_and_market_health(db, admin, sme, vendor):
 
 def test_audit_query_filters(db, admin, sme, vendor):
     _need, (item,) = matched_need(sme, [vendor])
-    moderation.hide_match(admin, item, "Spam")
-    moderation.suspend_user(admin, vendor, "Spam")
+    match_moderation.hide_match(admin, item, "Spam")
+    user_moderation.suspend_user(admin, vendor, "Spam")
     db.session.commit()
 
     def actions(**kw):
-        return [e.action for e in db.session.scalars(moderation.audit_query(**kw))]
+        return [e.action for e in db.session.scalars(audit.audit_query(**kw))]
 
     assert actions(actor=admin.email[:6].upper()) == ["user.suspended", "match.hidden"]
     assert actions(action="match.hidden") == ["match.hidden"]
@@ -470,5 +477,5 @@ def test_audit_query_filters(db, admin, sme, vendor):
     assert len(actions(since=today, until=today)) == len(actions())
     assert actions(until=today - timedelta(days=1)) == []
     assert actions(since=today + timedelta(days=1)) == []
-    assert {"match.hidden", "user.suspended"} <= set(moderation.audit_actions())
-    assert {"Match", "User"} <= set(moderation.audit_subject_types())
+    assert {"match.hidden", "user.suspended"} <= set(audit.audit_actions())
+    assert {"Match", "User"} <= set(audit.audit_subject_types())

@@ -23,25 +23,32 @@ from app.admin.forms import (
     VendorFilterForm,
 )
 from app.charts.dashboards import admin_charts, admin_heat_tables
-from app.extensions import db
 from app.i18n.status_labels import JOB_STATUS_LABELS
 from app.jobs import outbox
 from app.models import (
     JobStatus,
-    ListingStatus,
     Match,
     Need,
     Organisation,
-    OrgKind,
     PluginListing,
     Review,
     Role,
     User,
     VendorBlock,
-    Verification,
 )
 from app.models.fields import parse_id
-from app.services import dashboards, job_admin, listings, moderation, vendors
+from app.services import (
+    admin_overview,
+    audit,
+    dashboards,
+    job_admin,
+    listings,
+    match_moderation,
+    plugin_health,
+    review_moderation,
+    user_moderation,
+    vendors,
+)
 from app.services.matching import visible_matches
 from app.services.ratings import vendor_ratings
 from app.services.rows import get_or_404
@@ -80,7 +87,7 @@ def _paginate(query: sa.Select):
 def _admin_tabs() -> dict:
     """The queue counts shown as badges on the admin tabs of every admin page."""
     if current_user.is_authenticated and current_user.role == Role.ADMIN:
-        return {"admin_queues": moderation.queue_counts()}
+        return {"admin_queues": admin_overview.queue_counts()}
     return {}
 
 
@@ -94,8 +101,8 @@ def dashboard():
     insights = dashboards.admin_dashboard(current_user)
     return render_template(
         "admin/dashboard.html",
-        queues=moderation.queue_counts(),
-        health=moderation.market_health(),
+        queues=admin_overview.queue_counts(),
+        health=admin_overview.market_health(),
         insights=insights,
         chart_set=admin_charts(insights),
         heat_tables=admin_heat_tables(insights),
@@ -111,19 +118,7 @@ def dashboard():
 def listings_index():
     form = ListingFilterForm(formdata=request.args)
     values = _filters(form)
-    query = sa.select(PluginListing).join(PluginListing.vendor)
-    if values.get("status"):
-        query = query.where(PluginListing.status == ListingStatus(values["status"]))
-    if values.get("q"):
-        term = f"%{values['q'].strip().lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(PluginListing.name).like(term),
-                sa.func.lower(PluginListing.slug).like(term),
-                sa.func.lower(Organisation.name).like(term),
-            )
-        )
-    page = _paginate(query.order_by(PluginListing.updated_at.desc(), PluginListing.id.desc()))
+    page = _paginate(listings.admin_query(values.get("q"), values.get("status")))
     return render_template(
         "admin/listings.html", queue=listings.pending_review(), page=page, form=form
     )
@@ -174,36 +169,11 @@ def listing_reinstate(listing_id: int):
 def vendors_index():
     form = VendorFilterForm(formdata=request.args)
     values = _filters(form)
-    base = sa.select(Organisation).where(Organisation.kind == OrgKind.VENDOR)
-    queue = db.session.scalars(
-        base.where(Organisation.verification == Verification.PENDING).order_by(
-            Organisation.updated_at, Organisation.id
-        )
-    ).all()
-    query = base
-    if values.get("status"):
-        query = query.where(Organisation.verification == Verification(values["status"]))
-    if values.get("q"):
-        term = f"%{values['q'].strip().lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Organisation.name).like(term),
-                sa.func.lower(sa.func.coalesce(Organisation.uscc, "")).like(term),
-            )
-        )
-    page = _paginate(query.order_by(Organisation.created_at.desc(), Organisation.id.desc()))
+    queue = vendors.pending_verification()
+    page = _paginate(vendors.admin_query(values.get("q"), values.get("status")))
     org_ids = [org.id for org in [*queue, *page.items]]
-    listing_counts = dict(
-        db.session.execute(
-            sa.select(PluginListing.vendor_id, sa.func.count(PluginListing.id))
-            .where(
-                PluginListing.vendor_id.in_(org_ids),
-                PluginListing.status == ListingStatus.PUBLISHED,
-            )
-            .group_by(PluginListing.vendor_id)
-        ).all()
-    )
-    blocks = moderation.global_blocks()
+    listing_counts = listings.published_counts(org_ids)
+    blocks = match_moderation.global_blocks()
     return render_template(
         "admin/vendors.html",
         queue=queue,
@@ -267,7 +237,7 @@ def vendor_block(org_id: int):
     raw_need_id = (request.form.get("need_id") or "").strip()
     everywhere = request.form.get("scope") == "everywhere" or not raw_need_id
     need = None if everywhere else get_or_404(Need, parse_id(raw_need_id))
-    moderation.block_vendor(current_user, org, _reason(), need)
+    match_moderation.block_vendor(current_user, org, _reason(), need)
     if need is None:
         flash(_("%(name)s is blocked from every need's matches.", name=org.name), "success")
     else:
@@ -280,7 +250,7 @@ def vendor_block(org_id: int):
 def block_remove(block_id: int):
     block = get_or_404(VendorBlock, block_id)
     name = block.vendor.name
-    moderation.unblock_vendor(current_user, block, request.form.get("reason"))
+    match_moderation.unblock_vendor(current_user, block, request.form.get("reason"))
     flash(_("%(name)s is no longer blocked.", name=name), "success")
     return _back(url_for(".vendors_index"))
 
@@ -292,14 +262,14 @@ def block_remove(block_id: int):
 @bp.route("/plugins")
 @admin_only
 def plugins_index():
-    return render_template("admin/plugins.html", plugins=moderation.operator_plugins())
+    return render_template("admin/plugins.html", plugins=plugin_health.operator_plugins())
 
 
 @bp.route("/plugins/<id:listing_id>/reset", methods=["POST"])
 @admin_only
 def plugin_reset(listing_id: int):
     listing = get_or_404(PluginListing, listing_id)
-    moderation.mark_plugin_fixed(current_user, listing)
+    plugin_health.mark_plugin_fixed(current_user, listing)
     flash(
         _("“%(name)s” is marked fixed; its hooks are called again.", name=listing.name), "success"
     )
@@ -315,8 +285,8 @@ def plugin_reset(listing_id: int):
 def needs_index():
     form = NeedFilterForm(formdata=request.args)
     values = _filters(form)
-    page = _paginate(moderation.needs_query(values.get("q"), values.get("status")))
-    counts = moderation.match_counts([need.id for need in page.items])
+    page = _paginate(match_moderation.needs_query(values.get("q"), values.get("status")))
+    counts = match_moderation.match_counts([need.id for need in page.items])
     return render_template("admin/needs.html", page=page, form=form, counts=counts)
 
 
@@ -324,11 +294,11 @@ def needs_index():
 @admin_only
 def need_detail(need_id: int):
     need = get_or_404(Need, need_id)
-    blocks = moderation.blocks_for(need)
+    blocks = match_moderation.blocks_for(need)
     return render_template(
         "admin/need.html",
         need=need,
-        matches=moderation.all_matches(need),
+        matches=match_moderation.all_matches(need),
         visible_ids={m.id for m in visible_matches(need)},
         blocks=blocks,
         blocked_ids={b.vendor_id for b in blocks},
@@ -346,21 +316,23 @@ def _match_action(match_id: int, action, message: str, *args):
 @admin_only
 def match_pin(match_id: int):
     return _match_action(
-        match_id, moderation.pin_match, _("“%(name)s” is pinned first."), _reason()
+        match_id, match_moderation.pin_match, _("“%(name)s” is pinned first."), _reason()
     )
 
 
 @bp.route("/matches/<id:match_id>/unpin", methods=["POST"])
 @admin_only
 def match_unpin(match_id: int):
-    return _match_action(match_id, moderation.unpin_match, _("“%(name)s” is no longer pinned."))
+    return _match_action(
+        match_id, match_moderation.unpin_match, _("“%(name)s” is no longer pinned.")
+    )
 
 
 @bp.route("/matches/<id:match_id>/hide", methods=["POST"])
 @admin_only
 def match_hide(match_id: int):
     return _match_action(
-        match_id, moderation.hide_match, _("“%(name)s” is hidden from the SME."), _reason()
+        match_id, match_moderation.hide_match, _("“%(name)s” is hidden from the SME."), _reason()
     )
 
 
@@ -368,7 +340,7 @@ def match_hide(match_id: int):
 @admin_only
 def match_unhide(match_id: int):
     return _match_action(
-        match_id, moderation.unhide_match, _("“%(name)s” is shown to the SME again.")
+        match_id, match_moderation.unhide_match, _("“%(name)s” is shown to the SME again.")
     )
 
 
@@ -380,7 +352,9 @@ def match_unhide(match_id: int):
 @admin_only
 def reviews_index():
     return render_template(
-        "admin/reviews.html", reviews=moderation.flagged_reviews(), open_flags=moderation.open_flags
+        "admin/reviews.html",
+        reviews=review_moderation.flagged_reviews(),
+        open_flags=review_moderation.open_flags,
     )
 
 
@@ -388,7 +362,7 @@ def reviews_index():
 @admin_only
 def review_keep(review_id: int):
     review = get_or_404(Review, review_id)
-    moderation.keep_review(current_user, review, _reason())
+    review_moderation.keep_review(current_user, review, _reason())
     flash(_("The review stays published; the flags are resolved."), "success")
     return _back(url_for(".reviews_index"))
 
@@ -397,7 +371,7 @@ def review_keep(review_id: int):
 @admin_only
 def review_remove(review_id: int):
     review = get_or_404(Review, review_id)
-    moderation.remove_review(current_user, review, _reason())
+    review_moderation.remove_review(current_user, review, _reason())
     flash(_("The review is removed and no longer counts."), "success")
     return _back(url_for(".reviews_index"))
 
@@ -412,7 +386,7 @@ def users_index():
     form = UserFilterForm(formdata=request.args)
     values = _filters(form)
     page = _paginate(
-        moderation.users_query(values.get("q"), values.get("role"), values.get("status"))
+        user_moderation.users_query(values.get("q"), values.get("role"), values.get("status"))
     )
     return render_template("admin/users.html", page=page, form=form)
 
@@ -421,7 +395,7 @@ def users_index():
 @admin_only
 def user_suspend(user_id: int):
     user = get_or_404(User, user_id)
-    moderation.suspend_user(current_user, user, _reason())
+    user_moderation.suspend_user(current_user, user, _reason())
     flash(_("%(email)s is suspended.", email=user.email), "success")
     return _back(url_for(".users_index"))
 
@@ -430,7 +404,7 @@ def user_suspend(user_id: int):
 @admin_only
 def user_reinstate(user_id: int):
     user = get_or_404(User, user_id)
-    moderation.reinstate_user(current_user, user, request.form.get("reason"))
+    user_moderation.reinstate_user(current_user, user, request.form.get("reason"))
     flash(_("%(email)s is active again.", email=user.email), "success")
     return _back(url_for(".users_index"))
 
@@ -479,12 +453,12 @@ def jobs_retry_stuck():
 def audit_index():
     form = AuditFilterForm(
         formdata=request.args,
-        actions=moderation.audit_actions(),
-        subject_types=moderation.audit_subject_types(),
+        actions=audit.audit_actions(),
+        subject_types=audit.audit_subject_types(),
     )
     values = _filters(form)
     page = _paginate(
-        moderation.audit_query(
+        audit.audit_query(
             actor=values.get("actor"),
             action=values.get("action"),
             subject_type=values.get("subject_type"),

@@ -24,7 +24,7 @@ from app.api.schemas import (
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Match, PluginListing, Review, Role
-from app.services import listings, moderation, vendors
+from app.services import audit, listings, match_moderation, review_moderation, vendors
 from app.services.rows import get_or_404
 
 AuditPage = page_of(AuditOut)
@@ -131,7 +131,7 @@ def reject_vendor(user, org_id: int, body: ReasonIn):
 )
 def pin_match(user, match_id: int, body: OptionalReasonIn):
     match = get_or_404(Match, match_id)
-    return serialize.match(moderation.pin_match(user, match, body.reason))
+    return serialize.match(match_moderation.pin_match(user, match, body.reason))
 
 
 @operation(
@@ -146,7 +146,7 @@ def pin_match(user, match_id: int, body: OptionalReasonIn):
 )
 def hide_match(user, match_id: int, body: ReasonIn):
     match = get_or_404(Match, match_id)
-    return serialize.match(moderation.hide_match(user, match, body.reason))
+    return serialize.match(match_moderation.hide_match(user, match, body.reason))
 
 
 @operation(
@@ -161,7 +161,7 @@ def hide_match(user, match_id: int, body: ReasonIn):
 )
 def remove_review(user, review_id: int, body: ReasonIn):
     review = get_or_404(Review, review_id)
-    return serialize.review(moderation.remove_review(user, review, body.reason))
+    return serialize.review(review_moderation.remove_review(user, review, body.reason))
 
 
 @operation(
@@ -176,7 +176,7 @@ def remove_review(user, review_id: int, body: ReasonIn):
 )
 def keep_review(user, review_id: int, body: ReasonIn):
     review = get_or_404(Review, review_id)
-    return serialize.review(moderation.keep_review(user, review, body.reason))
+    return serialize.review(review_moderation.keep_review(user, review, body.reason))
 
 
 @operation(
@@ -195,7 +195,7 @@ def audit_log(user, query):
     if filters.subject:
         subject_type, _sep, number = filters.subject.partition(":")
         subject_id = int(number) if number else None
-    source = moderation.audit_query(
+    source = audit.audit_query(
         actor=filters.actor,
         action=filters.action or None,
         subject_type=subject_type,

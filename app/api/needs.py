@@ -16,7 +16,7 @@ from app.api.schemas import (
     page_of,
 )
 from app.models import Role
-from app.services import matching, moderation, needs
+from app.services import match_moderation, matching, needs
 
 NeedPage = page_of(NeedOut)
 MatchPage = page_of(MatchOut)
@@ -52,7 +52,7 @@ def create_need(user, body: NeedIn):
 def list_needs(user, query):
     filters, page = query
     if user.role == Role.ADMIN:
-        source = moderation.needs_query(status=filters.status)
+        source = match_moderation.needs_query(status=filters.status)
     else:
         source = needs.my_needs(user, filters.status)
     return paginate(source, page, serialize.need)
@@ -120,6 +120,8 @@ def list_matches(user, need_id: int, query: PageQuery):
     hidden ones too (to pin or hide them)."""
     need = needs.get_for_viewer(user, need_id)
     rows = (
-        moderation.all_matches(need) if user.role == Role.ADMIN else matching.visible_matches(need)
+        match_moderation.all_matches(need)
+        if user.role == Role.ADMIN
+        else matching.visible_matches(need)
     )
     return paginate(rows, query, serialize.match)

@@ -79,7 +79,7 @@ class CoordOr(query.Or):
 
     A listing that has "cross-border", "online" and "store" outranks one with only
     "online" many times over, but a listing missing one word is still found. Scored in
-    NumPy by ``app.search.evaluate``; where Whoosh scores instead (phrases) it is a plain Or.
+    NumPy by ``app.search.scoring``; where Whoosh scores instead (phrases) it is a plain Or.
     """
 
 

@@ -122,7 +122,7 @@ def build_schema() -> Schema:
         price_max=STORED(),
         rating=STORED(),
         review_count=STORED(),
-        # Sort keys: per-document columns only, read into arrays by app.search.evaluate.
+        # Sort keys: per-document columns only, read into arrays by app.search.scoring.
         name_sort=TextColumn(),
         rating_sort=COLUMN(NumericColumn("q")),  # rating x 1000, -1 without one
         price_low_sort=COLUMN(NumericColumn("q")),

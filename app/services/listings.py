@@ -30,6 +30,7 @@ from app.services import audit
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
 from app.services.roles import require_admin
+from app.services.rows import contains
 from plugins.manifest import Manifest, ManifestError, manifest_from_mapping, validate_upload
 
 EDITABLE = {
@@ -257,3 +258,25 @@ def published_by_slug(slugs: list[str]) -> list[PluginListing]:
         )
     }
     return [found[slug] for slug in slugs if slug in found]
+
+
+def admin_query(q: str | None = None, status: str | None = None) -> sa.Select:
+    """Listings for the admin list, last changed first; ``q`` searches name, slug and vendor."""
+    query = sa.select(PluginListing).join(PluginListing.vendor)
+    if status:
+        query = query.where(PluginListing.status == ListingStatus(status))
+    query = query.where(contains(q, PluginListing.name, PluginListing.slug, Organisation.name))
+    return query.order_by(PluginListing.updated_at.desc(), PluginListing.id.desc())
+
+
+def published_counts(vendor_ids: list[int]) -> dict[int, int]:
+    """Per vendor: how many of its listings are published."""
+    rows = db.session.execute(
+        sa.select(PluginListing.vendor_id, sa.func.count(PluginListing.id))
+        .where(
+            PluginListing.vendor_id.in_(vendor_ids),
+            PluginListing.status == ListingStatus.PUBLISHED,
+        )
+        .group_by(PluginListing.vendor_id)
+    )
+    return dict(rows.all())

@@ -28,3 +28,17 @@ def count_rows(query: sa.Select) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     )
+
+
+def contains(q: str | None, *columns: sa.ColumnElement) -> sa.ColumnElement:
+    """A case-insensitive "any of ``columns`` contains ``q``" filter for the admin lists, with
+    ``%`` and ``_`` taken literally; true when nothing was typed."""
+    if not q or not q.strip():
+        return sa.true()
+    term = "%" + like_escaped(q.strip().lower()) + "%"
+    return sa.or_(*(sa.func.lower(column).like(term, escape="\\") for column in columns))
+
+
+def like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern, its wildcards taken literally (escape character ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

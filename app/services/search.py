@@ -25,11 +25,13 @@ from app.extensions import db
 from app.jobs import outbox
 from app.models import ListingStatus, PluginListing
 from app.search.fallback import query_words, search_documents
-from app.search.index import CatalogueIndex, IndexMissing, IndexUnreadable
+from app.search.index import CatalogueIndex
 from app.search.query import clean_query
 from app.search.results import SearchResult
+from app.search.storage import IndexMissing, IndexUnreadable
 from app.services.catalogue_log import CatalogueFollower
 from app.services.ratings import Rating, vendor_ratings
+from app.services.rows import like_escaped
 
 log = logging.getLogger("app.search")
 
@@ -129,16 +131,12 @@ def fallback_search(
     if words and published_count() > FALLBACK_SCAN:
         columns = (PluginListing.name, PluginListing.summary, PluginListing.description)
         query = query.where(
-            sa.or_(*(c.ilike(f"%{_like(w)}%", escape="\\") for w in words for c in columns))
+            sa.or_(*(c.ilike(f"%{like_escaped(w)}%", escape="\\") for w in words for c in columns))
         ).limit(FALLBACK_SCAN)
     listings = db.session.scalars(query).all()
     ratings = vendor_ratings(list({item.vendor_id for item in listings}))
     docs = (listing_document(item, ratings.get(item.vendor_id)) for item in listings)
     return search_documents(docs, q, filters, sort, page, per_page, lang)
-
-
-def _like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _published() -> sa.Select:

@@ -30,7 +30,7 @@ from app.services import audit
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
 from app.services.roles import require_admin
-from app.services.rows import get_or_404
+from app.services.rows import contains, get_or_404
 from plugins.uscc import normalize_uscc, uscc_problems
 
 # A rejected vendor may correct its details and ask again.
@@ -196,3 +196,23 @@ def verification_tier(org: Organisation, completed: int, rating_mean: float | No
         and rating_mean >= TRACK_RECORD_MIN_RATING
     )
     return 3 if good_record else 2
+
+
+def _vendors() -> sa.Select:
+    return sa.select(Organisation).where(Organisation.kind == OrgKind.VENDOR)
+
+
+def pending_verification() -> list[Organisation]:
+    """Vendors waiting for verification, longest waiting first."""
+    query = _vendors().where(Organisation.verification == Verification.PENDING)
+    return list(db.session.scalars(query.order_by(Organisation.updated_at, Organisation.id)))
+
+
+def admin_query(q: str | None = None, status: str | None = None) -> sa.Select:
+    """Vendors for the admin list, newest first; ``q`` searches name and credit code."""
+    query = _vendors()
+    if status:
+        query = query.where(Organisation.verification == Verification(status))
+    uscc = sa.func.coalesce(Organisation.uscc, "")
+    query = query.where(contains(q, Organisation.name, uscc))
+    return query.order_by(Organisation.created_at.desc(), Organisation.id.desc())

@@ -109,14 +109,14 @@ def test_concurrent_failures_in_many_workers_are_all_counted_and_reported_once(
 
 
 def test_marking_it_fixed_starts_afresh_in_every_worker(app, db, flaky, sme, admin):
-    from app.services import moderation
+    from app.services import plugin_health
 
     workers = [_load_host(app) for _ in range(3)]
     need = factories.need(sme).to_record()
     for host in workers:
         host.call("flaky", "estimate", need=need)
     assert workers[2].health("flaky").state == "degraded"
-    moderation.mark_plugin_fixed(admin, _stored())
+    plugin_health.mark_plugin_fixed(admin, _stored())
     db.session.commit()
     assert (_stored().health, _stored().hook_failures_in_row) == (Health.OK, 0)
     flaky.unlink()

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.search.index import CatalogueIndex, IndexMissing, RebuildInProgress
+from app.search.index import CatalogueIndex
 from app.search.locking import file_lock
 from app.search.schema import InvalidDocument
+from app.search.storage import IndexMissing, RebuildInProgress
 
 from .conftest import CATALOGUE, catalogue
 

@@ -13,7 +13,8 @@ from app.jobs.runner import run_due
 from app.models import JobStatus, ListingStatus, OutboxJob
 from app.models.base import utcnow
 from app.search.fallback import search_documents
-from app.search.index import CatalogueIndex, IndexMissing, IndexUnreadable
+from app.search.index import CatalogueIndex
+from app.search.storage import IndexMissing, IndexUnreadable
 from app.services import listings, search
 from tests import factories
 from tests.search.conftest import catalogue

@@ -1,6 +1,6 @@
 """Benchmark: the Whoosh catalogue search beside a plain SQL ``LIKE`` search.
 
-    python -m app.search.bench [--sizes 1000 10000 100000] [--procs 2]
+    python -m app.bench.search [--sizes 1000 10000 100000] [--procs 2]
 
 For each size, synthetic bilingual plug-ins (taxonomy labels plus generated
 text, fixed seed) are indexed with ``CatalogueIndex.rebuild`` and inserted

@@ -1,8 +1,9 @@
 """Measure field boosts for the catalogue search on a labelled set.
 
-    python -m app.search.tune [--data ../shared/benchmarks/market-dev] [--rounds 2]
-    python -m app.search.tune --evaluate-only     # score the current boosts, no tuning
-    python -m app.search.tune --evaluate-only --cases ../shared/benchmarks/market-train/cases.jsonl
+    python -m app.bench.search_tune [--data ../shared/benchmarks/market-dev] [--rounds 2]
+    python -m app.bench.search_tune --evaluate-only     # score the current boosts, no tuning
+    python -m app.bench.search_tune --evaluate-only \
+        --cases ../shared/benchmarks/market-train/cases.jsonl
 
 The catalogue of the set becomes the index; each case's title and
 description is a query; the graded labels give nDCG@10 (linear gain, ideal

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.search.bench import synthetic_plugins
-from app.search.evaluate import QueryArrays, Unsupported
-from app.search.index import BM25_B, BM25_K1, CatalogueIndex
+from app.bench.search import synthetic_plugins
+from app.search.index import CatalogueIndex
 from app.search.query import parse
+from app.search.scoring import QueryArrays, Unsupported
+from app.search.storage import BM25_B, BM25_K1
 
 QUERIES = (
     "predictive maintenance",

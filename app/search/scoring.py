@@ -11,7 +11,7 @@ mask), and a query tree becomes a few vectorised operations.
 Scores are Whoosh's own: BM25F with the top-level searcher's idf and average
 field length, the byte-quantised field length of the document, each term's
 query boost, compound boosts multiplied in, ``And``/``Or`` summing the scores
-of the children that match. ``tests/search/test_evaluate.py`` checks them
+of the children that match. ``tests/search/test_scoring.py`` checks them
 against ``Searcher.search``. Query nodes this module does not model (phrases,
 ``Or`` with a coordination ``scale``, ``Not`` …) raise ``Unsupported`` when
 scores are asked for (``CoordOr`` of app.search.query, the catalogue's own
@@ -27,14 +27,9 @@ from collections.abc import Callable
 
 import numpy as np
 from whoosh import query
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
 from app.search.query import CoordOr
-
-# Whoosh stores a field's length per document as one byte.
-_BYTE_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.float64)
 
 _POSTINGS_BYTES = 64 * 1024 * 1024  # cached postings per segment, least recently used out
 _SEGMENTS = 64
@@ -162,13 +157,14 @@ class QueryArrays:
             with seg.lock:
                 found = seg.lengths.get(field)
             if found is None:
-                column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                # Read once per segment through the public per-document call: about 1 µs a
+                # document and field (0.17 s for 20,000 documents and all eight scored fields).
                 count = leaf.doc_count_all()
-                if column is None:
-                    found = np.zeros(count, dtype=np.float64)
-                else:
-                    raw = np.fromiter(column, dtype=np.int64, count=count)
-                    found = _BYTE_LENGTHS[raw]
+                found = np.fromiter(
+                    (leaf.doc_field_length(docnum, field) for docnum in range(count)),
+                    dtype=np.float64,
+                    count=count,
+                )
                 with seg.lock:
                     seg.lengths[field] = found
             parts.append(found)
