@@ -91,6 +91,11 @@ class Need(TimestampMixin, db.Model):
         back_populates="need", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @property
+    def was_awarded(self) -> bool:
+        """Only an award makes an engagement (and a subsidy commitment): awarded, then closed."""
+        return self.status in (NeedStatus.AWARDED, NeedStatus.CLOSED)
+
     def need_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in NEED_FIELDS}
 

@@ -239,11 +239,12 @@ def _programme_helpers() -> dict:
     def need_programmes(need):
         if current_user.is_anonymous or current_user.role != Role.SME:
             return None
+        choice = subsidies.choice_for(need)
         return {
             "options": subsidies.programmes_for_need(need),
-            "choice": subsidies.choice_for(need),
+            "choice": choice,
             "commitment": subsidies.commitment_for(need),
-            "effective_budget": subsidies.effective_budget(need),
+            "effective_budget": subsidies.budget_with(need, choice),
             "form": ChooseProgrammeForm(),
             "action_form": ActionForm(),
             "latest": assessments.latest(need.organisation),

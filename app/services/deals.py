@@ -555,6 +555,9 @@ def get_engagement(user: User, engagement_id: int) -> Engagement:
 
 
 def engagement_for_need(need: Need) -> Engagement | None:
+    """The need's engagement; a need that was never awarded has none (and costs no query)."""
+    if not need.was_awarded:
+        return None
     return db.session.scalar(sa.select(Engagement).where(Engagement.need_id == need.id))
 
 

@@ -168,14 +168,15 @@ def engine() -> Matcher:
     return holder.get()
 
 
-def blocked_vendor_ids(need: Need) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(VendorBlock.vendor_id).where(
-                sa.or_(VendorBlock.need_id == need.id, VendorBlock.need_id.is_(None))
-            )
-        )
+def _blocked_vendors(need: Need) -> sa.Select:
+    """The vendors blocked for ``need`` or everywhere."""
+    return sa.select(VendorBlock.vendor_id).where(
+        sa.or_(VendorBlock.need_id == need.id, VendorBlock.need_id.is_(None))
     )
+
+
+def blocked_vendor_ids(need: Need) -> set[int]:
+    return set(db.session.scalars(_blocked_vendors(need)))
 
 
 def refresh_matches(need: Need) -> list[Match]:
@@ -373,7 +374,6 @@ def rematch_for_listings(slugs: list[str]) -> int:
 
 def visible_matches(need: Need) -> list[Match]:
     """What the SME sees: published listings, pins first, nothing hidden or blocked."""
-    blocked = blocked_vendor_ids(need)
     query = (
         sa.select(Match)
         .join(Match.listing)
@@ -381,13 +381,12 @@ def visible_matches(need: Need) -> list[Match]:
             Match.need_id == need.id,
             Match.status != MatchStatus.HIDDEN,
             PluginListing.status == ListingStatus.PUBLISHED,
+            PluginListing.vendor_id.not_in(_blocked_vendors(need)),  # in the same statement
         )
         .order_by((Match.status == MatchStatus.PINNED).desc(), Match.rank)
         # The page and the API show each match's listing and vendor: one query, not 2 per match.
         .options(contains_eager(Match.listing).joinedload(PluginListing.vendor))
     )
-    if blocked:
-        query = query.where(PluginListing.vendor_id.not_in(blocked))
     return list(db.session.scalars(query))
 
 

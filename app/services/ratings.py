@@ -15,7 +15,6 @@ from app.jobs.catalogue import catalogue_changed
 from app.models import ListingStatus, PluginListing, Review, ReviewStatus
 
 PRIOR_WEIGHT = 5  # C: how many "average" reviews a vendor starts with
-PRIOR_MEAN = 4.0  # m when the platform has no reviews yet
 
 # Removed reviews never count; flagged ones count until an admin removes them.
 COUNTED = (ReviewStatus.PUBLISHED, ReviewStatus.FLAGGED)
@@ -35,10 +34,12 @@ def bayesian_average(total: float, count: int, prior_mean: float) -> float:
 def vendor_ratings(vendor_ids: list[int] | None = None) -> dict[int, Rating]:
     """Ratings per vendor organisation id, for vendors with at least one counted review."""
     counted = Review.status.in_(COUNTED)
-    platform_mean = db.session.scalar(sa.select(sa.func.avg(Review.rating)).where(counted))
-    prior = float(platform_mean) if platform_mean is not None else PRIOR_MEAN
+    # The platform's mean (the prior) rides along as a scalar subquery: one statement.
+    platform_mean = sa.select(sa.func.avg(Review.rating)).where(counted).scalar_subquery()
     query = (
-        sa.select(Review.vendor_id, sa.func.sum(Review.rating), sa.func.count(Review.id))
+        sa.select(
+            Review.vendor_id, sa.func.sum(Review.rating), sa.func.count(Review.id), platform_mean
+        )
         .where(counted)
         .group_by(Review.vendor_id)
     )
@@ -48,9 +49,9 @@ def vendor_ratings(vendor_ids: list[int] | None = None) -> dict[int, Rating]:
         vendor_id: Rating(
             mean=float(total) / count,
             count=count,
-            bayesian=bayesian_average(float(total), count, prior),
+            bayesian=bayesian_average(float(total), count, float(prior)),
         )
-        for vendor_id, total, count in db.session.execute(query)
+        for vendor_id, total, count, prior in db.session.execute(query)
     }
 
 

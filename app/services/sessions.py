@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, session
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import User, UserSession
@@ -49,14 +50,17 @@ def user_for(user_id: int) -> User | None:
     token = session.get(SESSION_KEY) if has_request_context() else None
     if not isinstance(token, str) or not token:
         return None
-    alive = db.session.scalar(
-        sa.select(UserSession.id).where(
+    # One statement per request: the live session, its user and the user's organisation.
+    return db.session.scalar(
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
             UserSession.token_hash == _hash(token),
             UserSession.user_id == user_id,
             UserSession.created_at > utcnow() - _lifetime(),
         )
+        .options(joinedload(User.organisation))
     )
-    return db.session.get(User, user_id) if alive is not None else None
 
 
 def end_current() -> None:

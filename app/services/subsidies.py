@@ -412,9 +412,13 @@ def gross_budget(budget: int, programme: Programme, subsidy_left: int) -> int:
 def effective_budget(need: Need) -> int | None:
     """The budget matching judges fit against: the SME's, or (if it chose so) the gross
     price a chosen programme's subsidy makes affordable."""
+    return budget_with(need, choice_for(need))
+
+
+def budget_with(need: Need, choice: SubsidyChoice | None) -> int | None:
+    """:func:`effective_budget` for a page that has read the need's choice already."""
     if need.budget_max is None:
         return None
-    choice = choice_for(need)
     if choice is None or not choice.budget_after_subsidy:
         return need.budget_max
     programme = choice.programme
@@ -513,6 +517,9 @@ def commit_on_award(user: User, engagement: Engagement) -> ProgrammeCommitment |
 
 
 def commitment_for(need: Need) -> ProgrammeCommitment | None:
+    """The subsidy reserved for the need's award; none before an award (and no query)."""
+    if not need.was_awarded:
+        return None
     return db.session.scalar(
         sa.select(ProgrammeCommitment).where(ProgrammeCommitment.need_id == need.id)
     )

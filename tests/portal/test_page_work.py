@@ -45,8 +45,10 @@ def two_needs(sme):
 def test_the_need_page_costs_the_same_with_2_or_12_matches(sme_client, two_needs):
     few, many = (_count(sme_client.get, f"/needs/{need.id}") for need in two_needs)
     assert many == few
-    # 19 today: the programme panel alone reads 5 tables; issue 17's target is 12.
-    assert many <= 19
+    # Issue 17's target: the session with its user and organisation, the need, its matches
+    # with listings and vendors, requests, quotes, ratings, files, the bell, and the
+    # programme panel (pool, programmes, subsidy choice, latest assessment).
+    assert many <= 12
 
 
 def test_the_matches_api_costs_the_same_with_2_or_12_matches(app, sme, two_needs):
