@@ -122,6 +122,10 @@ class Match(db.Model):
     score: Mapped[float]
     components: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    # The plug-in's instant estimate and eligibility verdict for this need, asked when the
+    # match was computed ({"estimate": {...} | None, "eligibility": {...} | None}) so pages
+    # never call plug-in code; None for matches stored before this was recorded.
+    hook_results: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     model_version: Mapped[str] = mapped_column(sa.String(80))
     status: Mapped[MatchStatus] = mapped_column(
         enum_column(MatchStatus, "match_status"), default=MatchStatus.SHOWN

@@ -12,7 +12,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.forms.errors import show_errors
 from app.i18n import code_label
-from app.models import NeedStatus, PluginListing, Role, fields
+from app.models import NeedStatus, Role, fields
 from app.needs import bp
 from app.needs.forms import (
     ActionForm,
@@ -145,7 +145,7 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
         over_budget_listings=listings_service.published_by_slug(over_budget)
         if request.args.get("over_budget")
         else [],
-        hooks={m.listing_id: _hooks(m.listing, need) for m in matches},
+        hooks={m.listing_id: plugin_hooks.stored_results(m) for m in matches},
         ratings=ratings.vendor_ratings(sorted(vendor_ids)) if vendor_ids else {},
         rfqs=rfqs,
         message_counts=conversations.message_counts(r.id for r in rfqs),
@@ -160,13 +160,6 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
         cancel_form=CancelForm(),
         action_form=ActionForm(),
     ), status
-
-
-def _hooks(listing: PluginListing, need) -> dict:
-    return {
-        "estimate": plugin_hooks.estimate_for(listing, need),
-        "eligibility": plugin_hooks.eligibility_for(listing, need),
-    }
 
 
 @bp.route("/<id:need_id>/edit", methods=["GET", "POST"])

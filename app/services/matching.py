@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -203,7 +204,8 @@ def refresh_matches(need: Need) -> list[Match]:
         if listing is None or listing.vendor_id in blocked or rank >= MATCHES_PER_NEED:
             continue
         rank += 1
-        explanation = _explanation(need, record, listing, result)  # may ask the plug-in
+        hooks = plugin_hooks.hook_results(listing, need)  # stored: pages never call hooks
+        explanation = _explanation(need, record, listing, result, hooks["estimate"])
         match = existing.get(listing.id)
         if match is None:
             match = Match(need=need, listing=listing, status=MatchStatus.SHOWN)
@@ -212,6 +214,7 @@ def refresh_matches(need: Need) -> list[Match]:
         match.score = result.score
         match.components = result.components
         match.explanation = explanation
+        match.hook_results = hooks
         match.model_version = result.model_version
         kept.add(listing.id)
     for listing_id, match in existing.items():
@@ -280,15 +283,18 @@ REMATCH_BATCH = 200
 
 
 def _explanation(
-    need: Need, record: MatchingNeed, listing: PluginListing, result: RankedMatch
+    need: Need,
+    record: MatchingNeed,
+    listing: PluginListing,
+    result: RankedMatch,
+    estimate: dict[str, Any] | None,
 ) -> str:
     """The engine's sentence, told again with the plug-in's instant estimate when it has one,
     so the budget clause and the estimate beside it on the page agree."""
-    estimate = plugin_hooks.estimate_for(listing, need)
     if estimate is None:
         return result.explanation
     offering = dataclasses.replace(
-        listing.to_offering(), price_min=estimate.price_min, price_max=estimate.price_max
+        listing.to_offering(), price_min=estimate["price_min"], price_max=estimate["price_max"]
     )
     rating = vendor_ratings([listing.vendor_id]).get(listing.vendor_id)
     return explain(

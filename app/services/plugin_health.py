@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.extensions import db
+from app.jobs.catalogue import catalogue_changed
 from app.models import (
     Health,
     PluginListing,
@@ -50,5 +51,6 @@ def mark_plugin_fixed(admin: User, listing: PluginListing) -> PluginListing:
     failures = listing.hook_failures
     reset_health(listing)
     listing.hook_failures = 0
+    catalogue_changed(listing.slug)  # re-matched after the commit: its hooks asked again
     audit.record(admin, "plugin.reset", listing, failures=failures)
     return listing

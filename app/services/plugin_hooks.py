@@ -1,4 +1,5 @@
-"""Operator-installed plug-ins' code hooks, called safely from pages.
+"""Operator-installed plug-ins' code hooks, called safely when matches are computed and
+from the pages that need a live answer (quotes, requests).
 
 Only bundled, installed and configured-folder plug-ins have hooks; listings from the portal
 are declarative. Every call goes through :class:`plugins.host.PluginHost`, which enforces
@@ -14,13 +15,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
-from app.models import Health, Need, Notification, PluginListing, Rfq, Role, User, UserStatus
+from app.models import (
+    Health,
+    Match,
+    Need,
+    Notification,
+    PluginListing,
+    Rfq,
+    Role,
+    User,
+    UserStatus,
+)
 from plugins.discovery import discover
 from plugins.host import PluginHealth, PluginHost
 from plugins.toolkit import Eligibility, Estimate, RfqInfo
@@ -62,36 +75,56 @@ def _load_host(app: Flask) -> PluginHost:
     return host
 
 
+@contextmanager
+def _health_transaction(app: Flask) -> Iterator[Session]:
+    """A transaction of its own for hook health (the caller's is not ours to commit).
+
+    On SQLite a caller that is writing (matching runs the hooks inside its transaction)
+    holds the only write lock, so a second transaction could never write: there the count
+    joins the caller's transaction in a savepoint, and is kept if the caller commits.
+    """
+    caller = db.session() if has_app_context() else None
+    if caller is not None and _writing_on_sqlite(caller):
+        with caller.begin_nested():
+            yield caller
+        return
+    with app.app_context(), Session(db.engine) as session:
+        sqlite = db.engine.dialect.name == "sqlite"
+        if sqlite:
+            session.connection().exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_STORE_WAIT_MS}")
+        try:
+            yield session
+            session.commit()
+        finally:
+            session.rollback()
+            if sqlite:
+                session.connection().exec_driver_sql(
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+                )
+                session.commit()
+
+
+def _writing_on_sqlite(session: Session) -> bool:
+    """Whether ``session`` holds SQLite's write lock (a write began in its transaction)."""
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    raw = session.connection().connection.dbapi_connection
+    return bool(getattr(raw, "in_transaction", False))
+
+
 class DatabaseHealthStore:
     """Hook failure counters in the listings' rows, shared by every process.
 
     Each count is one atomic ``UPDATE … SET n = n + 1 … RETURNING`` in a transaction of its
-    own (the page's transaction is not ours to commit), so concurrent failures in several
-    processes are all counted and each sees the total.
+    own (:func:`_health_transaction`), so concurrent failures in several processes are all
+    counted and each sees the total.
     """
 
     def __init__(self, app: Flask):
         self.app = app
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self.app.app_context(), Session(db.engine) as session:
-            sqlite = db.engine.dialect.name == "sqlite"
-            if sqlite:
-                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_STORE_WAIT_MS}")
-            try:
-                yield session
-                session.commit()
-            finally:
-                session.rollback()
-                if sqlite:
-                    session.connection().exec_driver_sql(
-                        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
-                    )
-                    session.commit()
-
     def failed(self, slug: str, error: str) -> int:
-        with self._session() as session:
+        with _health_transaction(self.app) as session:
             in_row = session.execute(
                 sa.update(PluginListing)
                 .where(PluginListing.slug == slug)
@@ -104,7 +137,7 @@ class DatabaseHealthStore:
         return in_row or 0
 
     def succeeded(self, slug: str) -> None:
-        with self._session() as session:
+        with _health_transaction(self.app) as session:
             # Read first: almost always there is nothing to reset, and an UPDATE that
             # changes no row still takes SQLite's write lock (on every page with hooks).
             in_row = session.scalar(
@@ -127,7 +160,7 @@ def _persist_health(app: Flask, health: PluginHealth) -> None:
     """
     if health.state != "degraded":
         return
-    with app.app_context(), Session(db.engine) as session:
+    with _health_transaction(app) as session:
         changed = session.execute(
             sa.update(PluginListing)
             .where(PluginListing.slug == health.slug, PluginListing.health == Health.OK)
@@ -135,7 +168,6 @@ def _persist_health(app: Flask, health: PluginHealth) -> None:
         ).rowcount
         listing = session.scalar(sa.select(PluginListing).where(PluginListing.slug == health.slug))
         if changed != 1 or listing is None:
-            session.commit()
             return
         admins = session.scalars(
             sa.select(User.id).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
@@ -149,7 +181,6 @@ def _persist_health(app: Flask, health: PluginHealth) -> None:
                     link="/admin/plugins",
                 )
             )
-        session.commit()
 
 
 def _has_hooks(listing: PluginListing) -> bool:
@@ -173,6 +204,35 @@ def eligibility_for(listing: PluginListing, need: Need) -> Eligibility | None:
     if not _has_hooks(listing):
         return None
     return plugin_host().check_eligibility(listing.slug, need.to_record())
+
+
+def hook_results(listing: PluginListing, need: Need) -> dict[str, Any]:
+    """What a match stores of the plug-in's hooks: its estimate and its eligibility verdict."""
+    estimate = estimate_for(listing, need)
+    eligibility = eligibility_for(listing, need)
+    return {
+        "estimate": estimate.to_dict() if estimate else None,
+        "eligibility": eligibility.to_dict() if eligibility else None,
+    }
+
+
+@dataclass(frozen=True)
+class HookResults:
+    estimate: Estimate | None
+    eligibility: Eligibility | None
+
+
+def stored_results(match: Match) -> HookResults:
+    """The hook results stored with ``match`` (asked live only for a match stored before
+    they were recorded)."""
+    stored = match.hook_results
+    if stored is None:
+        stored = hook_results(match.listing, match.need)
+    estimate, eligibility = stored.get("estimate"), stored.get("eligibility")
+    return HookResults(
+        estimate=Estimate(**estimate) if estimate else None,
+        eligibility=Eligibility(**eligibility) if eligibility else None,
+    )
 
 
 def announce_rfq(rfq: Rfq) -> bool:

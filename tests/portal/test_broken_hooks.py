@@ -97,8 +97,8 @@ def test_broken_hooks_leave_the_need_page_working_and_degrade(
             "budget_max": 100000,
         },
     )
-    db.session.commit()
-    for _ in range(2):  # two failures each: degraded after the second page view
+    db.session.commit()  # matching asked each plug-in twice (estimate, eligibility): degraded
+    for _ in range(2):  # the page shows the stored matches and calls no hook
         page = sme_client.get(f"/needs/{need.id}")
         assert page.status_code == 200
         assert "染缸排产 raises" in page.get_data(as_text=True)

@@ -116,12 +116,36 @@ def test_marking_it_fixed_starts_afresh_in_every_worker(app, db, flaky, sme, adm
     for host in workers:
         host.call("flaky", "estimate", need=need)
     assert workers[2].health("flaky").state == "degraded"
+    flaky.unlink()  # the operator fixes it, then marks it fixed (its matches are re-asked)
     plugin_health.mark_plugin_fixed(admin, _stored())
     db.session.commit()
     assert (_stored().health, _stored().hook_failures_in_row) == (Health.OK, 0)
-    flaky.unlink()
     app.extensions["shuzhuan.plugins"] = workers[2]  # a worker that saw it degraded
     calls = workers[2].health("flaky").calls
     estimate_for(_stored(), factories.need(sme))
     assert workers[2].health("flaky").state == "ok"
     assert workers[2].health("flaky").calls == calls + 1  # its hook is called again
+
+
+def test_the_need_page_shows_what_matching_asked_and_calls_no_hook(app, db, flaky, sme):
+    from app.models import Match
+    from app.services import needs as need_service
+    from app.services.plugin_hooks import plugin_host
+
+    flaky.unlink()  # a working plug-in: no estimate, no opinion
+    need = need_service.create_need(
+        sme,
+        {
+            "title": "打样单太小，染缸太大",
+            "description": "客户打样1公斤，染缸最少2吨，想要自动拼缸排产。",
+            "industry": "C17",
+            "region": "CN-JX",
+        },
+    )
+    db.session.commit()
+    match = db.session.scalar(sa.select(Match).where(Match.need_id == need.id))
+    assert match.hook_results == {"estimate": None, "eligibility": None}
+    calls = plugin_host().health("flaky").calls
+    page = app.test_client(user=sme).get(f"/needs/{need.id}")
+    assert page.status_code == 200 and "染缸排产 flaky" in page.get_data(as_text=True)
+    assert plugin_host().health("flaky").calls == calls
