@@ -14,6 +14,14 @@ from app.services import needs as need_service
 from app.services.plugin_sync import sync_plugins
 from plugins.discovery import discover
 
+# A need every test plug-in here fits (they all plan small dye lots).
+DYE_NEED = {
+    "title": "打样单太小，染缸太大",
+    "description": "客户打样1公斤，染缸最少2吨，想要自动拼缸排产。",
+    "industry": "C17",
+    "region": "CN-JX",
+}
+
 HOOKS = {
     "raises": "raise RuntimeError('boom from the vendor')",
     "sleeps": "import time; time.sleep(2)",
@@ -87,16 +95,7 @@ def broken_plugins(app, db, tmp_path, admin):
 def test_broken_hooks_leave_the_need_page_working_and_degrade(
     app, db, broken_plugins, sme, sme_client, admin
 ):
-    need = need_service.create_need(
-        sme,
-        {
-            "title": "打样单太小，染缸太大",
-            "description": "客户打样1公斤，染缸最少2吨，想要自动拼缸排产。",
-            "industry": "C17",
-            "region": "CN-JX",
-            "budget_max": 100000,
-        },
-    )
+    need = need_service.create_need(sme, {**DYE_NEED, "budget_max": 100000})
     db.session.commit()  # matching asked each plug-in twice (estimate, eligibility): degraded
     for _ in range(2):  # the page shows the stored matches and calls no hook
         page = sme_client.get(f"/needs/{need.id}")

@@ -14,7 +14,7 @@ from app.services.plugin_hooks import _load_host, estimate_for
 from app.services.plugin_sync import sync_plugins
 from plugins.discovery import discover
 from tests import factories
-from tests.portal.test_broken_hooks import _write_plugin
+from tests.portal.test_broken_hooks import DYE_NEED, _write_plugin
 
 
 @pytest.fixture
@@ -133,15 +133,7 @@ def test_the_need_page_shows_what_matching_asked_and_calls_no_hook(app, db, flak
     from app.services.plugin_hooks import plugin_host
 
     flaky.unlink()  # a working plug-in: no estimate, no opinion
-    need = need_service.create_need(
-        sme,
-        {
-            "title": "打样单太小，染缸太大",
-            "description": "客户打样1公斤，染缸最少2吨，想要自动拼缸排产。",
-            "industry": "C17",
-            "region": "CN-JX",
-        },
-    )
+    need = need_service.create_need(sme, DYE_NEED)
     db.session.commit()
     match = db.session.scalar(sa.select(Match).where(Match.need_id == need.id))
     assert match.hook_results == {"estimate": None, "eligibility": None}
