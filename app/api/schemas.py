@@ -321,6 +321,22 @@ class OptionalReasonIn(In):
     reason: rules.REASON.api() | None = None
 
 
+class EstimateOut(Out):
+    """The plug-in's instant, indicative first-year cost for the need (not a quote)."""
+
+    price_min: int
+    price_max: int
+    delivery_weeks: int | None
+    assumptions: list[str]
+
+
+class EligibilityOut(Out):
+    """The plug-in's own verdict on whether it can serve the need."""
+
+    eligible: bool
+    reason: str
+
+
 class MatchOut(Out):
     id: int
     need_id: int
@@ -331,6 +347,12 @@ class MatchOut(Out):
     explanation: str
     status: Literal["shown", "pinned", "hidden"]
     moderation_reason: str | None
+    estimate: EstimateOut | None = Field(
+        description="The plug-in's instant estimate, asked when the match was computed."
+    )
+    eligibility: EligibilityOut | None = Field(
+        description="The plug-in's eligibility verdict, asked when the match was computed."
+    )
 
 
 # --- requests for quotes, quotes, engagements ------------------------------------------------

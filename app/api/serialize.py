@@ -97,6 +97,8 @@ def need(row: Need) -> s.NeedOut:
 
 
 def match(row: Match) -> s.MatchOut:
+    hooks = row.hook_results or {}  # stored with the match: the API calls no plug-in code
+    estimate, eligibility = hooks.get("estimate"), hooks.get("eligibility")
     return s.MatchOut(
         id=row.id,
         need_id=row.need_id,
@@ -107,6 +109,8 @@ def match(row: Match) -> s.MatchOut:
         explanation=row.explanation or "",
         status=str(row.status),
         moderation_reason=row.moderation_reason,
+        estimate=s.EstimateOut(**estimate) if estimate else None,
+        eligibility=s.EligibilityOut(**eligibility) if eligibility else None,
     )
 
 

@@ -100,3 +100,19 @@ def test_the_demo_review_is_backed_by_a_measured_outcome(app, db):
     page = client.get("/solutions/wattwise-energy").get_data(as_text=True)
     assert "吨产品能耗 412 千瓦时/吨 → 379 千瓦时/吨" in page
     assert "基线在工作开始前记录" in page and "1 项实测成效" in page
+
+
+def test_the_dye_schedulers_instant_estimate_reaches_the_page_and_the_api(app, db):
+    from tests.api.conftest import ApiClient, token_for
+    from tests.conftest import english
+
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    sme = db.session.scalar(sa.select(User).where(User.email == "jinxiu@shuzhuan.demo"))
+    need = db.session.scalar(sa.select(Need).where(Need.title.like("打样单1公斤%")))
+    api = ApiClient(english(app.test_client()), token_for(sme))
+    rows = api.get(f"/api/v1/needs/{need.id}/matches").get_json()["items"]
+    dye = next(row for row in rows if row["plugin"]["slug"] == "dye-aps")
+    estimate = dye["estimate"]  # asked of the plug-in's hook when matching ran
+    assert 0 < estimate["price_min"] <= estimate["price_max"] and estimate["assumptions"]
+    page = english(app.test_client(user=sme)).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert f"¥{estimate['price_min']:,}" in page
