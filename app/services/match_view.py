@@ -11,7 +11,9 @@ This rule stands until the engine stores a confidence calibrated on labelled nee
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.models import Match
@@ -76,9 +78,17 @@ def graded(matches: list[Match]) -> tuple[list[Confident], list[Confident]]:
 
 def component_parts(match: Match) -> list[tuple[str, float]]:
     """(readable label, value) of the score parts, largest first."""
+    labels = _component_labels(str(get_locale()))
     parts = [
-        (str(COMPONENT_LABELS[name]), float(value))
+        (labels[name], float(value))
         for name, value in (match.components or {}).items()
-        if name in COMPONENT_LABELS
+        if name in labels
     ]
     return sorted(parts, key=lambda p: -p[1])
+
+
+@lru_cache(maxsize=8)
+def _component_labels(locale: str) -> dict[str, str]:
+    """The labels translated once per language (a card would translate a dozen each)."""
+    del locale  # the cache key: str() below translates into the current locale
+    return {name: str(label) for name, label in COMPONENT_LABELS.items()}
