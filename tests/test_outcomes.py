@@ -4,6 +4,7 @@ when the baseline came before the work began, listing and vendor pages the media
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,7 +71,8 @@ def test_baseline_then_after_gives_the_change_and_the_before_the_work_badge(app,
     assert actions == ["outcome.baseline_recorded", "outcome.after_recorded"]
 
 
-def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
+def _awarded_with_one_milestone(db):
+    """An awarded engagement whose plan is one milestone, not delivered yet."""
     deal = make_deal(vendors=1)
     plan = [{"name": "All", "share_pct": 100, "due_week": 2, "criteria": "Runs"}]
     milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
@@ -78,6 +80,11 @@ def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
     engagement = deals.award(deal.sme, deal.quotes[0])
     db.session.commit()
     (milestone,) = milestones.plan_for(engagement)
+    return deal, engagement, milestone
+
+
+def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
+    deal, engagement, milestone = _awarded_with_one_milestone(db)
     milestones.deliver(deal.vendors[0], milestone, "Installed")
     db.session.commit()
     outcome = kpis.record_baseline(deal.sme, engagement, "lead_time", 12)
@@ -257,3 +264,222 @@ def test_the_api_records_outcomes_and_the_review_carries_them(app, db):
     ).get_json()
     (outcome,) = review["outcomes"]
     assert outcome["kpi"] == "on_time_delivery" and outcome["baseline_before_work"] is True
+
+
+# --- corrections: a value may change while it can still change honestly -------------------
+
+
+def _corrections(db) -> list[tuple[str, dict]]:
+    return [
+        (e.action, e.data)
+        for e in db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.like("outcome.%_corrected"))
+            .order_by(AuditEvent.id)
+        )
+    ]
+
+
+def test_a_baseline_is_corrected_before_the_work_began_and_keeps_its_badge(app, db):
+    deal = _awarded(db)
+    kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 28)
+    db.session.commit()
+    outcome = kpis.correct_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
+    db.session.commit()
+    assert (outcome.baseline, db.session.scalar(sa.select(sa.func.count(Outcome.id)))) == (82, 1)
+    assert _corrections(db) == [
+        (
+            "outcome.baseline_corrected",
+            {
+                "engagement_id": deal.engagement.id,
+                "kpi": "on_time_delivery",
+                "old": 28,
+                "value": 82,
+            },
+        )
+    ]
+    _complete(db, deal)
+    kpis.record_after(deal.sme, deal.engagement, "on_time_delivery", 95)
+    db.session.commit()
+    with app.test_request_context(), force_locale("en"):
+        (change,) = kpis.changes(deal.engagement)
+        assert change.text == "On-time delivery 82 % → 95 %" and change.before_work is True
+
+
+def test_a_baseline_cannot_be_corrected_once_the_work_began(app, db):
+    deal, engagement, milestone = _awarded_with_one_milestone(db)
+    kpis.record_baseline(deal.sme, engagement, "lead_time", 12)
+    db.session.commit()
+    milestones.deliver(deal.vendors[0], milestone, "Installed")
+    db.session.commit()
+    for lang, message in (("en", "The work has begun"), ("zh", "工作已经开始")):
+        with app.test_request_context(), force_locale(lang):
+            with pytest.raises(DomainError, match=message) as caught:
+                kpis.correct_baseline(deal.sme, engagement, "lead_time", 10)
+            assert caught.value.status == 409
+        db.session.rollback()
+    assert db.session.scalar(sa.select(Outcome.baseline)) == 12 and _corrections(db) == []
+
+
+def test_the_after_value_is_corrected_until_the_review_and_the_review_carries_it(app, db):
+    deal = _awarded(db)
+    kpis.record_baseline(deal.sme, deal.engagement, "lead_time", 10)
+    db.session.commit()
+    with pytest.raises(DomainError, match="not recorded yet"):
+        kpis.correct_after(deal.sme, deal.engagement, "lead_time", 8)
+    db.session.rollback()
+    _complete(db, deal)
+    with pytest.raises(DomainError, match="can no longer be corrected"):
+        kpis.correct_baseline(deal.sme, deal.engagement, "lead_time", 9)  # completion = work
+    db.session.rollback()
+    kpis.record_after(deal.sme, deal.engagement, "lead_time", 80)
+    db.session.commit()
+    kpis.correct_after(deal.sme, deal.engagement, "lead_time", 8)
+    db.session.commit()
+    review = {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5}
+    reviews_service.create_review(deal.sme, deal.engagement, review)
+    db.session.commit()
+    for lang, message in (("en", "The engagement is reviewed"), ("zh", "已评价")):
+        with (
+            app.test_request_context(),
+            force_locale(lang),
+            pytest.raises(DomainError, match=message),
+        ):
+            kpis.correct_after(deal.sme, deal.engagement, "lead_time", 7)
+        db.session.rollback()
+    assert db.session.scalar(sa.select(Outcome.after)) == 8
+    assert [(action, data["old"], data["value"]) for action, data in _corrections(db)] == [
+        ("outcome.after_corrected", 80, 8)
+    ]
+    with app.test_request_context(), force_locale("en"):
+        (change,) = kpis.measured_by_engagement([deal.engagement.id])[deal.engagement.id]
+        assert change.text == "Lead time 10 days → 8 days"
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "field", "message"),
+    [
+        ("lead_time", 10, "value", "already recorded"),  # unchanged: nothing to correct
+        ("lead_time", "x", "value", "number"),
+        ("lead_time", -2, "value", "from 0"),
+        ("online_sales_share", 3, "kpi", "Choose a KPI"),
+    ],
+)
+def test_a_correction_to_a_bad_or_the_same_value_is_refused(db, kpi, value, field, message):
+    deal = _awarded(db)
+    kpis.record_baseline(deal.sme, deal.engagement, "lead_time", 10)
+    db.session.commit()
+    with pytest.raises(InvalidInput, match=message) as caught:
+        kpis.correct_baseline(deal.sme, deal.engagement, kpi, value)
+    assert list(caught.value.errors) == [field]
+    db.session.rollback()
+    assert _corrections(db) == []
+
+
+def test_corrections_of_what_was_never_recorded_or_of_someone_elses_engagement(db):
+    deal = _awarded(db)
+    with pytest.raises(DomainError, match="Nothing is recorded for this KPI"):
+        kpis.correct_baseline(deal.sme, deal.engagement, "lead_time", 3)
+    db.session.rollback()
+    kpis.record_baseline(deal.sme, deal.engagement, "lead_time", 10)
+    db.session.commit()
+    with pytest.raises(NotFound):
+        kpis.correct_baseline(factories.sme_user(), deal.engagement, "lead_time", 9)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Outcome.baseline)) == 10
+
+
+def test_the_plan_page_offers_the_correction_only_while_it_is_allowed(app, db):
+    deal = _awarded(db)
+    kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 28)
+    db.session.commit()
+    sme = english(app.test_client(user=deal.sme))
+    url = f"/engagements/{deal.engagement.id}/plan"
+    correct_url = f"/engagements/{deal.engagement.id}/outcomes/correct"
+    page = sme.get(url).get_data(as_text=True)
+    assert 'data-correct="baseline-on_time_delivery"' in page and "Correct the baseline" in page
+    offered = re.search(r'<select[^>]*name="kpi".*?</select>', page, re.S).group(0)
+    assert 'value="lead_time"' in offered and 'value="on_time_delivery"' not in offered
+    data = {"kpi": "on_time_delivery", "which": "baseline"}
+    same = submit(sme, correct_url, {**data, "value": "28"}, form_url=url)
+    assert same.status_code == 422
+    assert "This is the value already recorded" in same.get_data(as_text=True)
+    odd = submit(sme, correct_url, {**data, "which": "nonsense", "value": "2"}, form_url=url)
+    assert odd.status_code == 422
+    done = submit(sme, correct_url, {**data, "value": "82"}, form_url=url)
+    assert done.status_code == 302 and done.location.endswith(f"{url}#outcomes")
+    assert db.session.scalar(sa.select(Outcome.baseline)) == 82
+    _complete(db, deal)
+    page = sme.get(url).get_data(as_text=True)
+    assert "data-correct=" not in page  # the work is done: the baseline stays
+    late = submit(sme, correct_url, {**data, "value": "80"}, form_url=url)
+    assert late.status_code == 409 and "The work has begun" in late.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Outcome.baseline)) == 82
+
+
+def test_the_review_form_shows_the_outcomes_and_records_the_missing_after_value(app, db):
+    deal = _awarded(db)
+    kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
+    db.session.commit()
+    _complete(db, deal)
+    sme = english(app.test_client(user=deal.sme))
+    review_url = f"/needs/engagements/{deal.engagement.id}/review"
+    page = sme.get(review_url).get_data(as_text=True)
+    assert "data-review-form-outcomes" in page and "On-time delivery 82 %" in page
+    assert "baseline recorded before the work began" in page
+    assert 'id="after-on_time_delivery"' in page and "left out until you record it" in page
+    after_url = f"/engagements/{deal.engagement.id}/outcomes/after"
+    data = {"kpi": "on_time_delivery", "back": "review"}
+    bad = submit(sme, after_url, {**data, "value": "120"}, form_url=review_url)
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "from 0 to 100" in body and "Review the vendor" in body
+    done = submit(sme, after_url, {**data, "value": "95"}, form_url=review_url)
+    assert done.status_code == 302 and done.location.endswith(f"{review_url}#outcomes")
+    page = sme.get(review_url).get_data(as_text=True)
+    assert "On-time delivery 82 % → 95 %" in page and "+13 points" in page
+    assert 'data-correct="after-on_time_delivery"' in page
+    correct_url = f"/engagements/{deal.engagement.id}/outcomes/correct"
+    fixed = submit(sme, correct_url, {**data, "which": "after", "value": "96"}, form_url=review_url)
+    assert fixed.status_code == 302 and fixed.location.endswith(f"{review_url}#outcomes")
+    zh = app.test_client(user=deal.sme)
+    zh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    assert "准时交付率 82% → 96%" in zh.get(review_url).get_data(as_text=True)
+    stars = {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5, "text": "好"}
+    assert submit(sme, review_url, stars).status_code == 302
+    page = sme.get(review_url).get_data(as_text=True)
+    assert "You have reviewed this engagement" in page and "82 % → 96 %" in page
+    assert "data-correct=" not in page
+    late = submit(sme, correct_url, {**data, "which": "after", "value": "97"}, form_url=review_url)
+    assert late.status_code == 409 and "The engagement is reviewed" in late.get_data(as_text=True)
+
+
+def test_the_api_corrects_outcomes_with_the_same_rules(app, db):
+    from tests.api.conftest import ApiClient, token_for
+
+    deal = _awarded(db)
+    sme, vendor = (
+        ApiClient(english(app.test_client()), token_for(u)) for u in (deal.sme, deal.vendors[0])
+    )
+    url = f"/engagements/{deal.engagement.id}/outcomes"
+    assert sme.put(url, json={"kpi": "lead_time", "value": 9}).status_code == 409  # none yet
+    assert sme.post(url, json={"kpi": "lead_time", "value": 10}).status_code == 201
+    assert sme.put(url, json={"kpi": "lead_time", "value": 10}).status_code == 422  # same
+    assert sme.put(url, json={"kpi": "lead_time", "value": "x"}).status_code == 422
+    assert vendor.put(url, json={"kpi": "lead_time", "value": 9}).status_code == 403
+    corrected = sme.put(url, json={"kpi": "lead_time", "value": 12})
+    assert corrected.status_code == 200 and corrected.get_json()["items"][0]["baseline"] == 12
+    assert sme.put(f"{url}/after", json={"kpi": "lead_time", "value": 9}).status_code == 409
+    _complete(db, deal)
+    refused = sme.put(url, json={"kpi": "lead_time", "value": 11})
+    assert refused.status_code == 409 and "The work has begun" in refused.get_data(as_text=True)
+    assert sme.post(f"{url}/after", json={"kpi": "lead_time", "value": 90}).status_code == 200
+    after = sme.put(f"{url}/after", json={"kpi": "lead_time", "value": 9})
+    assert after.status_code == 200 and after.get_json()["items"][0]["change"] == "−25 %"
+    review = {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5}
+    assert sme.post(f"/engagements/{deal.engagement.id}/review", json=review).status_code == 201
+    late = sme.put(f"{url}/after", json={"kpi": "lead_time", "value": 8})
+    assert late.status_code == 409 and "The engagement is reviewed" in late.get_data(as_text=True)
+    assert [(a, d["old"], d["value"]) for a, d in _corrections(db)] == [
+        ("outcome.baseline_corrected", 10, 12),
+        ("outcome.after_corrected", 90, 9),
+    ]

@@ -87,3 +87,38 @@ def record_after(user, engagement_id: int, body: OutcomeIn):
     engagement = deals.get_engagement(user, engagement_id)
     kpis.record_after(user, engagement, body.kpi, body.value)
     return _list(engagement)
+
+
+@operation(
+    "PUT",
+    "/engagements/<id:engagement_id>/outcomes",
+    summary="The SME corrects a KPI's baseline, only before the work began",
+    tag="Outcomes",
+    roles=(Role.SME,),
+    body=OutcomeIn,
+    response=OutcomesOut,
+    problems=STATE_PROBLEMS,
+)
+def correct_baseline(user, engagement_id: int, body: OutcomeIn):
+    """409 once the work began (the first delivery or the completion): the baseline shown as
+    recorded before the work must be the one recorded then. 422 for the value recorded."""
+    engagement = deals.get_engagement(user, engagement_id)
+    kpis.correct_baseline(user, engagement, body.kpi, body.value)
+    return _list(engagement)
+
+
+@operation(
+    "PUT",
+    "/engagements/<id:engagement_id>/outcomes/after",
+    summary="The SME corrects a KPI's value after the work, until the engagement is reviewed",
+    tag="Outcomes",
+    roles=(Role.SME,),
+    body=OutcomeIn,
+    response=OutcomesOut,
+    problems=STATE_PROBLEMS,
+)
+def correct_after(user, engagement_id: int, body: OutcomeIn):
+    """409 once the review is submitted or before a value after the work was recorded."""
+    engagement = deals.get_engagement(user, engagement_id)
+    kpis.correct_after(user, engagement, body.kpi, body.value)
+    return _list(engagement)

@@ -13,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import AnyOf, DataRequired, Optional
 
 from app.forms.base import PortalForm
 from app.forms.fields import RuleNumberField
@@ -72,4 +72,18 @@ class BaselineForm(PortalForm):
 class AfterForm(PortalForm):
     kpi = HiddenField(validators=[DataRequired()])
     value = RuleNumberField(_l("Value after the work"), rule=fields.KPI_VALUE, required=True)
+    back = HiddenField()  # "review": the form was sent from the review page
     submit = SubmitField(_l("Record"))
+
+
+class CorrectForm(PortalForm):
+    """A recorded value corrected: the baseline before the work began, the value after the
+    work until the review (app.services.kpis says which may change)."""
+
+    kpi = HiddenField(validators=[DataRequired()])
+    which = HiddenField(
+        validators=[AnyOf(("baseline", "after"), message=_l("Choose the value to correct."))]
+    )
+    value = RuleNumberField(_l("Corrected value"), rule=fields.KPI_VALUE, required=True)
+    back = HiddenField()
+    submit = SubmitField(_l("Save the correction"))

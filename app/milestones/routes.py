@@ -18,6 +18,7 @@ from app.milestones.forms import (
     AcceptForm,
     AfterForm,
     BaselineForm,
+    CorrectForm,
     DeliverForm,
     RejectForm,
     ResolveForm,
@@ -60,12 +61,26 @@ def outcome_summary(*, listing_id=None, vendor_id=None):
     return kpis.summary(listing_id=listing_id, vendor_id=vendor_id)
 
 
+def outcome_context(engagement, *, failed: int | str | None = None, **forms) -> dict:
+    """What the outcome lists and the SME's forms beside them need (plan and review page)."""
+    return {
+        "outcomes": kpis.changes(engagement),
+        "after_form": forms.get("after") or AfterForm(formdata=None),
+        "correct_form": forms.get("correct") or CorrectForm(formdata=None),
+        "baseline_correctable": kpis.baseline_correctable(engagement),
+        "reviewed": kpis.reviewed(engagement),
+        "failed": failed,
+    }
+
+
 def _plan_page(engagement, *, failed: int | str | None = None, **forms):
     plan = milestones.plan_for(engagement)
     baseline_form = forms.get("baseline") or BaselineForm()
+    recorded = {outcome.kpi for outcome in kpis.outcomes_of(engagement)}
     baseline_form.kpi.choices = [
         (k.code, f"{k.name(current_lang())} ({k.unit(current_lang())})")
         for k in kpis.options(engagement)
+        if k.code not in recorded  # a recorded baseline is corrected beside it instead
     ]
     return render_template(
         "milestones/plan.html",
@@ -76,10 +91,8 @@ def _plan_page(engagement, *, failed: int | str | None = None, **forms):
         accept_form=AcceptForm(),
         reject_form=forms.get("reject") or RejectForm(),
         resolve_form=forms.get("resolve") or ResolveForm(),
-        outcomes=kpis.changes(engagement),
         baseline_form=baseline_form,
-        after_form=forms.get("after") or AfterForm(),
-        failed=failed,
+        **outcome_context(engagement, failed=failed, **forms),
     )
 
 
@@ -143,9 +156,20 @@ def reject(milestone_id: int):
     return _refused(milestone, "reject", form)
 
 
-def _outcome_done(engagement_id: int, message: str):
+def _outcome_done(engagement_id: int, message: str, back: str | None = None):
     flash(message, "success")
+    if back == "review":
+        return redirect(url_for("needs.review", engagement_id=engagement_id, _anchor="outcomes"))
     return redirect(url_for(".plan", engagement_id=engagement_id, _anchor="outcomes"))
+
+
+def _outcome_refused(engagement, back: str | None, failed: str, **forms):
+    """The page the form came from again, with its messages beside the refused form (422)."""
+    if back == "review":
+        from app.needs.routes import review_page  # the review page belongs to the needs pages
+
+        return review_page(engagement, failed=failed, **forms), 422
+    return _plan_page(engagement, failed=failed, **forms), 422
 
 
 @bp.route("/engagements/<id:engagement_id>/outcomes", methods=["POST"])
@@ -160,7 +184,7 @@ def record_baseline(engagement_id: int):
             show_errors(form, exc)
         else:
             return _outcome_done(engagement_id, _("Baseline recorded."))
-    return _plan_page(engagement, failed="baseline", baseline=form), 422
+    return _outcome_refused(engagement, None, "baseline", baseline=form)
 
 
 @bp.route("/engagements/<id:engagement_id>/outcomes/after", methods=["POST"])
@@ -174,8 +198,26 @@ def record_after(engagement_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            return _outcome_done(engagement_id, _("Value after the work recorded."))
-    return _plan_page(engagement, failed=f"after-{form.kpi.data}", after=form), 422
+            return _outcome_done(engagement_id, _("Value after the work recorded."), form.back.data)
+    return _outcome_refused(engagement, form.back.data, f"after-{form.kpi.data}", after=form)
+
+
+@bp.route("/engagements/<id:engagement_id>/outcomes/correct", methods=["POST"])
+@role_required(Role.SME)
+def correct_outcome(engagement_id: int):
+    """A recorded baseline or value after the work corrected while it may still change."""
+    engagement = deals.get_engagement(current_user, engagement_id)
+    form = CorrectForm()
+    if form.validate_on_submit():
+        correct = kpis.correct_baseline if form.which.data == "baseline" else kpis.correct_after
+        try:
+            correct(current_user, engagement, form.kpi.data, form.value.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            return _outcome_done(engagement_id, _("Correction saved."), form.back.data)
+    failed = f"correct-{form.which.data}-{form.kpi.data}"
+    return _outcome_refused(engagement, form.back.data, failed, correct=form)
 
 
 def _disputes_page(*, form=None, failed: int | None = None):

@@ -12,6 +12,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.forms.errors import show_errors
 from app.i18n import code_label
+from app.milestones.routes import outcome_context
 from app.models import NeedStatus, Role, fields
 from app.needs import bp
 from app.needs.forms import (
@@ -293,11 +294,18 @@ def review(engagement_id: int):
         else:
             flash(_("Thank you: your review is published."), "success")
             return redirect(url_for(".show", need_id=engagement.need_id, _anchor="engagement"))
+    return review_page(engagement, form=form)
+
+
+def review_page(engagement, *, form: ReviewForm | None = None, failed=None, **outcome_forms):
+    """The review form with the engagement's measured outcomes, which the review carries,
+    and the SME's forms to record a missing value after the work or correct one."""
     return render_template(
         "needs/review.html",
         engagement=engagement,
         existing=reviews.review_for(engagement),
-        form=form,
+        form=form if form is not None else ReviewForm(formdata=None),
+        **outcome_context(engagement, failed=failed, **outcome_forms),
     )
 
 

@@ -2,6 +2,12 @@
 its value after the work once it is completed; reviews show the change, listing and vendor
 pages the median changes. The KPIs offered are data (:mod:`app.services.kpi_table`).
 
+A recorded value may be corrected while it can still change honestly: a baseline until the
+work begins (afterwards the badge "recorded before the work began" would vouch for a value
+chosen later), a value after the work until the engagement is reviewed (the review showed
+it). A correction keeps one row per KPI, takes the server's time again and is audited with
+the old and the new value.
+
 Each recording is a change under the engagement's need: it locks the need first
 (:func:`app.services.transitions.lock_need`), checks who may and from which state, records
 the server's time (never the client's), audits once, in the caller's one transaction
@@ -16,7 +22,7 @@ reads any of this.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import current_lang
-from app.models import Engagement, EngagementStatus, Outcome, User
+from app.models import Engagement, EngagementStatus, Outcome, Review, User
 from app.models import fields as rules
 from app.models.base import utcnow
 from app.models.kpis import MAX_OUTCOMES
@@ -78,6 +84,20 @@ def _value(kpi: Kpi, value: Any) -> float:
     return float(value)
 
 
+def _under_lock(
+    user: User, engagement: Engagement, kpi_code: str, value: Any
+) -> tuple[Engagement, Kpi, float, Outcome | None]:
+    """Check who asks and what was sent, lock the need, and read the engagement and this
+    KPI's outcome (None when not recorded) again under the lock."""
+    _owned(user, engagement)
+    kpi = _kpi(engagement, kpi_code)
+    number = _value(kpi, value)
+    lock_need(engagement.need_id)
+    engagement = db.session.get(Engagement, engagement.id)
+    outcome = next((o for o in outcomes_of(engagement) if o.kpi == kpi.code), None)
+    return engagement, kpi, number, outcome
+
+
 # --- the recordings ------------------------------------------------------------------------
 
 
@@ -122,12 +142,7 @@ def record_baseline(user: User, engagement: Engagement, kpi_code: str, value: An
 def record_after(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
     """The SME records a KPI's value after the work, once the engagement is completed;
     once per KPI, and only for a KPI whose baseline was recorded."""
-    _owned(user, engagement)
-    kpi = _kpi(engagement, kpi_code)
-    number = _value(kpi, value)
-    lock_need(engagement.need_id)
-    engagement = db.session.get(Engagement, engagement.id)
-    outcome = next((o for o in outcomes_of(engagement) if o.kpi == kpi.code), None)
+    engagement, kpi, number, outcome = _under_lock(user, engagement, kpi_code, value)
     if outcome is None:
         raise DomainError(_("Record the baseline of this KPI first: there is nothing to compare."))
     if outcome.after is not None:
@@ -147,6 +162,79 @@ def record_after(user: User, engagement: Engagement, kpi_code: str, value: Any) 
         value=number,
     )
     return outcome
+
+
+def _correct(
+    user: User,
+    engagement: Engagement,
+    kpi_code: str,
+    value: Any,
+    field: str,
+    may_change: Callable[[Engagement, Outcome], None],
+) -> Outcome:
+    """Correct ``field`` ("baseline" or "after") of a recorded KPI under the need's lock;
+    ``may_change`` raises when the value may no longer change."""
+    engagement, kpi, number, outcome = _under_lock(user, engagement, kpi_code, value)
+    if outcome is None:
+        raise DomainError(_("Nothing is recorded for this KPI yet: record it first."))
+    may_change(engagement, outcome)
+    old = getattr(outcome, field)
+    if number == old:
+        message = _("This is the value already recorded: enter the corrected value.")
+        raise InvalidInput(message, {"value": [message]})
+    setattr(outcome, field, number)
+    setattr(outcome, f"{field}_at", utcnow())
+    audit.record(
+        user,
+        f"outcome.{field}_corrected",
+        outcome,
+        engagement_id=engagement.id,
+        kpi=kpi.code,
+        old=old,
+        value=number,
+    )
+    return outcome
+
+
+def correct_baseline(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
+    """The SME corrects a KPI's baseline, only before the work began (its first delivery or
+    the completion): a baseline changed later would not be the one recorded before it."""
+
+    def may_change(engagement: Engagement, outcome: Outcome) -> None:
+        if not baseline_correctable(engagement):
+            raise DomainError(
+                _(
+                    "The work has begun: a baseline can no longer be corrected, or the review "
+                    "would show it as recorded before the work."
+                )
+            )
+
+    return _correct(user, engagement, kpi_code, value, "baseline", may_change)
+
+
+def correct_after(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
+    """The SME corrects a KPI's value after the work, until the engagement is reviewed."""
+
+    def may_change(engagement: Engagement, outcome: Outcome) -> None:
+        if outcome.after is None:
+            raise DomainError(_("The value after the work is not recorded yet: record it first."))
+        if reviewed(engagement):
+            raise DomainError(
+                _("The engagement is reviewed: the value after the work it showed stays as it is.")
+            )
+
+    return _correct(user, engagement, kpi_code, value, "after", may_change)
+
+
+def reviewed(engagement: Engagement) -> bool:
+    """Whether the engagement's review was submitted (whatever became of it since)."""
+    found = db.session.scalar(sa.select(Review.id).where(Review.engagement_id == engagement.id))
+    return found is not None
+
+
+def baseline_correctable(engagement: Engagement) -> bool:
+    """Whether a baseline may still be corrected (the pages offer the form only then)."""
+    return engagement.status == EngagementStatus.ACTIVE and engagement.work_began_at is None
 
 
 # --- what readers see ----------------------------------------------------------------------

@@ -43,6 +43,9 @@ class ApiClient:
     def patch(self, path, json=None, **kw):
         return self.request("PATCH", path, json=json, **kw)
 
+    def put(self, path, json=None, **kw):
+        return self.request("PUT", path, json=json, **kw)
+
 
 def token_for(user) -> str:
     issued = tokens.create_token(user, "tests")

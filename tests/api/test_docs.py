@@ -30,6 +30,8 @@ ISSUE_ENDPOINTS = {
     ("get", "/engagements/{engagement_id}/outcomes"),
     ("post", "/engagements/{engagement_id}/outcomes"),
     ("post", "/engagements/{engagement_id}/outcomes/after"),
+    ("put", "/engagements/{engagement_id}/outcomes"),
+    ("put", "/engagements/{engagement_id}/outcomes/after"),
     ("post", "/milestones/{milestone_id}/deliver"),
     ("post", "/milestones/{milestone_id}/accept"),
     ("post", "/milestones/{milestone_id}/reject"),

@@ -2,11 +2,14 @@
 through /usr/bin/chromedriver, against the portal served on a free loopback port.
 
 An SME registers, posts a need, sees explained matches and asks a vendor for a quote; the
-vendor (who lands on its inbox after logging in) quotes; the SME awards, completes and
-reviews; the vendor's and the admins' dashboards draw their charts; the vendor's profile
-shows the review. Each step saves a screenshot (full page) under ``E2E_ARTIFACTS``
-(default ``e2e-artifacts/``), in English and in Chinese where it matters, so a person can
-look at what the browser saw.
+vendor (who lands on its inbox after logging in) quotes; the SME awards and records a KPI's
+baseline (correcting a typo before the work begins); three milestones are delivered and
+accepted, which completes the engagement; on the review form the SME records the KPI's value
+after the work and reviews; the listing and the vendor's profile show the review with its
+measured change ("82 % → 95 %") and the badge that the baseline came before the work; the
+vendor's and the admins' dashboards draw their charts. Each step saves a screenshot (full
+page) under ``E2E_ARTIFACTS`` (default ``e2e-artifacts/``), in English and in Chinese where
+it matters, so a person can look at what the browser saw.
 
 Run with ``make e2e`` (it sets SHUZHUAN_E2E=1; the normal suite leaves this folder out).
 """
@@ -224,7 +227,10 @@ class Walk:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def fill(self, name: str, value) -> None:
-        field = self.find(f"[name='{name}']")
+        self.fill_css(f"[name='{name}']", value)
+
+    def fill_css(self, css: str, value) -> None:
+        field = self.find(css)
         field.clear()
         field.send_keys(str(value))
 
@@ -375,8 +381,22 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     assert "engagement" in walk.text().lower()
     walk.open(need_path)
     walk.click("a[href$='/plan']")
-    plan_path = walk.path()
+    plan_path = walk.path().split("#")[0]
     assert "0 of 3 accepted" in walk.text()
+
+    # At award the SME records a baseline KPI, and corrects its typo before the work begins.
+    walk.choose("kpi", "on_time_delivery")
+    walk.fill_css("#value", 28)
+    walk.click("form[action$='/outcomes'] button[type=submit]")
+    assert "Baseline recorded." in walk.text()
+    walk.click("[data-correct='baseline-on_time_delivery'] summary")
+    walk.fill_css("#correct-baseline-on_time_delivery", 82)
+    walk.click("[data-correct='baseline-on_time_delivery'] button[type=submit]")
+    assert "Correction saved." in walk.text()
+    baseline = walk.find("[data-outcome='on_time_delivery']").text
+    assert "On-time delivery 82 %" in baseline, baseline
+    assert "baseline recorded before the work began" in baseline
+    walk.shot("outcome-baseline-en")
 
     # Three milestones: the vendor delivers each, the SME accepts each; the last completes.
     for position in (1, 2, 3):
@@ -396,11 +416,27 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     walk.open(need_path)
     walk.click("a[href*='/review']")
     assert "/review" in walk.path()
+    # The review form shows what the review will carry; the value after the work is missing.
+    assert "On-time delivery 82 %" in walk.find("[data-review-form-outcomes]").text
+    assert not walk.all("[data-correct='baseline-on_time_delivery']")  # the work is done
+    walk.fill_css("#after-on_time_delivery", 95)
+    walk.click("form[action$='/outcomes/after'] button[type=submit]")
+    assert "/review" in walk.path() and "Value after the work recorded." in walk.text()
+    carried = walk.find("[data-review-form-outcomes] [data-outcome='on_time_delivery']").text
+    assert "On-time delivery 82 % → 95 %" in carried and "+13 points" in carried, carried
     for name in ("rating", "quality", "cost", "timeliness", "support"):
         walk.click(f"input[name={name}][value='5']")
     walk.fill("text", "Lots are planned in minutes now; sample orders ride along with bulk.")
-    walk.click("main form button[type=submit]")
+    walk.shot("review-form-outcome-en")
+    walk.click("#review-form button[type=submit]")
     assert "your review is published" in walk.text().lower()
+
+    # The published review shows the measured change with its badge.
+    walk.open("/solutions/dye-scheduler")
+    measured = walk.find("[data-review-outcomes]").text
+    assert "On-time delivery 82 % → 95 %" in measured, measured
+    assert "baseline recorded before the work began" in measured
+    walk.shot("listing-review-outcome-en")
 
     # The vendor's dashboard draws the week's request, quote and win.
     walk.login("vendor@e2e.example")
@@ -416,6 +452,8 @@ def _loop(walk: Walk, portal: dict, browser: webdriver.Chrome) -> None:
     walk.open(f"/vendors/{portal['vendor_org']}")
     profile = walk.text()
     assert "智织云科技" in profile and "纺织业" in profile and "Jinxiu" not in profile
+    measured = walk.find("[data-review-outcomes]").text
+    assert "准时交付率 82% → 95%" in measured and "基线在工作开始前记录" in measured, measured
     walk.shot("vendor-profile-zh")
     walk.language("en")
     assert "1 verified review" in walk.text()
