@@ -62,7 +62,7 @@ def test_preferences_off_and_digest(app, db):
     assert email_channel.send_digests() == 1
     db.session.commit()
     [digest] = mails_to(app, sme.email)
-    assert "updates of the day" in digest.subject and "sent a quote" in digest.body
+    assert "1 update of the day" in digest.subject and "sent a quote" in digest.body
     assert "Any questions?" not in digest.body
     assert email_channel.send_digests() == 0  # one digest a day
 

@@ -203,6 +203,20 @@ def test_requesting_quotes_from_the_need_page(sme_client, sme, db):
     assert "quote requested" in page and "You may ask 2 more vendors" in page
 
 
+def test_one_request_for_quotes_reads_in_the_singular(sme_client, sme, db):
+    listing = factories.listing(factories.vendor_user())
+    need = factories.need(sme)
+    response = submit(
+        sme_client,
+        f"/needs/{need.id}/rfqs",
+        {"listing_ids": [str(listing.id)], "message": "Please quote."},
+        form_url=f"/needs/{need.id}",
+        follow_redirects=True,
+    )
+    assert "Sent 1 request for quotes. We will tell you when the quote arrives." in response.text
+    assert "1 requests" not in response.text
+
+
 def test_request_problems_come_back_as_messages(sme_client, sme, db):
     listing = factories.listing(factories.vendor_user())
     need = factories.need(sme)

@@ -83,6 +83,15 @@ def _awarded_with_one_milestone(db):
     return deal, engagement, milestone
 
 
+def test_a_change_of_one_point_reads_in_the_singular(app):
+    with app.test_request_context(), force_locale("en"):
+        assert kpis._delta_text("points", 1) == "+1 point"
+        assert kpis._delta_text("points", -1) == "−1 point"
+        assert kpis._delta_text("points", 0.5) == "+0.5 points"
+    with app.test_request_context(), force_locale("zh"):
+        assert kpis._delta_text("points", 1) == "+1 个百分点"
+
+
 def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
     deal, engagement, milestone = _awarded_with_one_milestone(db)
     milestones.deliver(deal.vendors[0], milestone, "Installed")

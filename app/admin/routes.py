@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
@@ -440,7 +441,10 @@ def job_retry(job_id: int):
 @admin_only
 def jobs_retry_stuck():
     retried = job_admin.retry_jobs(current_user, job_admin.stuck_job_ids())
-    flash(_("%(n)s jobs will run again.", n=len(retried)), "success")
+    flash(
+        ngettext("%(num)d job will run again.", "%(num)d jobs will run again.", len(retried)),
+        "success",
+    )
     return _back(url_for(".jobs_index"))
 
 

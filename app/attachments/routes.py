@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -51,7 +52,7 @@ def _attach(action, owner, back: str):
         if not exc.errors:
             flash(exc.message, "danger")
         return redirect(back)
-    flash(_("%(n)s files attached.", n=len(stored)), "success")
+    flash(ngettext("%(num)d file attached.", "%(num)d files attached.", len(stored)), "success")
     return redirect(back)
 
 

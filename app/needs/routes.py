@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -222,7 +223,11 @@ def send_rfqs(need_id: int):
         show_errors(form, exc)
         return _show_page(need, form, 422)
     flash(
-        _("Sent %(n)s requests for quotes. We will tell you when quotes arrive.", n=len(sent)),
+        ngettext(
+            "Sent %(num)d request for quotes. We will tell you when the quote arrives.",
+            "Sent %(num)d requests for quotes. We will tell you when quotes arrive.",
+            len(sent),
+        ),
         "success",
     )
     return redirect(url_for(".show", need_id=need.id, _anchor="requests"))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -269,7 +269,10 @@ def _delta(kpi: Kpi, before: float, after: float) -> tuple[str, float] | None:
 
 def _delta_text(kind: str, change: float) -> str:
     if kind == "points":
-        return _("%(change)s points", change=_signed(change))
+        one = abs(round(change, 2)) == 1  # "+1 point", "+0.5 points", "+13 points"
+        return ngettext(
+            "%(change)s point", "%(change)s points", 1 if one else 2, change=_signed(change)
+        )
     return _("%(change)s %%", change=_signed(change))
 
 

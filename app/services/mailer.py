@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 
@@ -196,7 +196,9 @@ def _digest(mail: MailMessage, user: User | None):
         )
     )
     items = [{"text": render(n), "link": _absolute(n.link)} for n in rows]
-    subject = _("Shuzhuan: %(n)s updates of the day", n=len(items))
+    subject = ngettext(
+        "Shuzhuan: %(num)d update of the day", "Shuzhuan: %(num)d updates of the day", len(items)
+    )
     return subject, "digest", {"items": items}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
@@ -458,7 +459,12 @@ def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> 
         listing_id=quote.rfq.listing_id,
         vendor_id=quote.vendor_id,
         sender_id=actor.id,
-        message=_("Pooled request #%(id)s, %(n)s members", id=pool.id, n=count),
+        message=ngettext(
+            "Pooled request #%(id)s, %(num)d member",
+            "Pooled request #%(id)s, %(num)d members",
+            count,
+            id=pool.id,
+        ),
         status=RfqStatus.QUOTED,
     )
     db.session.add(rfq)
