@@ -492,3 +492,58 @@ def test_the_api_corrects_outcomes_with_the_same_rules(app, db):
         ("outcome.baseline_corrected", 10, 12),
         ("outcome.after_corrected", 90, 9),
     ]
+
+
+# --- the learned ranker's signal: a completed pair moves one grade with its measured KPIs ---
+
+
+@pytest.mark.parametrize(
+    ("rating", "measured", "expected"),
+    [
+        (None, None, 2),  # completed, not reviewed, not measured: "awarded"
+        (None, True, 3),  # not reviewed, every measured KPI improved
+        (None, False, 1),
+        (5, True, 3),  # never above the top grade
+        (5, False, 2),
+        (3, True, 3),
+        (2, True, 1),  # a poor review with a measured gain: one step, not the top
+        (2, False, 0),  # never below zero
+    ],
+)
+def test_measured_outcomes_move_a_completed_pairs_grade_one_step(rating, measured, expected):
+    from app.services.outcomes import grade
+
+    assert grade("awarded", "completed", rating, measured) == expected
+    assert grade("awarded", "active", rating, measured) == 2  # not completed: no signal
+    assert grade("quoted", None, None, measured) == 1
+
+
+def test_the_training_grades_read_only_baselines_recorded_before_the_work(app, db):
+    from app.services import outcomes
+
+    vendor = factories.vendor_user()
+    listing = factories.listing(vendor)
+    _, improved = measured_engagement(db, vendor, listing, "on_time_delivery", 80, 93)
+    _, worsened = measured_engagement(db, vendor, listing, "lead_time", 10, 12)
+    _, unchanged = measured_engagement(db, vendor, listing, "lead_time", 10, 10)
+    _, late = measured_engagement(db, vendor, listing, "on_time_delivery", 70, 90)
+    outcome = db.session.scalar(sa.select(Outcome).where(Outcome.engagement_id == late.id))
+    outcome.baseline_at = late.work_began_at + timedelta(seconds=1)  # after the work began
+    _, mixed = measured_engagement(db, vendor, listing, "on_time_delivery", 80, 90)
+    first = db.session.scalar(sa.select(Outcome).where(Outcome.engagement_id == mixed.id))
+    db.session.add(
+        Outcome(
+            engagement_id=mixed.id,
+            kpi="lead_time",
+            baseline=10,
+            baseline_at=first.baseline_at,
+            after=12,  # worse, while on-time delivery got better: no verdict
+            after_at=first.after_at,
+        )
+    )
+    db.session.commit()
+    assert kpis.verdicts() == {improved.id: True, worsened.id: False}
+    graded = {record.id: g for record, _slug, g in outcomes.training_triples()}
+    assert graded[str(improved.need_id)] == 3 and graded[str(worsened.need_id)] == 1
+    assert graded[str(unchanged.need_id)] == 2 and graded[str(late.need_id)] == 2
+    assert graded[str(mixed.need_id)] == 2

@@ -15,8 +15,9 @@ the server's time (never the client's), audits once, in the caller's one transac
 is told the value was recorded first.
 
 A baseline recorded before the engagement's ``work_began_at`` (its first delivery, or its
-completion) carries the badge "baseline recorded before the work began". The ranker never
-reads any of this.
+completion) carries the badge "baseline recorded before the work began". The learned
+ranker reads only :func:`verdicts` (a completed engagement's grade moves one step with it,
+:mod:`app.services.outcomes`).
 """
 
 from __future__ import annotations
@@ -355,6 +356,20 @@ def measured_by_engagement(engagement_ids: Iterable[int]) -> dict[int, list[Chan
     for outcome, engagement in _measured(Outcome.engagement_id.in_(ids)):
         found.setdefault(engagement.id, []).append(describe(outcome, engagement))
     return found
+
+
+def verdicts() -> dict[int, bool]:
+    """Completed engagements whose measured KPIs with a baseline recorded before the work
+    all improved (True) or all worsened (False); the others are absent (nothing measured so,
+    nothing changed, or the KPIs disagree). The learned ranker's training reads this."""
+    seen: dict[int, set[bool]] = {}
+    for outcome, engagement in _measured():
+        if not before_work(outcome, engagement):
+            continue  # a baseline taken once the work showed its effect proves nothing
+        better = _improved(KPIS[outcome.kpi], outcome.after - outcome.baseline)
+        if better is not None:
+            seen.setdefault(engagement.id, set()).add(better)
+    return {engagement_id: found.pop() for engagement_id, found in seen.items() if len(found) == 1}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,12 @@ completed and reviewed with an overall rating 3                  2
 completed and reviewed with an overall rating ≤ 2                0
 =============================================================  =====
 
+Measured outcomes move a completed pair one step, never more: up when every KPI whose
+baseline was recorded before the work began improved, down when every one of them worsened
+(mixed, unchanged or unmeasured KPIs move nothing; see :func:`app.services.kpis.verdicts`).
+So a completed engagement without a review but with a measured gain grades 3, a 2-star one
+with a measured gain 1, and a 5-star one stays 3.
+
 A removed review counts as no review (the pair stays "awarded", 2). Plug-ins of the
 catalogue that a need was never paired with are absent, which the trainer treats as not
 relevant, as absent labels are in the benchmarks. Cancelled and draft needs are left out:
@@ -36,21 +42,29 @@ from app.models import (
     Rfq,
     RfqStatus,
 )
+from app.services import kpis
 from matching.types import Need as NeedRecord
 
 REQUESTED, QUOTED, AWARDED, EXCELLENT = 1, 1, 2, 3
 SOURCE = "portal-outcomes"
 
 
-def grade(rfq_status: str, engagement_status: str | None, rating: int | None) -> int:
-    """The grade of one (need, plug-in) pair from its request's outcome (table above)."""
+def grade(
+    rfq_status: str,
+    engagement_status: str | None,
+    rating: int | None,
+    measured: bool | None = None,
+) -> int:
+    """The grade of one (need, plug-in) pair from its request's outcome (table above);
+    ``measured``: the engagement's measured KPIs all improved (True), all worsened (False)."""
     if rfq_status == RfqStatus.AWARDED:
-        if engagement_status == EngagementStatus.COMPLETED and rating is not None:
-            if rating >= 4:
-                return EXCELLENT
-            if rating <= 2:
-                return 0
-        return AWARDED
+        graded = AWARDED
+        completed = engagement_status == EngagementStatus.COMPLETED
+        if completed and rating is not None:
+            graded = EXCELLENT if rating >= 4 else 0 if rating <= 2 else AWARDED
+        if completed and measured is not None:
+            graded = min(EXCELLENT, graded + 1) if measured else max(0, graded - 1)
+        return graded
     if rfq_status in (RfqStatus.QUOTED, RfqStatus.LOST):
         return QUOTED
     return REQUESTED
@@ -59,7 +73,14 @@ def grade(rfq_status: str, engagement_status: str | None, rating: int | None) ->
 def training_triples() -> list[tuple[NeedRecord, str, int]]:
     """(need record, listing slug, grade 0-3) for every request for quote ever sent."""
     rows = db.session.execute(
-        sa.select(Rfq.need_id, PluginListing.slug, Rfq.status, Engagement.status, Review.rating)
+        sa.select(
+            Rfq.need_id,
+            PluginListing.slug,
+            Rfq.status,
+            Engagement.status,
+            Review.rating,
+            Engagement.id,
+        )
         .join(PluginListing, PluginListing.id == Rfq.listing_id)
         .join(Need, Need.id == Rfq.need_id)
         .outerjoin(
@@ -77,7 +98,12 @@ def training_triples() -> list[tuple[NeedRecord, str, int]]:
         need.id: need.to_record()
         for need in db.session.scalars(sa.select(Need).where(Need.id.in_({r[0] for r in rows})))
     }
+    measured = kpis.verdicts()
     return [
-        (needs[need_id], slug, grade(rfq_status, engagement_status, rating))
-        for need_id, slug, rfq_status, engagement_status, rating in rows
+        (
+            needs[need_id],
+            slug,
+            grade(rfq_status, engagement_status, rating, measured.get(engagement_id)),
+        )
+        for need_id, slug, rfq_status, engagement_status, rating, engagement_id in rows
     ]
