@@ -340,8 +340,8 @@ def test_concurrent_review_submits_store_one_review(app, db):
     rounds(one)
 
 
-def delivered_plan(shares: list[int]):
-    """An awarded deal whose plan has milestones of these shares, the first delivered."""
+def awarded_plan(shares: list[int]):
+    """An awarded deal whose plan has milestones of these shares, none delivered yet."""
     deal = make_deal(vendors=1)
     plan = [
         {"name": f"阶段{i}", "share_pct": share, "due_week": i, "criteria": "现场验收"}
@@ -351,7 +351,12 @@ def delivered_plan(shares: list[int]):
     _db.session.commit()
     deal.engagement = deals.award(deal.sme, deal.quotes[0])
     _db.session.commit()
-    first = milestones.plan_for(deal.engagement)[0]
+    return deal, milestones.plan_for(deal.engagement)[0]
+
+
+def delivered_plan(shares: list[int]):
+    """An awarded deal whose plan has milestones of these shares, the first delivered."""
+    deal, first = awarded_plan(shares)
     milestones.deliver(deal.vendors[0], first, "报告已上传共享盘")
     _db.session.commit()
     return deal, first.id
@@ -420,13 +425,19 @@ def test_concurrent_accepts_of_the_last_milestone_complete_the_engagement_once(a
     rounds(one)
 
 
+def completed_with_baseline(kpi: str, value: float):
+    """A completed deal whose KPI ``kpi`` has its baseline ``value`` (no after value yet)."""
+    deal = make_deal(vendors=1, award=True)
+    kpis.record_baseline(deal.sme, deal.engagement, kpi, value)
+    _db.session.commit()
+    deals.complete_engagement(deal.sme, deal.engagement)
+    _db.session.commit()
+    return deal
+
+
 def test_concurrent_after_values_of_one_kpi_record_one(app, db):
     def one(n: int) -> None:
-        deal = make_deal(vendors=1, award=True)
-        kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
-        db.session.commit()
-        deals.complete_engagement(deal.sme, deal.engagement)
-        db.session.commit()
+        deal = completed_with_baseline("on_time_delivery", 82)
         engagement_id = deal.engagement.id
         headers = bearer(deal.sme)
         path = f"/engagements/{engagement_id}/outcomes/after"
@@ -440,10 +451,7 @@ def test_concurrent_after_values_of_one_kpi_record_one(app, db):
         assert all(
             "already recorded" in body["detail"] for status, body in answers if status == 409
         )
-        outcome = db.session.scalar(
-            sa.select(Outcome).where(Outcome.engagement_id == engagement_id)
-        )
-        db.session.refresh(outcome)
+        outcome = outcome_of(engagement_id)
         assert outcome.after == winner
         assert audit_count("outcome.after_recorded", outcome.id) == 1
 
@@ -463,5 +471,95 @@ def test_concurrent_baselines_of_one_kpi_store_one(app, db):
             audit_count("outcome.baseline_recorded", *ids(Outcome, engagement_id=engagement_id))
             == 1
         )
+
+    rounds(one)
+
+
+def race_both(app, requests: dict[str, tuple], n: int) -> dict[str, tuple[int, dict]]:
+    """Race two named requests, in the given order on even rounds and reversed on odd ones;
+    the answers by name, none of them a server error."""
+    names = list(requests)
+    if n % 2:
+        names.reverse()
+    answers = dict(zip(names, race(app, [requests[name] for name in names]), strict=True))
+    assert_no_server_errors(list(answers.values()))
+    return answers
+
+
+def outcome_of(engagement_id: int) -> Outcome:
+    """The engagement's one outcome as the database holds it now."""
+    outcome = _db.session.scalar(sa.select(Outcome).where(Outcome.engagement_id == engagement_id))
+    _db.session.refresh(outcome)
+    return outcome
+
+
+def test_a_baseline_correction_against_the_first_delivery(app, db):
+    """Whichever comes first, a corrected baseline is never newer than the work's start:
+    the badge "recorded before the work began" stays true."""
+    won = Counter()
+
+    def one(n: int) -> None:
+        deal, first = awarded_plan([100])
+        kpis.record_baseline(deal.sme, deal.engagement, "lead_time", 12)
+        db.session.commit()
+        engagement_id = deal.engagement.id
+        requests = [
+            (
+                "PUT",
+                f"/engagements/{engagement_id}/outcomes",
+                bearer(deal.sme),
+                {"kpi": "lead_time", "value": 10},
+            ),
+            ("POST", f"/milestones/{first.id}/deliver", bearer(deal.vendors[0]), {"note": "装好"}),
+        ]
+        answers = race_both(app, dict(zip(["correct", "deliver"], requests, strict=True)), n)
+        assert answers["deliver"][0] == 200, answers
+        outcome = outcome_of(engagement_id)
+        engagement = db.session.get(Engagement, engagement_id)
+        db.session.refresh(engagement)
+        corrected = answers["correct"][0] == 200
+        won["correct" if corrected else "deliver"] += 1
+        if not corrected:
+            assert (
+                answers["correct"][0] == 409
+                and "The work has begun" in answers["correct"][1]["detail"]
+            )
+        assert outcome.baseline == (10 if corrected else 12)
+        assert outcome.baseline_at < engagement.work_began_at
+        assert audit_count("outcome.baseline_corrected", outcome.id) == int(corrected)
+
+    rounds(one)
+    assert sum(won.values()) == ROUNDS
+
+
+def test_an_after_value_correction_against_the_review(app, db):
+    """The review shows the value after the work as it is when the review is stored: a
+    correction either comes before it (and the review carries it) or is refused."""
+
+    def one(n: int) -> None:
+        deal = completed_with_baseline("on_time_delivery", 82)
+        kpis.record_after(deal.sme, deal.engagement, "on_time_delivery", 90)
+        db.session.commit()
+        engagement_id = deal.engagement.id
+        headers = bearer(deal.sme)
+        requests = [
+            (
+                "PUT",
+                f"/engagements/{engagement_id}/outcomes/after",
+                headers,
+                {"kpi": "on_time_delivery", "value": 95},
+            ),
+            ("POST", f"/engagements/{engagement_id}/review", headers, REVIEW),
+        ]
+        answers = race_both(app, dict(zip(["correct", "review"], requests, strict=True)), n)
+        assert answers["review"][0] == 201, answers
+        corrected = answers["correct"][0] == 200
+        if not corrected:
+            assert answers["correct"][0] == 409, answers
+        outcome = outcome_of(engagement_id)
+        assert outcome.after == (95 if corrected else 90)
+        (shown,) = answers["review"][1]["outcomes"]
+        assert shown["after"] == outcome.after  # the review showed what is stored
+        assert audit_count("outcome.after_corrected", outcome.id) == int(corrected)
 
     rounds(one)
