@@ -138,6 +138,7 @@ class BaseConfig:
     RFQ_REMINDER_DAYS = _int("RFQ_REMINDER_DAYS", 3)
     QUOTE_REMINDER_DAYS = _int("QUOTE_REMINDER_DAYS", 2)
     REVIEW_INVITATION_DAYS = _int("REVIEW_INVITATION_DAYS", 1)
+    OUTCOME_REMINDER_DAYS = _int("OUTCOME_REMINDER_DAYS", 30)
 
     # Account recovery: how long e-mailed links work, and how often they may be asked for.
     VERIFY_EMAIL_HOURS = _int("VERIFY_EMAIL_HOURS", 72)

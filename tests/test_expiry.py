@@ -89,6 +89,31 @@ def test_a_completed_engagement_invites_a_review_once(app, db):
     assert "reminder.review_invitation" not in notification_kinds(reviewed.sme)
 
 
+def test_a_measured_kpi_without_its_after_value_is_reminded_a_month_later_once(app, db):
+    from app.services import kpis
+
+    deal = make_deal(vendors=1, award=True)
+    kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
+    db.session.commit()
+    deals.complete_engagement(deal.sme, deal.engagement)
+    db.session.commit()
+    now = utcnow()
+    kinds = lambda: notification_kinds(deal.sme).count("reminder.outcome_after")  # noqa: E731
+    expiry.tick(now + timedelta(days=29))
+    assert kinds() == 0  # too early for a change to show
+    expiry.tick(now + timedelta(days=31))
+    expiry.tick(now + timedelta(days=32))
+    assert kinds() == 1
+    measured = make_deal(vendors=1, award=True)
+    kpis.record_baseline(measured.sme, measured.engagement, "on_time_delivery", 82)
+    db.session.commit()
+    deals.complete_engagement(measured.sme, measured.engagement)
+    kpis.record_after(measured.sme, measured.engagement, "on_time_delivery", 95)
+    db.session.commit()
+    expiry.tick(now + timedelta(days=31))
+    assert "reminder.outcome_after" not in notification_kinds(measured.sme)
+
+
 def test_flask_jobs_tick(app, db):
     deal = make_deal(vendors=1)
     deal.quotes[0].valid_until = date.today() - timedelta(days=3)

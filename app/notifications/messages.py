@@ -95,6 +95,10 @@ MESSAGES = {
     "reminder.review_invitation": _l(
         "How did “%(name)s” work out for “%(need)s”? Your review helps other enterprises."
     ),
+    "reminder.outcome_after": _l(
+        "It is time to measure: record the values after the work of “%(name)s” for “%(need)s”,"
+        " so its measured change can be shown."
+    ),
 }
 
 # Short names of the kinds, for e-mail subjects and the preferences on the profile.
@@ -141,6 +145,7 @@ LABELS = {
     "reminder.rfq_unanswered": _l("Reminder: a request waits for your quote"),
     "reminder.quote_expiring": _l("Reminder: a quote expires soon"),
     "reminder.review_invitation": _l("Invitation to review"),
+    "reminder.outcome_after": _l("Reminder: measure the outcome"),
 }
 
 # Who can receive which kinds: the profile offers a mail preference for these.
@@ -156,6 +161,7 @@ ROLE_KINDS = {
         "quote.expired",
         "reminder.quote_expiring",
         "reminder.review_invitation",
+        "reminder.outcome_after",
         "milestone.delivered",
         "milestone.resolved_accepted",
         "milestone.resolved_redo",

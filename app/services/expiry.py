@@ -9,7 +9,8 @@ own transaction so one failure does not hold up the rest:
 - a request nobody answered within ``RFQ_EXPIRY_DAYS`` expires (sent → expired);
 - reminders: a request unanswered after ``RFQ_REMINDER_DAYS`` (to the vendor), a quote that
   expires within ``QUOTE_REMINDER_DAYS`` (to the SME), an invitation to review
-  ``REVIEW_INVITATION_DAYS`` after completion (to the SME). A :class:`~app.models.Reminder`
+  ``REVIEW_INVITATION_DAYS`` after completion (to the SME), the after value of a measured
+  KPI ``OUTCOME_REMINDER_DAYS`` after completion (to the SME). A :class:`~app.models.Reminder`
   row, unique per kind and subject, makes each go out once;
 - a milestone of an active engagement past its due date and not delivered: both parties are
   told once (``Milestone.overdue_notified_on``; :mod:`app.services.milestones`);
@@ -36,6 +37,7 @@ from app.models import (
     EngagementStatus,
     Need,
     NeedStatus,
+    Outcome,
     Quote,
     QuoteStatus,
     Reminder,
@@ -241,6 +243,32 @@ def invite_reviews(now: datetime) -> int:
     return sent
 
 
+def remind_outcomes(now: datetime) -> int:
+    """SMEs are reminded, once, to record the after value of a KPI whose baseline they
+    measured, ``OUTCOME_REMINDER_DAYS`` after completion (when a change has had time to show)."""
+    rows = db.session.scalars(
+        sa.select(Engagement)
+        .where(
+            Engagement.status == EngagementStatus.COMPLETED,
+            Engagement.completed_at <= now - _days("OUTCOME_REMINDER_DAYS", 30),
+            sa.exists().where(Outcome.engagement_id == Engagement.id, Outcome.after.is_(None)),
+        )
+        .order_by(Engagement.id)
+    ).all()
+    sent = 0
+    for engagement in rows:
+        if _once("reminder.outcome_after", engagement.id):
+            notify_all(
+                members(engagement.sme_id),
+                "reminder.outcome_after",
+                link=f"/engagements/{engagement.id}/plan",
+                name=engagement.listing.name,
+                need=engagement.need.title,
+            )
+            sent += 1
+    return sent
+
+
 # --- the tick -----------------------------------------------------------------------------
 
 
@@ -254,7 +282,8 @@ def tick(now: datetime | None = None) -> TickReport:
         report.quotes_expired += _step(expire_quote, quote_id, now)
     for rfq_id in _due_rfqs(now):
         report.rfqs_expired += _step(expire_rfq, rfq_id, now)
-    for remind in (remind_unanswered_rfqs, remind_expiring_quotes, invite_reviews):
+    reminders = (remind_unanswered_rfqs, remind_expiring_quotes, invite_reviews, remind_outcomes)
+    for remind in reminders:
         report.reminders += _step(remind, now)
     for milestone_id in milestones.overdue_ids(now):
         report.milestones_overdue += _step(milestones.announce_overdue, milestone_id, now)
