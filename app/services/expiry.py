@@ -24,6 +24,7 @@ gets exactly one of the two outcomes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -160,33 +161,55 @@ def _once(kind: str, subject_id: int) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Reminder:
+    subject_id: int  # the row the reminder is about (claimed once per kind)
+    organisation_id: int  # whose members are told
+    link: str
+    params: dict
+
+
+def _send_once(kind: str, reminders: Iterable[_Reminder]) -> int:
+    """Notify each reminder not sent before; how many went out."""
+    sent = 0
+    for reminder in reminders:
+        if _once(kind, reminder.subject_id):
+            notify_all(
+                members(reminder.organisation_id), kind, link=reminder.link, **reminder.params
+            )
+            sent += 1
+    return sent
+
+
 def remind_unanswered_rfqs(now: datetime) -> int:
     """Vendors hear about requests waiting for their quote for ``RFQ_REMINDER_DAYS``."""
-    days = _days("RFQ_REMINDER_DAYS", 3)
     rows = db.session.scalars(
         sa.select(Rfq)
         .join(Need, Need.id == Rfq.need_id)
         .where(
             Rfq.status == RfqStatus.SENT,
-            Rfq.created_at <= now - days,
+            Rfq.created_at <= now - _days("RFQ_REMINDER_DAYS", 3),
             Need.status == NeedStatus.OPEN,
             ~sa.exists().where(Quote.rfq_id == Rfq.id),
         )
         .order_by(Rfq.id)
-    ).all()
-    sent = 0
-    for rfq in rows:
-        if _once("reminder.rfq_unanswered", rfq.id):
-            notify_all(
-                members(rfq.vendor_id),
-                "reminder.rfq_unanswered",
-                link=f"/vendor/rfqs/{rfq.id}",
-                sme=rfq.need.organisation.name,
-                need=rfq.need.title,
-                days=(now - rfq.created_at).days,
+    )
+    return _send_once(
+        "reminder.rfq_unanswered",
+        (
+            _Reminder(
+                rfq.id,
+                rfq.vendor_id,
+                f"/vendor/rfqs/{rfq.id}",
+                {
+                    "sme": rfq.need.organisation.name,
+                    "need": rfq.need.title,
+                    "days": (now - rfq.created_at).days,
+                },
             )
-            sent += 1
-    return sent
+            for rfq in rows.all()
+        ),
+    )
 
 
 def remind_expiring_quotes(now: datetime) -> int:
@@ -202,71 +225,62 @@ def remind_expiring_quotes(now: datetime) -> int:
             Need.status == NeedStatus.OPEN,
         )
         .order_by(Quote.id)
-    ).all()
-    sent = 0
-    for quote in rows:
-        if _once("reminder.quote_expiring", quote.id):
-            notify_all(
-                members(quote.need.organisation_id),
-                "reminder.quote_expiring",
-                link=f"/needs/{quote.need_id}/quotes",
-                vendor=quote.vendor.name,
-                need=quote.need.title,
-                valid_until=quote.valid_until.isoformat(),
+    )
+    return _send_once(
+        "reminder.quote_expiring",
+        (
+            _Reminder(
+                quote.id,
+                quote.need.organisation_id,
+                f"/needs/{quote.need_id}/quotes",
+                {
+                    "vendor": quote.vendor.name,
+                    "need": quote.need.title,
+                    "valid_until": quote.valid_until.isoformat(),
+                },
             )
-            sent += 1
-    return sent
+            for quote in rows.all()
+        ),
+    )
+
+
+def _completed_before(now: datetime, setting: str, default: int, *where) -> list[Engagement]:
+    return list(
+        db.session.scalars(
+            sa.select(Engagement)
+            .where(
+                Engagement.status == EngagementStatus.COMPLETED,
+                Engagement.completed_at <= now - _days(setting, default),
+                *where,
+            )
+            .order_by(Engagement.id)
+        )
+    )
+
+
+def _about(engagement: Engagement) -> dict:
+    return {"name": engagement.listing.name, "need": engagement.need.title}
 
 
 def invite_reviews(now: datetime) -> int:
     """SMEs are invited to review a completed engagement they have not reviewed yet."""
-    rows = db.session.scalars(
-        sa.select(Engagement)
-        .where(
-            Engagement.status == EngagementStatus.COMPLETED,
-            Engagement.completed_at <= now - _days("REVIEW_INVITATION_DAYS", 1),
-            ~sa.exists().where(Review.engagement_id == Engagement.id),
-        )
-        .order_by(Engagement.id)
-    ).all()
-    sent = 0
-    for engagement in rows:
-        if _once("reminder.review_invitation", engagement.id):
-            notify_all(
-                members(engagement.sme_id),
-                "reminder.review_invitation",
-                link=f"/needs/engagements/{engagement.id}/review",
-                name=engagement.listing.name,
-                need=engagement.need.title,
-            )
-            sent += 1
-    return sent
+    not_reviewed = ~sa.exists().where(Review.engagement_id == Engagement.id)
+    rows = _completed_before(now, "REVIEW_INVITATION_DAYS", 1, not_reviewed)
+    return _send_once(
+        "reminder.review_invitation",
+        (_Reminder(e.id, e.sme_id, f"/needs/engagements/{e.id}/review", _about(e)) for e in rows),
+    )
 
 
 def remind_outcomes(now: datetime) -> int:
     """SMEs are reminded, once, to record the after value of a KPI whose baseline they
     measured, ``OUTCOME_REMINDER_DAYS`` after completion (when a change has had time to show)."""
-    rows = db.session.scalars(
-        sa.select(Engagement)
-        .where(
-            Engagement.status == EngagementStatus.COMPLETED,
-            Engagement.completed_at <= now - _days("OUTCOME_REMINDER_DAYS", 30),
-            sa.exists().where(Outcome.engagement_id == Engagement.id, Outcome.after.is_(None)),
-        )
-        .order_by(Engagement.id)
-    ).all()
-    sent = 0
-    for engagement in rows:
-        if _once("reminder.outcome_after", engagement.id):
-            notify_all(
-                members(engagement.sme_id),
-                "reminder.outcome_after",
-                link=f"/engagements/{engagement.id}/plan",
-                name=engagement.listing.name,
-                need=engagement.need.title,
-            )
-            sent += 1
-    return sent
+    unmeasured = sa.exists().where(Outcome.engagement_id == Engagement.id, Outcome.after.is_(None))
+    rows = _completed_before(now, "OUTCOME_REMINDER_DAYS", 30, unmeasured)
+    return _send_once(
+        "reminder.outcome_after",
+        (_Reminder(e.id, e.sme_id, f"/engagements/{e.id}/plan", _about(e)) for e in rows),
+    )
 
 
 # --- the tick -----------------------------------------------------------------------------
