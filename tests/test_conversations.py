@@ -60,6 +60,7 @@ def test_sme_and_vendor_talk_with_a_pdf_and_an_image(app, db, deal):
     assert "message.received" in notification_kinds(sme)
     page = sme_client.get(f"/conversations/{rfq.id}").get_data(as_text=True)
     assert "Tuesday works." in page
+    assert f'href="/vendors/{rfq.vendor_id}"' in page  # who they talk with, one click away
 
     pdf, image = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).all()
     assert pdf.content_type == "application/pdf" and image.thumbnail_key
