@@ -16,6 +16,7 @@ from app.models import Organisation, OrgKind, Role, User, Verification
 from app.models.base import utcnow
 from app.services import audit
 from app.services.sessions import end_all_sessions, end_other_sessions
+from app.services.vendors import check_uscc
 
 __all__ = ["authenticate", "end_all_sessions", "end_other_sessions", "register"]
 
@@ -107,8 +108,6 @@ def register(
 
 def _unused_uscc(code: str) -> str:
     """A valid credit code that no other organisation has registered."""
-    from app.services.vendors import check_uscc
-
     try:
         code = check_uscc(code)
     except InvalidInput as exc:

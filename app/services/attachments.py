@@ -37,10 +37,25 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidInput, NotFound
+from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Attachment, Engagement, Message, Milestone, Need, Quote, Rfq, Role, User
+from app.models import (
+    Attachment,
+    Engagement,
+    Message,
+    Milestone,
+    Need,
+    NeedStatus,
+    Quote,
+    QuoteStatus,
+    Rfq,
+    Role,
+    User,
+)
 from app.models.base import utcnow
+from app.services import audit
+from app.services.deals import require_vendor
+from app.services.needs import get_for_sme
 
 # Detected type → the extension a download gets.
 ALLOWED = {
@@ -342,14 +357,8 @@ def required(uploads: list[Upload]) -> list[Upload]:
 
 def attach_to_need(user: User, need: Need, uploads: list[Upload]) -> list[Attachment]:
     """The SME adds specifications, photos or drawings to its own need."""
-    from app.models import NeedStatus
-    from app.services import audit
-    from app.services.needs import get_for_sme
-
     need = get_for_sme(user, need.id)
     if need.status == NeedStatus.CANCELLED:
-        from app.errors import DomainError
-
         raise DomainError(_("A cancelled need takes no more files."))
     stored = store(user, uploads, need=need)
     audit.record(user, "need.files_attached", need, files=[a.filename for a in stored])
@@ -358,11 +367,6 @@ def attach_to_need(user: User, need: Need, uploads: list[Upload]) -> list[Attach
 
 def attach_to_quote(user: User, quote: Quote, uploads: list[Upload]) -> list[Attachment]:
     """The quoting vendor adds its offer document to a live quote."""
-    from app.errors import DomainError
-    from app.models import QuoteStatus
-    from app.services import audit
-    from app.services.deals import require_vendor
-
     org = require_vendor(user)
     if quote.vendor_id != org.id:
         raise NotFound(_("No such quote."))

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.deals import ListingStats, listing_stats, require_vendor
+from app.services.matching import suggest_capabilities
 from app.services.roles import require_admin
 from app.services.vendor_profiles import response_hours_by_listing
 
@@ -148,8 +149,6 @@ def need_capabilities(need: Need) -> list[str]:
     """The capabilities a need asks for: those chosen, or else the best one read from its text."""
     if need.capabilities:
         return list(need.capabilities)
-    from app.services.matching import suggest_capabilities
-
     # Suggestions are calibrated probabilities, already at least SUGGEST_THRESHOLD.
     best = suggest_capabilities(f"{need.title}\n{need.description}", need.lang)[:1]
     return [code for code, _ in best]

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
+from app.i18n.status_labels import status_label
 from app.models import (
     PRICE_PARTS,
     Engagement,
@@ -516,6 +517,7 @@ def award_for(user: User, quote: Quote) -> Engagement:
     for other in rejected:
         audit.record(user, "quote.rejected", other, need_id=need.id)
     audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
+    # here, not at the top: app.services.milestones imports this module
     from app.services.milestones import start_plan
 
     start_plan(engagement, quote)  # the quote's milestones become the engagement's plan
@@ -569,6 +571,7 @@ def complete_engagement(user: User, engagement: Engagement) -> Engagement:
     lock_need(engagement.need_id)
     if engagement.status != EngagementStatus.ACTIVE:
         raise DomainError(_("This engagement is already completed."))
+    # here, not at the top: app.services.milestones imports this module
     from app.services.milestones import require_all_accepted
 
     require_all_accepted(engagement)
@@ -738,6 +741,4 @@ def _request_gone(rfq: Rfq, arriving: str) -> str:
 
 
 def _s(obj) -> str:
-    from app.i18n.status_labels import status_label
-
     return status_label(obj.status)

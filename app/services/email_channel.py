@@ -8,6 +8,7 @@ for the daily digest wait for :func:`send_digests`. Idempotent: one mail per not
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -101,7 +102,5 @@ def send_digests(now: datetime | None = None) -> int:
 
 
 def _local_day(now: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date().isoformat()

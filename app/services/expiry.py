@@ -47,7 +47,7 @@ from app.models import (
     RfqStatus,
 )
 from app.models.base import utcnow
-from app.services import audit
+from app.services import attachments, audit, email_channel, milestones
 from app.services.notify import members, notify_all
 from app.services.transitions import lock_need
 
@@ -288,8 +288,6 @@ def remind_outcomes(now: datetime) -> int:
 
 def tick(now: datetime | None = None) -> TickReport:
     """Run everything that is due, each step committed on its own."""
-    from app.services import attachments, email_channel, milestones
-
     now = now or utcnow()
     report = TickReport()
     for quote_id in _due_quotes(now):

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import DomainError, Forbidden, InvalidInput
+from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.jobs.catalogue import catalogue_changed
 from app.models import (
@@ -46,8 +46,6 @@ def get_for_vendor(user: User, slug: str) -> PluginListing:
     """The vendor's own listing; someone else's is 'not found', never 'forbidden'."""
     listing = db.session.scalar(sa.select(PluginListing).where(PluginListing.slug == slug))
     if listing is None or listing.vendor_id != user.organisation_id:
-        from app.errors import NotFound
-
         raise NotFound(_("No such plug-in listing."))
     return listing
 

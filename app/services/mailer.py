@@ -26,8 +26,11 @@ from flask_mailman import EmailMultiAlternatives
 
 from app.extensions import db
 from app.extensions import mail as mailman
+from app.jobs.outbox import post
 from app.models import MailMessage, MailStatus, Notification, User
 from app.models.base import utcnow
+from app.notifications.messages import render, subject_for
+from app.services import preferences
 
 log = logging.getLogger("app.mail")
 
@@ -64,8 +67,6 @@ def queue(
     )
     db.session.add(mail)
     db.session.flush()
-    from app.jobs.outbox import post
-
     post("deliver_mail", {"mail_id": mail.id}, dedupe_key=f"mail:{mail.id}")
     return mail
 
@@ -147,8 +148,6 @@ def compose(mail: MailMessage) -> EmailMultiAlternatives:
 def _unsubscribe_url(mail: MailMessage, user: User | None) -> str | None:
     if user is None:
         return None
-    from app.services import preferences
-
     kind = mail.params.get("kind") if mail.kind == "notification" else ALL_KINDS
     return external_url(
         "notifications.unsubscribe", token=preferences.unsubscribe_token(user, kind)
@@ -177,8 +176,6 @@ def _render(mail: MailMessage, user: User | None) -> Rendered:
 
 
 def _notification(mail: MailMessage, user: User | None):
-    from app.notifications.messages import render, subject_for
-
     notification = db.session.get(Notification, mail.params["notification_id"])
     text = render(notification) if notification else ""
     link = _absolute(notification.link if notification else None)
@@ -186,8 +183,6 @@ def _notification(mail: MailMessage, user: User | None):
 
 
 def _digest(mail: MailMessage, user: User | None):
-    from app.notifications.messages import render
-
     rows = list(
         db.session.scalars(
             sa.select(Notification)
@@ -204,6 +199,7 @@ def _digest(mail: MailMessage, user: User | None):
 
 def _account(template: str, subject: Any):
     def build(mail: MailMessage, user: User | None):
+        # here, not at the top: app.services.recovery imports this module
         from app.services import recovery
 
         return str(subject()), template, recovery.mail_context(mail, user)

@@ -40,7 +40,7 @@ from app.models.base import utcnow
 from app.models.milestones import DISPUTE_AFTER_REJECTIONS, MAX_MILESTONES
 from app.services import attachments, audit
 from app.services.attachments import Upload
-from app.services.deals import require_vendor
+from app.services.deals import finish_engagement, require_vendor
 from app.services.needs import require_sme
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
@@ -318,8 +318,6 @@ def accept(user: User, milestone: Milestone) -> Milestone:
 
 def _complete_when_all_accepted(actor: User, engagement: Engagement) -> None:
     if all(m.status == MilestoneStatus.ACCEPTED for m in plan_for(engagement)):
-        from app.services.deals import finish_engagement
-
         finish_engagement(actor, engagement)
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
+from app.i18n.status_labels import status_label
 from app.models import (
     Need,
     NeedStatus,
@@ -221,6 +222,4 @@ def _own(user: User, need: Need) -> None:
 
 
 def _state(status) -> str:
-    from app.i18n.status_labels import status_label
-
     return status_label(status)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
 
+from app.errors import NotFound
 from app.extensions import db
+from app.jobs.outbox import post
 from app.models import Notification, Role, User, UserStatus
+from app.models.base import utcnow
 
 log = logging.getLogger("app.notify")
 
@@ -34,10 +40,6 @@ class Notifier(Protocol):
 
 def notifiers() -> dict[str, Notifier]:
     """The configured channels by name (``NOTIFIERS``), loaded once per app."""
-    from importlib import import_module
-
-    from flask import current_app
-
     loaded = current_app.extensions.get("shuzhuan.notifiers")
     if loaded is None:
         loaded = {}
@@ -55,8 +57,6 @@ def notify(user: User, kind: str, *, link: str | None = None, **params: Any) -> 
     The in-app notification is stored in the current transaction, together with one
     ``deliver_notification`` outbox job per channel of :func:`notifiers` (:class:`Notifier`),
     so a rolled-back operation tells no one and a committed one reaches every channel."""
-    from app.jobs.outbox import post
-
     notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
     db.session.add(notification)
     db.session.flush()
@@ -125,11 +125,6 @@ def unread_count(user: User) -> int:
 
 def mark_read(user: User, notification_id: int) -> Notification:
     """Mark one of the user's own notifications read; anyone else's is 'not found'."""
-    from flask_babel import gettext as _
-
-    from app.errors import NotFound
-    from app.models.base import utcnow
-
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
         raise NotFound(_("No such notification."))
@@ -139,8 +134,6 @@ def mark_read(user: User, notification_id: int) -> Notification:
 
 def mark_all_read(user: User) -> int:
     """Mark every unread notification of the user read; returns how many."""
-    from app.models.base import utcnow
-
     result = db.session.execute(
         sa.update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -33,6 +33,8 @@ def mode_for(user: User, kind: str) -> MailMode:
 
 def preferences_for(user: User) -> dict[str, MailMode]:
     """Every kind the user may receive, with its mode."""
+    # here, not at the top: app.notifications (loaded first for its messages) imports its
+    # routes, which import this module
     from app.notifications.messages import kinds_for
 
     stored = dict(
@@ -47,6 +49,7 @@ def preferences_for(user: User) -> dict[str, MailMode]:
 
 def set_modes(user: User, modes: Mapping[str, str]) -> dict[str, MailMode]:
     """Save the user's choices; kinds they cannot receive and unknown modes are refused."""
+    # here, not at the top: app.notifications imports its routes, which import this module
     from app.notifications.messages import kinds_for
 
     allowed = set(kinds_for(user))
@@ -108,6 +111,7 @@ def read_unsubscribe_token(token: str) -> tuple[User, str]:
 
 def unsubscribe(token: str) -> tuple[User, str]:
     """Turn off the mails a token names (one kind, or every kind for ``*``)."""
+    # here, not at the top: app.notifications imports its routes, which import this module
     from app.notifications.messages import kinds_for
 
     user, kind = read_unsubscribe_token(token)

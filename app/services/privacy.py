@@ -44,7 +44,7 @@ from app.models import (
     UserSession,
     UserStatus,
 )
-from app.services import audit
+from app.services import audit, deals, listings, needs
 from app.services.accounts import PROFILE_FIELDS
 from app.services.sessions import end_all_sessions
 
@@ -199,8 +199,6 @@ def _refuse_while_engaged(org_id: int) -> None:
 
 def _close_open_business(user: User, kind: OrgKind) -> dict[str, int]:
     """Close the organisation's open deals through the services; how many of each."""
-    from app.services import deals, needs
-
     reason = _("The account behind this was deleted.")
     if kind == OrgKind.SME:
         open_needs = _all(
@@ -233,8 +231,6 @@ def _close_open_business(user: User, kind: OrgKind) -> dict[str, int]:
                 PluginListing.status != ListingStatus.RETIRED,
             )
         )
-        from app.services import listings
-
         for listing in listed:
             listings.retire(user, listing, reason)
         return {

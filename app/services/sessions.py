@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, session
+from flask_login import login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -113,8 +114,6 @@ def _purge_expired(user: User) -> None:
 
 def sign_in(user: User) -> None:
     """Sign ``user`` in in this browser: a fresh session row, then Flask-Login's cookie."""
-    from flask_login import login_user
-
     if has_request_context():
         end_current()  # a browser holds one session at a time
     start(user)
@@ -123,7 +122,5 @@ def sign_in(user: User) -> None:
 
 def sign_out() -> None:
     """Sign this browser out and kill its session row, so no copy of the cookie survives."""
-    from flask_login import logout_user
-
     end_current()
     logout_user()

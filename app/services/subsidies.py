@@ -303,6 +303,7 @@ def drop_programme(user: User, need: Need) -> None:
 
 
 def _rematch(need: Need) -> None:
+    # here, not at the top: app.services.matching imports this module
     from app.services import matching
 
     matching.refresh_matches(need)
@@ -479,6 +480,8 @@ def commit_on_award(user: User, engagement: Engagement) -> ProgrammeCommitment |
             name_en=programme.name_en,
         )
         return None
+    # here, not at the top: app.services.assessment imports app.services.needs, which
+    # imports app.services.matching, which imports this module
     from app.services import assessment
 
     programme.committed += subsidy.amount
