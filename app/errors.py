@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db, login_manager
+from app.web.throttle import retry_message
 
 log = logging.getLogger("app.errors")
 
@@ -134,8 +137,6 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         rollback_quietly()
         if exc.code == 429:
-            from app.web.throttle import retry_message
-
             return render_error(429, retry_message())
         return render_error(exc.code or 500)
 
@@ -143,6 +144,7 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         rollback_quietly()
+        # here, not at the top: app.api (loaded first for app.api.problems) imports this module
         from app.api.problems import is_api_path, problem
 
         if is_api_path():
@@ -152,6 +154,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def database_unavailable(exc: BaseException):
     """The 503 answer when ``exc`` says the database cannot be reached, else None."""
+    # here, not at the top: app.services.transitions imports this module
     from app.services.transitions import is_unavailable
 
     if not is_unavailable(exc):
@@ -168,10 +171,8 @@ def unavailable_answer(message: str | None, retry_after: int):
     navigation shows the anonymous view) and the language comes from the session or the
     browser.
     """
-    from flask import g
-
+    # here, not at the top: app.api (loaded first for app.api.problems) imports this module
     from app.api.problems import is_api_path, problem
-    from app.extensions import login_manager
 
     headers = {"Retry-After": str(retry_after)}
     if is_api_path():
@@ -184,8 +185,6 @@ def unavailable_answer(message: str | None, retry_after: int):
 
 def rollback_quietly() -> None:
     """Errors end the request's transaction; a broken connection is replaced by the pool."""
-    from app.extensions import db
-
     try:
         db.session.rollback()
     except sa_exc.DBAPIError:

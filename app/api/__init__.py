@@ -16,7 +16,17 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from app.api.problems import ApiProblem, default_detail, is_api_path, problem
+from app.errors import (
+    DomainError,
+    InvalidInput,
+    Unavailable,
+    database_unavailable,
+    render_error,
+    unavailable_answer,
+)
 from app.extensions import csrf, db
+from app.web.throttle import retry_message
 
 API_PREFIX = "/api/v1"
 HTML_ENDPOINTS = frozenset({"api.docs", "api.tokens_page", "api.revoke_token"})
@@ -34,8 +44,6 @@ def _html() -> bool:
 @bp.before_app_request
 def _unrouted_api_request():
     """Unknown paths and methods under /api/v1 are problems too, not HTML pages."""
-    from app.api.problems import default_detail, is_api_path, problem
-
     exc = request.routing_exception
     if exc is None or not is_api_path():
         return None
@@ -49,16 +57,6 @@ def _unrouted_api_request():
 
 @bp.errorhandler(Exception)
 def _error(exc: Exception):
-    from app.api.problems import ApiProblem, default_detail, problem
-    from app.errors import (
-        DomainError,
-        InvalidInput,
-        Unavailable,
-        database_unavailable,
-        render_error,
-        unavailable_answer,
-    )
-
     if isinstance(exc, ApiProblem):
         return exc.response()
     if isinstance(exc, Unavailable):
@@ -85,8 +83,6 @@ def _error(exc: Exception):
         if code == 429 and getattr(exc, "retry_after", None):
             headers["Retry-After"] = str(exc.retry_after)
         if code == 429:
-            from app.web.throttle import retry_message
-
             detail = retry_message()
         else:
             detail = default_detail(code) if code in (404, 413, 405) else exc.description

@@ -22,6 +22,8 @@ SWAGGER_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
 
 def _swagger_dir() -> Path | None:
     try:
+        # here, not at the top: the docs page works without swagger-ui-bundle (a declared
+        # dependency, but optional to this page), showing the server-rendered reference only
         from swagger_ui_bundle import swagger_ui_path
     except ImportError:  # the page then shows the server-rendered reference only
         return None

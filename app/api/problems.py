@@ -110,6 +110,8 @@ class ApiProblem(Exception):
 
 
 def is_api_path(path: str | None = None) -> bool:
+    # here, not at the top: app.api (the package) imports this module before it defines
+    # API_PREFIX
     from app.api import API_PREFIX
 
     path = request.path if path is None else path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import url_for
+
 from app.api import schemas as s
 from app.models import (
     Assessment,
@@ -23,7 +25,9 @@ from app.models import (
     SubsidyChoice,
     User,
 )
-from app.services import deals, kpis, milestones
+from app.notifications.messages import render
+from app.services import assessment as assessments
+from app.services import deals, kpis, milestones, pools, subsidies
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -269,8 +273,6 @@ def proposal(row: NeedProposal) -> s.ProposalOut:
 
 
 def assessment(row: Assessment, lang: str) -> s.AssessmentOut:
-    from app.services import assessment as assessments
-
     edition = assessments.edition_of(row)
     earlier = assessments.previous(row)
     return s.AssessmentOut(
@@ -315,8 +317,6 @@ def programme(row: Programme) -> s.ProgrammeOut:
 
 
 def subsidy_choice(row: SubsidyChoice) -> s.SubsidyChoiceOut:
-    from app.services import subsidies
-
     return s.SubsidyChoiceOut(
         need_id=row.need_id,
         programme_id=row.programme_id,
@@ -355,8 +355,6 @@ def pool_member(row, named: bool) -> s.PoolMemberOut:
 
 
 def pool(row, viewer: User) -> s.PoolOut:
-    from app.services import pools
-
     sees_names = viewer.role == "admin" or pools.is_organiser(viewer, row)
     active = row.active_members
     return s.PoolOut(
@@ -387,8 +385,6 @@ def pool_price(row) -> s.PoolQuoteOut:
 
 
 def notification(row: Notification) -> s.NotificationOut:
-    from app.notifications.messages import render
-
     return s.NotificationOut(
         id=row.id,
         kind=row.kind,
@@ -401,8 +397,6 @@ def notification(row: Notification) -> s.NotificationOut:
 
 
 def attachment(row: Attachment) -> s.AttachmentOut:
-    from flask import url_for
-
     return s.AttachmentOut(
         id=row.id,
         filename=row.filename,

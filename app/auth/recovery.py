@@ -15,6 +15,7 @@ from app.auth.forms import (
     MailPreferencesForm,
     ResetPasswordForm,
 )
+from app.auth.routes import profile_page
 from app.errors import InvalidInput
 from app.extensions import limiter
 from app.forms.errors import show_errors
@@ -153,6 +154,4 @@ def mail_preferences():
 
 
 def _profile_with(**forms):
-    from app.auth.routes import profile_page
-
     return profile_page(**forms)

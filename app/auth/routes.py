@@ -22,6 +22,7 @@ from app.errors import InvalidInput
 from app.forms.errors import show_errors
 from app.i18n import current_lang
 from app.models import Role
+from app.notifications.messages import label
 from app.services import accounts, audit, preferences, privacy, recovery, sessions
 from app.web.navigation import home_endpoint
 from app.web.redirects import safe_next
@@ -108,8 +109,6 @@ def profile():
 
 def profile_page(form: ProfileForm | None = None, **forms):
     """The profile with its account-security forms (a refused one comes back filled in)."""
-    from app.notifications.messages import label
-
     if form is None:
         form = ProfileForm(formdata=None, data=_profile_initial())
     return render_template(

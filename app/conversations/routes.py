@@ -92,6 +92,7 @@ def report(rfq_id: int):
 def _again(rfq, **forms):
     """The page the form was on, with the refused input and its errors (422)."""
     if conversations.side_of(current_user, rfq) == conversations.VENDOR:
+        # here, not at the top: app.vendor.routes imports this module (thread_context)
         from app.vendor.routes import _rfq_page
 
         return _rfq_page(rfq, **forms), 422

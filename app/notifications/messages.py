@@ -6,6 +6,7 @@ read, so each user reads it in their own language. Add a kind here when a servic
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import current_lang
@@ -242,8 +243,6 @@ def render(notification: Notification) -> str:
 
 def subject_for(notification: Notification | None) -> str:
     """An e-mail subject for ``notification`` in the current language."""
-    from flask_babel import gettext as _
-
     if notification is None:
         return _("Shuzhuan")
     return _("Shuzhuan: %(label)s", label=label(notification.kind))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import csrf
 from app.notifications import bp
-from app.notifications.messages import render
-from app.services import notify
+from app.notifications.messages import label, render
+from app.services import notify, preferences
 from app.web.pagination import paginate
 
 PER_PAGE = 30
@@ -39,8 +41,6 @@ def read_all():
 
 
 def _local(url: str | None) -> bool:
-    from urllib.parse import urlsplit
-
     return bool(url) and urlsplit(url).netloc in ("", request.host)
 
 
@@ -48,9 +48,6 @@ def _local(url: str | None) -> bool:
 @csrf.exempt  # the signed token is the authority; mail clients POST here (RFC 8058)
 def unsubscribe(token: str):
     """GET asks (link scanners must not unsubscribe anyone); POST turns the mails off."""
-    from app.notifications.messages import label
-    from app.services import preferences
-
     if request.method == "POST":
         _user, kind = preferences.unsubscribe(token)
         done = True

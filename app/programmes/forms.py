@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms.base import PortalForm
 from app.forms.fields import RuleIntegerField
-from app.i18n import choices
+from app.i18n import choices, code_label
 from app.models import fields
 from app.needs.forms import CheckboxesField, _int_or_none
 
@@ -110,8 +110,6 @@ class AssessmentForm(PortalForm):
 
 
 def _sizes():
-    from app.i18n import code_label
-
     return [SelectChoice(code, code_label("size", code)) for code in ("micro", "small", "medium")]
 
 

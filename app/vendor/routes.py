@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.charts.dashboards import vendor_charts
+from app.conversations.routes import thread_context
 from app.errors import InvalidInput
 from app.extensions import db
 from app.forms.errors import show_errors
@@ -72,8 +73,6 @@ def _plan_rows(quote) -> list[dict]:
 def _rfq_page(
     rfq, *, quote_form=None, decline_form=None, withdraw_form=None, plan_errors=None, **thread_forms
 ):
-    from app.conversations.routes import thread_context
-
     quote = deals.live_quote(rfq)
     if quote_form is None:
         if quote is not None and quote.status == QuoteStatus.SUBMITTED:
