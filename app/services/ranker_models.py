@@ -32,7 +32,6 @@ from app.extensions import db
 from app.models import ModelStatus, RankerModel
 from app.models.base import utcnow
 from app.services import audit
-from app.services.outcomes import training_triples
 from matching.evaluate import evaluate
 from matching.loading import LoadError, load_needs, load_offerings
 from matching.matcher import Matcher
@@ -120,6 +119,10 @@ def train(base: Matcher, *, min_needs: int = 3) -> RankerModel:
     Raises :class:`InvalidInput` when there is too little feedback or no usable check set
     is configured wrongly; the caller commits.
     """
+    # here, not at the top: app.services.outcomes imports app.services.kpis, which imports
+    # app.services.needs, which imports app.services.matching, which imports this module
+    from app.services.outcomes import training_triples
+
     triples = training_triples()
     needs = {need.id for need, _, _ in triples}
     if len(needs) < min_needs:
