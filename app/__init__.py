@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from flask_babel import lazy_gettext as _l
 
+from app.cli import register_cli
 from app.config import CONFIGS, DEFAULT_SECRET_KEY
+from app.errors import register_error_handlers
 from app.extensions import (
     babel,
     bootstrap,
@@ -21,10 +25,16 @@ from app.extensions import (
     migrate,
     select_locale,
 )
+from app.forms.base import refused_forms_are_422
 from app.jobs import dispatch as job_dispatch
+from app.models import User
+from app.services import sessions
+from app.web import security_headers, uploads
 from app.web.boundary import Portal
+from app.web.converters import CONVERTERS
 from app.web.json_limits import LimitedJSONProvider
 from app.web.logs import configure_logging
+from app.web.templating import register_template_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,8 +80,6 @@ def create_app(
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
-    from app.web import uploads
-
     uploads.init_app(app)  # before CSRF: the upload size limit applies before forms are read
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -81,25 +89,15 @@ def create_app(
     job_dispatch.init_app(app)
 
     _configure_login()
-    from app.web.converters import CONVERTERS
-
     app.url_map.converters.update(CONVERTERS)  # before any route is added
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from app.errors import register_error_handlers
-
     register_error_handlers(app)
-
-    from app.cli import register_cli
 
     register_cli(app)
 
-    from app.forms.base import refused_forms_are_422
-
     app.after_request(refused_forms_are_422)
-    from app.web import security_headers
-
     security_headers.init_app(app)
 
     @app.before_request
@@ -134,10 +132,6 @@ def _engine_options(app: Flask) -> None:
 
 
 def _configure_login() -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from app.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
@@ -145,8 +139,6 @@ def _configure_login() -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         # Signed in only while the cookie's session row lives (see app.services.sessions).
-        from app.services import sessions
-
         if not (user_id.isdigit() and len(user_id) < 10):
             return None
         return sessions.user_for(int(user_id))
@@ -171,8 +163,6 @@ BLUEPRINTS = (
 
 
 def _register_blueprints(app: Flask) -> None:
-    import importlib
-
     for module, prefix in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp, url_prefix=prefix or None)
     if app.config.get("DEV_MAIL_PAGE") and app.config["CONFIG_NAME"] == "development":
@@ -180,6 +170,4 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.web.templating import register_template_helpers
-
     register_template_helpers(app)

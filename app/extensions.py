@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -61,8 +61,6 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def select_locale() -> str:
     """The user's saved language, else the session's choice, else the browser's."""
-    from flask import current_app
-
     if not has_request_context():
         return "en"  # command-line output and background jobs
     languages = list(current_app.config["LANGUAGES"])

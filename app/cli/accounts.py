@@ -7,6 +7,8 @@ import click
 from app.cli.base import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
+from app.services.accounts import create_admin as create
+from app.services.demo import DEMO_PASSWORD, demo_accounts, load_demo
 
 users_cli = CommandGroup("users", help="Manage accounts.")
 demo_cli = CommandGroup("demo", help="Demo data for a first run.")
@@ -24,8 +26,6 @@ demo_cli = CommandGroup("demo", help="Demo data for a first run.")
 @click.option("--name", default="Admin", show_default=True)
 def create_admin(email: str, password: str, name: str) -> None:
     """Create a platform admin (no prompts when --email and --password are given)."""
-    from app.services.accounts import create_admin as create
-
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="--password")
     try:
@@ -39,8 +39,6 @@ def create_admin(email: str, password: str, name: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo marketplace (idempotent: a second run changes nothing)."""
-    from app.services.demo import DEMO_PASSWORD, demo_accounts, load_demo
-
     created = load_demo()
     db.session.commit()
     click.echo(f"Demo data: {created} new records." if created else "Demo data already loaded.")

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask.cli import AppGroup, ScriptInfo
+
+from app.extensions import db
 
 UPGRADE_HINT = "The database is not set up yet (or not up to date): run `flask db upgrade` first."
 
 
 def schema_is_current() -> bool:
     """True when the database carries the newest migration."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from flask import current_app
-
-    from app.extensions import db
-
     config = current_app.extensions["migrate"].migrate.get_config()
     heads = set(ScriptDirectory.from_config(config).get_heads())
     with db.engine.connect() as connection:
@@ -32,8 +31,6 @@ class CommandGroup(AppGroup):
         try:
             return super().invoke(ctx)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-            from flask.cli import ScriptInfo
-
             # The command's own app context has ended by now: look again in a new one.
             with ctx.ensure_object(ScriptInfo).load_app().app_context():
                 try:

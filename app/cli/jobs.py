@@ -17,7 +17,7 @@ from app.jobs import outbox
 from app.jobs.dispatch import rq_queue
 from app.jobs.runner import Sweeper, run_due
 from app.models import JobStatus
-from app.services import job_admin
+from app.services import expiry, job_admin
 
 log = logging.getLogger("app.jobs")
 
@@ -122,6 +122,4 @@ def retry(job_ids: tuple[int, ...], all_stuck: bool) -> None:
 def tick() -> None:
     """Expire requests for quotes and quotes, send reminders, overdue milestone notices and
     digests (for cron)."""
-    from app.services import expiry
-
     click.echo(f"Tick: {expiry.tick()}.")

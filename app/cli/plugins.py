@@ -11,6 +11,8 @@ from flask import current_app
 from app.cli.base import CommandGroup
 from app.extensions import db
 from app.models import PluginListing
+from app.services.plugin_hooks import plugin_host
+from app.services.plugin_sync import sync_plugins
 from plugins.discovery import discover
 from plugins.manifest import MANIFEST_NAME, ManifestError, display_path, load_manifest
 
@@ -24,8 +26,6 @@ def _discover():
 @plugins_cli.command("list")
 def list_plugins() -> None:
     """Name, source, status, hooks and health of every discovered plug-in."""
-    from app.services.plugin_hooks import plugin_host
-
     found = _discover()
     host = plugin_host()
     listings = {
@@ -94,8 +94,6 @@ def validate(paths: tuple[Path, ...]) -> None:
 @plugins_cli.command("sync")
 def sync() -> None:
     """Create, update and retire listings to match the discovered plug-ins."""
-    from app.services.plugin_sync import sync_plugins
-
     report = sync_plugins(
         _discover(), auto_publish_bundled=current_app.config["PLUGINS_AUTO_PUBLISH_BUNDLED"]
     )

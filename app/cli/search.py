@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from app.cli.base import CommandGroup
+from app.services import search
 
 search_cli = CommandGroup("search", help="The catalogue search index.")
 
@@ -12,8 +13,6 @@ search_cli = CommandGroup("search", help="The catalogue search index.")
 @search_cli.command("reindex")
 def reindex() -> None:
     """Rebuild into a new index and swap it in atomically; searches answer throughout."""
-    from app.services import search
-
     total = search.published_count()
     with click.progressbar(length=total, label="Indexing published plug-ins") as bar:
         last = 0

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.jobs import outbox, tasks  # noqa: F401  (tasks: registers the built-in tasks)
 from app.jobs.registry import lookup
 from app.models import OutboxJob
+from app.models.base import utcnow
 
 log = logging.getLogger("app.jobs")
 
@@ -84,8 +85,6 @@ def _schedule_tick(app: Flask) -> None:
     seconds = int(app.config.get("TICK_SECONDS", 300))
     if seconds <= 0:
         return
-    from app.models.base import utcnow
-
     recent = db.session.scalar(
         sa.select(OutboxJob.id)
         .where(

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from app.jobs.registry import task
-from app.services import matching, search
+from app.services import expiry, mailer, matching, notify, search
 
 log = logging.getLogger("app.jobs.tasks")
 
@@ -45,16 +45,12 @@ def rebuild_search_index(payload: dict[str, Any]) -> None:
 def deliver_mail(payload: dict[str, Any]) -> None:
     """Send one queued e-mail (app.services.mailer); skipped once sent, raises while the
     mail server fails so the job is retried."""
-    from app.services import mailer
-
     mailer.deliver(int(payload["mail_id"]))
 
 
 @task("deliver_notification")
 def deliver_notification(payload: dict[str, Any]) -> None:
     """Hand one stored notification to one channel (app.services.notify.Notifier)."""
-    from app.services import notify
-
     notify.deliver(int(payload["notification_id"]), str(payload["channel"]))
 
 
@@ -62,6 +58,4 @@ def deliver_notification(payload: dict[str, Any]) -> None:
 def tick(payload: dict[str, Any]) -> None:
     """Expire what is due, send the reminders, overdue milestone notices and digests
     (app.services.expiry)."""
-    from app.services import expiry
-
     log.info("tick: %s", expiry.tick())

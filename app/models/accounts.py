@@ -6,13 +6,16 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models.base import TimestampMixin, enum_column, utcnow
+from app.models.fields import check_link
 
 
 class Role(enum.StrEnum):
@@ -78,9 +81,6 @@ class Organisation(TimestampMixin, db.Model):
     def _only_web_links(self, _key: str, value: str | None) -> str | None:
         # The last line of defence for every way in (form, API, command line, demo): a
         # javascript: or data: link would run in the browser of whoever clicks it.
-        from app.errors import InvalidInput
-        from app.models.fields import check_link
-
         try:
             return check_link(value)
         except ValueError:
@@ -115,8 +115,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
     def set_password(self, password: str) -> None:
-        from flask import current_app
-
         # scrypt by default; tests configure a cheap method, hashing dominated their time.
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)

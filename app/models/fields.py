@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from app.forms.fields import RuleCheck
 from matching.types import MAX_CNY, MAX_TEXT
 
 INT32_MAX = 2_147_483_647  # the database's integer columns: ids and counts
@@ -56,8 +57,6 @@ class Number:
         return None
 
     def wtf(self) -> list:
-        from app.forms.fields import RuleCheck
-
         return [RuleCheck(self)]
 
     def api(self, *, required: bool = False) -> Any:
@@ -90,8 +89,6 @@ class Text:
         return None
 
     def wtf(self) -> list:
-        from app.forms.fields import RuleCheck
-
         return [RuleCheck(self)]
 
     def api(self) -> Any:
@@ -137,8 +134,6 @@ class Measure:
         return None
 
     def wtf(self) -> list:
-        from app.forms.fields import RuleCheck
-
         return [RuleCheck(self)]
 
     def api(self) -> Any:

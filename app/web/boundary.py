@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from flask import Flask, Response, g, request, session
 
+from app.services import transitions
+
 _DISCARD = "shuzhuan.discard_transaction"
 
 
@@ -43,8 +45,6 @@ def dispatch(app: Flask, view: Callable[[], object]):
         or getattr(handler, "api_operation", None) is not None  # runs its own boundary
     ):
         return view()
-
-    from app.services import transitions
 
     before = list(session.get("_flashes", ()))
 
