@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _seed(folder: Path, listings: int) -> str:
     """Migrate and fill the scratch database; returns an SME's API token."""
+    # here, not at the top: only seeding uses the portal's internals (the benchmark as written;
+    # `python -m app.bench.workers` has loaded the app package already, so this saves little)
     from flask_migrate import upgrade
 
     from app import create_app
@@ -56,6 +58,7 @@ def _seed(folder: Path, listings: int) -> str:
 
 
 def _free_port() -> int:
+    # here, as the benchmark was written: no cycle or cost behind it, only this helper uses it
     import socket
 
     with socket.socket() as s:
