@@ -166,6 +166,7 @@ def _outcome_done(engagement_id: int, message: str, back: str | None = None):
 def _outcome_refused(engagement, back: str | None, failed: str, **forms):
     """The page the form came from again, with its messages beside the refused form (422)."""
     if back == "review":
+        # here, not at the top: app.needs.routes imports this module (outcome_context)
         from app.needs.routes import review_page  # the review page belongs to the needs pages
 
         return review_page(engagement, failed=failed, **forms), 422
