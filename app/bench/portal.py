@@ -64,7 +64,7 @@ HELLO = textwrap.dedent(
 )
 
 
-def _seed(folder: Path, listings: int) -> dict:
+def _seed(folder: Path, listings: int, database_url: str | None = None) -> dict:
     """Demo data plus ``listings`` synthetic ones; a need of the demo SME and an API token."""
     # here, not at the top: only seeding uses the portal's internals (the benchmark as written;
     # `python -m app.bench.portal` has loaded the app package already, so this saves little)
@@ -78,7 +78,9 @@ def _seed(folder: Path, listings: int) -> dict:
     from app.services import matching, tokens
     from app.services.search import catalogue_index
 
-    app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync"})
+    # The URL is passed in: app.config read DATABASE_URL when the package was imported.
+    database = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
+    app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync", **database})
     with app.app_context():
         upgrade()
         # here, as the benchmark was written: the demo data is loaded only in this step
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["SHUZHUAN_INSTANCE"] = str(folder)
         if args.database_url:
             os.environ["DATABASE_URL"] = args.database_url
-        seeded = _seed(folder, args.listings)
+        seeded = _seed(folder, args.listings, args.database_url)
         script = folder / "bench.lua"
         script.write_text(WRK_SCRIPT)
         (folder / "hello.py").write_text(HELLO)
