@@ -195,7 +195,7 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
     """The rounds, each ready to race, plus the tokens of the catalogue's admin and vendor."""
     from app import create_app
     from app.extensions import db
-    from app.services import deals, tokens
+    from app.services import engagements, quotes, rfqs, tokens
     from tests import factories
     from tests.deal_builders import quote_terms
 
@@ -249,12 +249,12 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             def opened(pair: str, quoted: int, asked: int) -> tuple:
                 sme = smes[pair]
                 need = factories.need(sme)
-                rfqs = deals.send_rfqs(sme, need, listing_ids[:asked], "请报价")
-                quotes = [
-                    deals.submit_quote(vendors[i], rfqs[i], quote_terms()) for i in range(quoted)
+                sent = rfqs.send_rfqs(sme, need, listing_ids[:asked], "请报价")
+                submitted = [
+                    quotes.submit_quote(vendors[i], sent[i], quote_terms()) for i in range(quoted)
                 ]
                 db.session.commit()
-                return sme, need, rfqs, quotes
+                return sme, need, sent, submitted
 
             made: list[Round] = []
             p = PAIRS[0]
@@ -271,30 +271,33 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
                 )
             )
             p = PAIRS[1]
-            _, need, rfqs, (quote,) = opened(p, 1, 2)
+            _, need, sent, (quote,) = opened(p, 1, 2)
             made.append(
                 Round(
                     p,
                     need.id,
                     [
                         Action("accept", "POST", f"/quotes/{quote.id}/accept", stok[p]),
-                        Action("quote", "POST", f"/rfqs/{rfqs[1].id}/quotes", vtok[1], terms),
+                        Action("quote", "POST", f"/rfqs/{sent[1].id}/quotes", vtok[1], terms),
                     ],
-                    {"rfq": rfqs[1].id},
+                    {"rfq": sent[1].id},
                 )
             )
             p = PAIRS[2]
-            _, need, _, quotes = opened(p, 3, 3)
+            _, need, _, submitted = opened(p, 3, 3)
             made.append(
                 Round(
                     p,
                     need.id,
-                    [Action("accept", "POST", f"/quotes/{q.id}/accept", stok[p]) for q in quotes],
+                    [
+                        Action("accept", "POST", f"/quotes/{q.id}/accept", stok[p])
+                        for q in submitted
+                    ],
                 )
             )
             p = PAIRS[3]
             sme, need, _, (quote,) = opened(p, 1, 1)
-            engagement = deals.award(sme, quote)
+            engagement = engagements.award(sme, quote)
             db.session.commit()
             path = f"/engagements/{engagement.id}/complete"
             made.append(
@@ -316,8 +319,8 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             )
             p = PAIRS[5]
             sme, need, _, (quote,) = opened(p, 1, 1)
-            engagement = deals.award(sme, quote)
-            deals.complete_engagement(sme, engagement)
+            engagement = engagements.award(sme, quote)
+            engagements.complete_engagement(sme, engagement)
             db.session.commit()
             path = f"/engagements/{engagement.id}/review"
             made.append(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import Engagement, Need, PluginListing, Quote, Review, Rfq, User
-from app.services import deals, reviews
+from app.services import engagements, quotes, reviews, rfqs
 from tests import factories
 
 
@@ -63,18 +63,18 @@ def make_deal(
     listings = [factories.listing(v) for v in vendor_users]
     need = factories.need(sme)
     deal = Deal(sme, need, vendor_users, listings)
-    deal.rfqs = deals.send_rfqs(sme, need, [item.id for item in listings], "请按附件需求报价。")
+    deal.rfqs = rfqs.send_rfqs(sme, need, [item.id for item in listings], "请按附件需求报价。")
     db.session.commit()
     for rfq, vendor in list(zip(deal.rfqs, vendor_users, strict=True))[
         : vendors if quoted is None else quoted
     ]:
-        deal.quotes.append(deals.submit_quote(vendor, rfq, quote_terms()))
+        deal.quotes.append(quotes.submit_quote(vendor, rfq, quote_terms()))
     db.session.commit()
     if award:
-        deal.engagement = deals.award(sme, deal.quotes[0])
+        deal.engagement = engagements.award(sme, deal.quotes[0])
         db.session.commit()
     if complete:
-        deals.complete_engagement(sme, deal.engagement)
+        engagements.complete_engagement(sme, deal.engagement)
         db.session.commit()
     if review:
         deal.review = reviews.create_review(

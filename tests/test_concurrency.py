@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.errors import DomainError
 from app.extensions import db as _db
 from app.models import Engagement, Quote, QuoteStatus
-from app.services import deals
+from app.services import engagements
 from tests.deal_builders import make_deal
 
 
@@ -27,7 +27,7 @@ def test_the_unique_index_turns_a_second_acceptance_into_a_clear_error(app, db):
         )
     _db.session.expire_all()
     with pytest.raises(DomainError, match="accepted for this need a moment ago") as info:
-        deals.award(deal.sme, second)
+        engagements.award(deal.sme, second)
     assert info.value.status == 409
     _db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Engagement.id))) == 0

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Attachment, AuditEvent
-from app.services import deals
+from app.services import rfqs
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal
@@ -145,7 +145,7 @@ def test_a_reported_conversation_is_open_to_admins(app, db, deal):
 
 def test_a_closed_request_keeps_its_conversation_read_only(app, db, deal):
     sme, vendor, rfq = deal
-    deals.decline_rfq(vendor, rfq, "Out of our region")
+    rfqs.decline_rfq(vendor, rfq, "Out of our region")
     db.session.commit()
     client = english(app.test_client(user=sme))
     response = _post(client, rfq, "Why?")

@@ -19,7 +19,7 @@ from app.models import (
     QuoteStatus,
     RfqStatus,
 )
-from app.services import deals
+from app.services import engagements, quotes, rfqs, vendor_stats
 from tests import factories
 from tests.deal_builders import make_deal, quote_terms
 
@@ -56,12 +56,12 @@ def test_the_cap_per_need_is_configurable_and_enforced(app, db, sme):
     app.config["RFQ_CAP_PER_NEED"] = 3
     try:
         with pytest.raises(DomainError, match="at most 3 plug-ins per need"):
-            deals.send_rfqs(sme, need, [item.id for item in listings], "hi")
-        deals.send_rfqs(sme, need, [listings[0].id, listings[1].id], "hi")
+            rfqs.send_rfqs(sme, need, [item.id for item in listings], "hi")
+        rfqs.send_rfqs(sme, need, [listings[0].id, listings[1].id], "hi")
         db.session.commit()
         with pytest.raises(DomainError, match="1 left"):
-            deals.send_rfqs(sme, need, [listings[2].id, listings[3].id], "hi")
-        deals.send_rfqs(sme, need, [listings[2].id], "hi")
+            rfqs.send_rfqs(sme, need, [listings[2].id, listings[3].id], "hi")
+        rfqs.send_rfqs(sme, need, [listings[2].id], "hi")
     finally:
         app.config["RFQ_CAP_PER_NEED"] = 5
 
@@ -71,7 +71,7 @@ def test_the_default_cap_is_five(db, sme):
     listings = [factories.listing(vendor) for _ in range(6)]
     need = factories.need(sme)
     with pytest.raises(DomainError, match="at most 5"):
-        deals.send_rfqs(sme, need, [item.id for item in listings], "hi")
+        rfqs.send_rfqs(sme, need, [item.id for item in listings], "hi")
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_bad_requests_are_refused(db, sme, problem, error, message):
     need = factories.need(sme)
     ids, text, actor = [listing.id], "请报价", sme
     if problem == "twice":
-        deals.send_rfqs(sme, need, ids, text)
+        rfqs.send_rfqs(sme, need, ids, text)
     elif problem == "no message":
         text = "  "
     elif problem == "nothing chosen":
@@ -103,7 +103,7 @@ def test_bad_requests_are_refused(db, sme, problem, error, message):
     elif problem == "someone else's need":
         actor = factories.sme_user()
     with pytest.raises(error, match=message):
-        deals.send_rfqs(actor, need, ids, text)
+        rfqs.send_rfqs(actor, need, ids, text)
 
 
 def test_vendors_and_admins_cannot_send_requests(db, vendor, admin, sme):
@@ -111,23 +111,23 @@ def test_vendors_and_admins_cannot_send_requests(db, vendor, admin, sme):
     need = factories.need(sme)
     for user in (vendor, admin):
         with pytest.raises(Forbidden):
-            deals.send_rfqs(user, need, [listing.id], "hi")
+            rfqs.send_rfqs(user, need, [listing.id], "hi")
 
 
 def test_declining_needs_a_reason_and_tells_the_sme(db):
     deal = make_deal(vendors=1, quoted=0)
     rfq, vendor = deal.rfqs[0], deal.vendors[0]
     with pytest.raises(InvalidInput):
-        deals.decline_rfq(vendor, rfq, " ")
-    deals.decline_rfq(vendor, rfq, "不在服务区域")
+        rfqs.decline_rfq(vendor, rfq, " ")
+    rfqs.decline_rfq(vendor, rfq, "不在服务区域")
     db.session.commit()
     assert rfq.status == RfqStatus.DECLINED and rfq.decline_reason == "不在服务区域"
     assert factories.notification_kinds(deal.sme) == ["rfq.declined"]
     assert actions(db, rfq) == ["rfq.sent", "rfq.declined"]
     with pytest.raises(DomainError, match="You already declined this request"):
-        deals.decline_rfq(vendor, rfq, "again")
+        rfqs.decline_rfq(vendor, rfq, "again")
     with pytest.raises(DomainError, match="You already declined this request"):
-        deals.submit_quote(vendor, rfq, quote_terms())
+        quotes.submit_quote(vendor, rfq, quote_terms())
 
 
 # --- quotes -------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_a_quote_moves_the_request_to_quoted_and_tells_the_sme(db):
     assert rfq.status == RfqStatus.QUOTED
     assert factories.notification_kinds(deal.sme) == ["quote.received"]
     with pytest.raises(DomainError, match="You already sent a quote for this request"):
-        deals.submit_quote(deal.vendors[0], rfq, quote_terms())
+        quotes.submit_quote(deal.vendors[0], rfq, quote_terms())
 
 
 @pytest.mark.parametrize(
@@ -160,16 +160,16 @@ def test_a_quote_moves_the_request_to_quoted_and_tells_the_sme(db):
 def test_bad_quote_terms_name_the_field(db, changes, field):
     deal = make_deal(vendors=1, quoted=0)
     with pytest.raises(InvalidInput) as info:
-        deals.submit_quote(deal.vendors[0], deal.rfqs[0], quote_terms(**changes))
+        quotes.submit_quote(deal.vendors[0], deal.rfqs[0], quote_terms(**changes))
     assert field in info.value.errors
 
 
 def test_revising_keeps_the_history(db):
     deal = make_deal(vendors=1)
     quote, vendor = deal.quotes[0], deal.vendors[0]
-    deals.revise_quote(vendor, quote, quote_terms(licence=10000, delivery_weeks=4))
+    quotes.revise_quote(vendor, quote, quote_terms(licence=10000, delivery_weeks=4))
     db.session.commit()
-    deals.revise_quote(vendor, quote, quote_terms(licence=8000))
+    quotes.revise_quote(vendor, quote, quote_terms(licence=8000))
     db.session.commit()
     assert quote.revision == 3 and quote.licence == 8000
     history = db.session.scalars(
@@ -190,50 +190,50 @@ def test_revising_keeps_the_history(db):
 def test_withdrawing_reopens_the_request_and_a_new_quote_may_follow(db):
     deal = make_deal(vendors=1)
     quote, rfq, vendor = deal.quotes[0], deal.rfqs[0], deal.vendors[0]
-    deals.withdraw_quote(vendor, quote, "价格算错了")
+    quotes.withdraw_quote(vendor, quote, "价格算错了")
     db.session.commit()
     assert quote.status == QuoteStatus.WITHDRAWN and rfq.status == RfqStatus.SENT
     assert factories.notification_kinds(deal.sme)[-1] == "quote.withdrawn"
     with pytest.raises(DomainError, match="This quote was already withdrawn"):
-        deals.withdraw_quote(vendor, quote)
+        quotes.withdraw_quote(vendor, quote)
     with pytest.raises(DomainError, match="This quote was withdrawn before your revision arrived"):
-        deals.revise_quote(vendor, quote, quote_terms())
-    again = deals.submit_quote(vendor, rfq, quote_terms(licence=18000))
+        quotes.revise_quote(vendor, quote, quote_terms())
+    again = quotes.submit_quote(vendor, rfq, quote_terms(licence=18000))
     db.session.commit()
-    assert again.status == QuoteStatus.SUBMITTED and deals.live_quote(rfq) is again
+    assert again.status == QuoteStatus.SUBMITTED and quotes.live_quote(rfq) is again
 
 
 def test_a_vendor_cannot_touch_another_vendors_request_or_quote(db):
     deal = make_deal(vendors=2)
     other = deal.vendors[1]
     with pytest.raises(NotFound):
-        deals.submit_quote(other, deal.rfqs[0], quote_terms())
+        quotes.submit_quote(other, deal.rfqs[0], quote_terms())
     with pytest.raises(NotFound):
-        deals.decline_rfq(other, deal.rfqs[0], "no")
+        rfqs.decline_rfq(other, deal.rfqs[0], "no")
     with pytest.raises(NotFound):
-        deals.revise_quote(other, deal.quotes[0], quote_terms())
+        quotes.revise_quote(other, deal.quotes[0], quote_terms())
     with pytest.raises(NotFound):
-        deals.withdraw_quote(other, deal.quotes[0])
+        quotes.withdraw_quote(other, deal.quotes[0])
     with pytest.raises(NotFound):
-        deals.get_rfq_for_vendor(other, deal.rfqs[0].id)
+        rfqs.get_rfq_for_vendor(other, deal.rfqs[0].id)
     with pytest.raises(Forbidden):
-        deals.submit_quote(deal.sme, deal.rfqs[0], quote_terms())
+        quotes.submit_quote(deal.sme, deal.rfqs[0], quote_terms())
 
 
 def test_quote_amounts_are_seen_only_by_the_sme_the_quoting_vendor_and_admins(db, admin):
     deal = make_deal(vendors=2)
     first, second = deal.quotes
-    assert deals.quotes_for_need(deal.sme, deal.need) == [first, second]
-    assert deals.quotes_for_need(admin, deal.need) == [first, second]
-    assert deals.quotes_for_need(deal.vendors[0], deal.need) == [first]
-    assert deals.quotes_for_need(deal.vendors[1], deal.need) == [second]
+    assert quotes.quotes_for_need(deal.sme, deal.need) == [first, second]
+    assert quotes.quotes_for_need(admin, deal.need) == [first, second]
+    assert quotes.quotes_for_need(deal.vendors[0], deal.need) == [first]
+    assert quotes.quotes_for_need(deal.vendors[1], deal.need) == [second]
     with pytest.raises(NotFound):
-        deals.quotes_for_need(factories.sme_user(), deal.need)
-    assert deals.can_see_quote(deal.vendors[0], first)
-    assert not deals.can_see_quote(deal.vendors[0], second)
-    assert not deals.can_see_quote(factories.vendor_user(), first)
+        quotes.quotes_for_need(factories.sme_user(), deal.need)
+    assert quotes.can_see_quote(deal.vendors[0], first)
+    assert not quotes.can_see_quote(deal.vendors[0], second)
+    assert not quotes.can_see_quote(factories.vendor_user(), first)
     with pytest.raises(NotFound):
-        deals.get_quote(deal.vendors[1], first.id)
+        quotes.get_quote(deal.vendors[1], first.id)
 
 
 # --- award and engagement -------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_quote_amounts_are_seen_only_by_the_sme_the_quoting_vendor_and_admins(db
 def test_award_declines_the_others_and_starts_an_engagement_in_one_go(db):
     deal = make_deal(vendors=3, quoted=2)
     winner, loser = deal.quotes
-    engagement = deals.award(deal.sme, winner)
+    engagement = engagements.award(deal.sme, winner)
     db.session.commit()
     assert winner.status == QuoteStatus.ACCEPTED and loser.status == QuoteStatus.REJECTED
     assert [r.status for r in deal.rfqs] == [RfqStatus.AWARDED, RfqStatus.LOST, RfqStatus.EXPIRED]
@@ -262,7 +262,7 @@ def test_a_need_is_awarded_once(db):
     with pytest.raises(
         DomainError, match="Another quote was accepted for this need before yours arrived"
     ):
-        deals.award(deal.sme, deal.quotes[1])
+        engagements.award(deal.sme, deal.quotes[1])
     assert db.session.scalar(sa.select(sa.func.count(Engagement.id))) == 1
 
 
@@ -271,7 +271,7 @@ def test_award_refuses_quotes_that_cannot_be_accepted(db, state):
     deal = make_deal(vendors=1)
     quote = deal.quotes[0]
     if state == "withdrawn":
-        deals.withdraw_quote(deal.vendors[0], quote)
+        quotes.withdraw_quote(deal.vendors[0], quote)
         message = "The vendor withdrew this quote before your acceptance arrived"
     elif state == "expired":
         quote.valid_until = date.today() - timedelta(days=1)
@@ -283,41 +283,41 @@ def test_award_refuses_quotes_that_cannot_be_accepted(db, state):
         message = "This need was cancelled before your acceptance arrived"
     db.session.commit()
     with pytest.raises(DomainError, match=message):
-        deals.award(deal.sme, quote)
+        engagements.award(deal.sme, quote)
 
 
 def test_only_the_owning_sme_awards(db, admin):
     deal = make_deal(vendors=1)
     with pytest.raises(NotFound):
-        deals.award(factories.sme_user(), deal.quotes[0])
+        engagements.award(factories.sme_user(), deal.quotes[0])
     for user in (deal.vendors[0], admin):
         with pytest.raises(Forbidden):
-            deals.award(user, deal.quotes[0])
+            engagements.award(user, deal.quotes[0])
 
 
 def test_completing_closes_the_need_once(db):
     deal = make_deal(vendors=1, award=True)
     with pytest.raises(Forbidden):
-        deals.complete_engagement(deal.vendors[0], deal.engagement)
+        engagements.complete_engagement(deal.vendors[0], deal.engagement)
     with pytest.raises(NotFound):
-        deals.complete_engagement(factories.sme_user(), deal.engagement)
-    deals.complete_engagement(deal.sme, deal.engagement)
+        engagements.complete_engagement(factories.sme_user(), deal.engagement)
+    engagements.complete_engagement(deal.sme, deal.engagement)
     db.session.commit()
     assert deal.engagement.status == EngagementStatus.COMPLETED
     assert deal.engagement.completed_at is not None
     assert deal.need.status == NeedStatus.CLOSED
     assert factories.notification_kinds(deal.vendors[0])[-1] == "engagement.completed"
     with pytest.raises(DomainError, match="already completed"):
-        deals.complete_engagement(deal.sme, deal.engagement)
+        engagements.complete_engagement(deal.sme, deal.engagement)
 
 
 def test_engagements_are_seen_by_their_parties_and_admins_only(db, admin):
     deal = make_deal(vendors=2, award=True)
     for user in (deal.sme, deal.vendors[0], admin):
-        assert deals.get_engagement(user, deal.engagement.id) is deal.engagement
+        assert engagements.get_engagement(user, deal.engagement.id) is deal.engagement
     for user in (deal.vendors[1], factories.sme_user()):
         with pytest.raises(NotFound):
-            deals.get_engagement(user, deal.engagement.id)
+            engagements.get_engagement(user, deal.engagement.id)
 
 
 def test_the_dashboard_counts_requests_quotes_awards_and_win_rate(db):
@@ -325,11 +325,11 @@ def test_the_dashboard_counts_requests_quotes_awards_and_win_rate(db):
     winner, loser = deal.vendors
     deal.listings[0].views = 7
     db.session.commit()
-    (stats,) = deals.vendor_dashboard(winner)
+    (stats,) = vendor_stats.vendor_dashboard(winner)
     assert (stats.views, stats.requests, stats.quotes, stats.awards) == (7, 1, 1, 1)
     assert stats.win_rate == 1.0
-    (stats,) = deals.vendor_dashboard(loser)
+    (stats,) = vendor_stats.vendor_dashboard(loser)
     assert (stats.requests, stats.quotes, stats.awards, stats.win_rate) == (1, 1, 0, 0.0)
     factories.listing(loser)
-    idle = deals.vendor_dashboard(loser)[-1]
+    idle = vendor_stats.vendor_dashboard(loser)[-1]
     assert (idle.requests, idle.win_rate) == (0, None)

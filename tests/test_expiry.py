@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.models import AuditEvent, QuoteStatus, RfqStatus
 from app.models.base import utcnow
-from app.services import deals, expiry
+from app.services import engagements, expiry, quotes
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
 from tests.factories import notification_kinds
@@ -95,7 +95,7 @@ def test_a_measured_kpi_without_its_after_value_is_reminded_a_month_later_once(a
     deal = make_deal(vendors=1, award=True)
     kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
     db.session.commit()
-    deals.complete_engagement(deal.sme, deal.engagement)
+    engagements.complete_engagement(deal.sme, deal.engagement)
     db.session.commit()
     now = utcnow()
     kinds = lambda: notification_kinds(deal.sme).count("reminder.outcome_after")  # noqa: E731
@@ -107,7 +107,7 @@ def test_a_measured_kpi_without_its_after_value_is_reminded_a_month_later_once(a
     measured = make_deal(vendors=1, award=True)
     kpis.record_baseline(measured.sme, measured.engagement, "on_time_delivery", 82)
     db.session.commit()
-    deals.complete_engagement(measured.sme, measured.engagement)
+    engagements.complete_engagement(measured.sme, measured.engagement)
     kpis.record_after(measured.sme, measured.engagement, "on_time_delivery", 95)
     db.session.commit()
     expiry.tick(now + timedelta(days=31))
@@ -145,6 +145,6 @@ def test_a_revised_quote_may_follow_an_expired_one(app, db):
     db.session.commit()
     expiry.tick()
     rfq = db.session.get(type(deal.rfqs[0]), deal.rfqs[0].id)
-    fresh = deals.submit_quote(deal.vendors[0], rfq, quote_terms())
+    fresh = quotes.submit_quote(deal.vendors[0], rfq, quote_terms())
     db.session.commit()
-    assert deals.award(deal.sme, fresh) is not None
+    assert engagements.award(deal.sme, fresh) is not None

@@ -123,7 +123,7 @@ def test_need_to_review_and_reply(app, db, sme, admin):
     assert _notified(db, vendors[0])[-1] == "quote.rejected"
 
     # 6. The work is done: the SME marks it completed and reviews the vendor.
-    from app.services.deals import engagement_for_need
+    from app.services.engagements import engagement_for_need
 
     engagement = engagement_for_need(need)
     response = submit(

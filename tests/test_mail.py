@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.models import MailMessage, MailStatus, Notification
-from app.services import deals, email_channel, preferences
+from app.services import email_channel, preferences, quotes, rfqs
 from tests import factories
 from tests.conftest import english
 from tests.mailbox import links, mails_to, path_of
@@ -19,7 +19,7 @@ def _rfq(db, vendor_locale: str = "en"):
     vendor = factories.vendor_user()
     vendor.locale = vendor_locale
     listing = factories.listing(vendor)
-    rfq = deals.send_rfqs(sme, factories.need(sme), [listing.id], "请报价")[0]
+    rfq = rfqs.send_rfqs(sme, factories.need(sme), [listing.id], "请报价")[0]
     db.session.commit()
     return sme, vendor, rfq
 
@@ -41,7 +41,7 @@ def test_unconfirmed_addresses_get_no_notification_mail(app, db):
     vendor = factories.vendor_user(email_verified=False)
     sme = factories.sme_user()
     listing = factories.listing(vendor)
-    deals.send_rfqs(sme, factories.need(sme), [listing.id], "请报价")
+    rfqs.send_rfqs(sme, factories.need(sme), [listing.id], "请报价")
     db.session.commit()
     assert mails_to(app, vendor.email) == []
 
@@ -52,7 +52,7 @@ def test_preferences_off_and_digest(app, db):
     db.session.commit()
     from tests.api.helpers import quote
 
-    deals.submit_quote(vendor, rfq, quote())
+    quotes.submit_quote(vendor, rfq, quote())
     db.session.commit()
     from app.services import conversations
 

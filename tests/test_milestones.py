@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.models import Attachment, AuditEvent, EngagementStatus, MilestoneStatus, NeedStatus
-from app.services import attachments, deals, expiry, milestones
+from app.services import attachments, engagements, expiry, milestones, quotes
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
@@ -31,7 +31,7 @@ def _awarded_with_plan(db, plan=THREE):
     deal = make_deal(vendors=2)
     milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     db.session.commit()
-    deal.engagement = deals.award(deal.sme, deal.quotes[0])
+    deal.engagement = engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
     return deal
 
@@ -79,7 +79,7 @@ def test_three_milestones_complete_the_engagement_only_when_all_are_accepted(db)
     deal = _awarded_with_plan(db)
     plan = milestones.plan_for(deal.engagement)
     with pytest.raises(DomainError, match="not accepted yet"):
-        deals.complete_engagement(deal.sme, deal.engagement)
+        engagements.complete_engagement(deal.sme, deal.engagement)
     db.session.rollback()
     for milestone in plan[:2]:
         _deliver_and(db, deal, milestone)
@@ -155,7 +155,7 @@ def test_the_tick_tells_both_parties_once_about_an_overdue_milestone(db):
 
 def test_an_engagement_without_milestones_completes_as_before(db):
     deal = make_deal(vendors=1, award=True)
-    deals.complete_engagement(deal.sme, deal.engagement)
+    engagements.complete_engagement(deal.sme, deal.engagement)
     assert deal.engagement.status == EngagementStatus.COMPLETED
 
 
@@ -180,7 +180,7 @@ def test_the_vendor_proposes_milestones_with_its_quote_form(app, db):
     assert bad.status_code == 422 and "add up to 140" in bad.get_data(as_text=True)
     assert deal.rfqs[0].quotes == []  # nothing saved
     assert submit(vendor, f"{rfq_url}/quote", form, form_url=rfq_url).status_code == 302
-    quote = deals.live_quote(deal.rfqs[0])
+    quote = quotes.live_quote(deal.rfqs[0])
     assert [m.share_pct for m in milestones.quote_plan(quote)] == [20, 50, 30]
 
 

@@ -16,7 +16,7 @@ from app.models import (
     Rfq,
     RfqStatus,
 )
-from app.services import deals
+from app.services import quotes
 from tests import factories
 from tests.conftest import csrf_token, submit
 from tests.deal_builders import make_deal
@@ -233,7 +233,7 @@ def test_request_problems_come_back_as_messages(sme_client, sme, db):
 
 def test_the_comparison_shows_quotes_side_by_side(app, db):
     deal = make_deal(vendors=3, quoted=2)
-    deals.revise_quote(
+    quotes.revise_quote(
         deal.vendors[1], deal.quotes[1], {**_terms(), "licence": 5000, "delivery_weeks": 3}
     )
     db.session.commit()

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.models import AuditEvent, Outcome
-from app.services import deals, kpis, milestones
+from app.services import engagements, kpis, milestones, quotes, rfqs
 from app.services import reviews as reviews_service
 from app.services.kpi_table import BY_CAPABILITY, GENERIC, KPIS
 from matching.taxonomy import CAPABILITIES
@@ -27,7 +27,7 @@ def _awarded(db):
 
 
 def _complete(db, deal):
-    deals.complete_engagement(deal.sme, deal.engagement)
+    engagements.complete_engagement(deal.sme, deal.engagement)
     db.session.commit()
 
 
@@ -77,7 +77,7 @@ def _awarded_with_one_milestone(db):
     plan = [{"name": "All", "share_pct": 100, "due_week": 2, "criteria": "Runs"}]
     milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     db.session.commit()
-    engagement = deals.award(deal.sme, deal.quotes[0])
+    engagement = engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
     (milestone,) = milestones.plan_for(engagement)
     return deal, engagement, milestone
@@ -161,15 +161,15 @@ def measured_engagement(db, vendor, listing, kpi: str, before: float, after: flo
     """A completed engagement of ``listing`` measured by ``kpi``: ``before`` → ``after``."""
     sme = factories.sme_user()
     need = factories.need(sme)
-    (rfq,) = deals.send_rfqs(sme, need, [listing.id], "请报价。")
+    (rfq,) = rfqs.send_rfqs(sme, need, [listing.id], "请报价。")
     db.session.commit()
-    quote = deals.submit_quote(vendor, rfq, quote_terms())
+    quote = quotes.submit_quote(vendor, rfq, quote_terms())
     db.session.commit()
-    engagement = deals.award(sme, quote)
+    engagement = engagements.award(sme, quote)
     db.session.commit()
     kpis.record_baseline(sme, engagement, kpi, before)
     db.session.commit()
-    deals.complete_engagement(sme, engagement)
+    engagements.complete_engagement(sme, engagement)
     db.session.commit()
     kpis.record_after(sme, engagement, kpi, after)
     db.session.commit()

@@ -44,7 +44,7 @@ from app.models import (
     RfqStatus,
     User,
 )
-from app.services import deals, kpis, milestones, tokens
+from app.services import engagements, kpis, milestones, tokens
 from tests import dbutil, factories
 from tests.deal_builders import make_deal
 
@@ -349,7 +349,7 @@ def awarded_plan(shares: list[int]):
     ]
     milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     _db.session.commit()
-    deal.engagement = deals.award(deal.sme, deal.quotes[0])
+    deal.engagement = engagements.award(deal.sme, deal.quotes[0])
     _db.session.commit()
     return deal, milestones.plan_for(deal.engagement)[0]
 
@@ -430,7 +430,7 @@ def completed_with_baseline(kpi: str, value: float):
     deal = make_deal(vendors=1, award=True)
     kpis.record_baseline(deal.sme, deal.engagement, kpi, value)
     _db.session.commit()
-    deals.complete_engagement(deal.sme, deal.engagement)
+    engagements.complete_engagement(deal.sme, deal.engagement)
     _db.session.commit()
     return deal
 

@@ -44,18 +44,18 @@ def test_registration_mails_a_link_that_confirms_the_address(app, client):
 
 def test_unconfirmed_accounts_cannot_ask_for_or_send_quotes(app, db):
     from app.errors import Forbidden
-    from app.services import deals
+    from app.services import quotes, rfqs
 
     sme = factories.sme_user(email_verified=False)
     vendor = factories.vendor_user()
     listing = factories.listing(vendor)
     need = factories.need(sme)
     with pytest.raises(Forbidden, match="confirm your e-mail address"):
-        deals.send_rfqs(sme, need, [listing.id], "请报价")
+        rfqs.send_rfqs(sme, need, [listing.id], "请报价")
     db.session.rollback()
     sme = db.session.get(User, sme.id)
     sme.email_verified_at = sme.created_at
-    rfq = deals.send_rfqs(sme, db.session.get(type(need), need.id), [listing.id], "请报价")[0]
+    rfq = rfqs.send_rfqs(sme, db.session.get(type(need), need.id), [listing.id], "请报价")[0]
     db.session.commit()
     vendor = db.session.get(User, vendor.id)
     vendor.email_verified_at = None
@@ -63,7 +63,7 @@ def test_unconfirmed_accounts_cannot_ask_for_or_send_quotes(app, db):
     from tests.api.helpers import quote
 
     with pytest.raises(Forbidden):
-        deals.submit_quote(vendor, rfq, quote())
+        quotes.submit_quote(vendor, rfq, quote())
 
 
 def test_the_verification_mail_can_be_sent_again(app, db):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.models import AuditEvent, Notification, ReviewFlag, ReviewStatus
-from app.services import deals, needs, outcomes, reviews
+from app.services import engagements, needs, outcomes, reviews, rfqs
 from tests import factories
 from tests.deal_builders import make_deal
 
@@ -19,7 +19,7 @@ def test_only_a_completed_engagement_can_be_reviewed_once(db):
     deal = make_deal(vendors=1, award=True)
     with pytest.raises(DomainError, match="Only a completed engagement"):
         reviews.create_review(deal.sme, deal.engagement, SCORES)
-    deals.complete_engagement(deal.sme, deal.engagement)
+    engagements.complete_engagement(deal.sme, deal.engagement)
     review = reviews.create_review(deal.sme, deal.engagement, SCORES)
     db.session.commit()
     assert (review.rating, review.cost, review.status) == (4, 3, ReviewStatus.PUBLISHED)
@@ -114,7 +114,7 @@ def test_outcomes_grade_every_requested_pair(db):
     reviews.create_review(middling.sme, middling.engagement, {**SCORES, "rating": 3})
     awarded = make_deal(vendors=1, award=True)
     declined = make_deal(vendors=1, quoted=0)
-    deals.decline_rfq(declined.vendors[0], declined.rfqs[0], "不做")
+    rfqs.decline_rfq(declined.vendors[0], declined.rfqs[0], "不做")
     cancelled = make_deal(vendors=1)
     needs.cancel_need(cancelled.sme, cancelled.need, "不要了")
     db.session.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.models import QuoteRevision, QuoteStatus, RfqStatus
-from app.services import deals
+from app.services import quotes
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import (
@@ -44,7 +44,7 @@ def test_quoting_through_the_page(app, db):
     assert "请按附件需求报价。" in page and "Send a quote" in page
     response = submit(client, f"{url}/quote", quote_form(), form_url=url)
     assert response.status_code == 302
-    quote = deals.live_quote(deal.rfqs[0])
+    quote = quotes.live_quote(deal.rfqs[0])
     assert quote.first_year_total == 50000 and deal.rfqs[0].status == RfqStatus.QUOTED
     page = client.get(url).get_data(as_text=True)
     assert "¥50,000" in page and "Revise your quote" in page
@@ -63,7 +63,7 @@ def test_bad_quote_terms_are_shown_on_the_form(app, db):
     data = quote_form(valid_until="2001-01-01")
     page = submit(client, f"{url}/quote", data, form_url=url).get_data(as_text=True)
     assert "The date must not be in the past." in page
-    assert deals.live_quote(deal.rfqs[0]) is None
+    assert quotes.live_quote(deal.rfqs[0]) is None
 
 
 def test_revising_through_the_page_keeps_the_history(app, db):
@@ -101,8 +101,8 @@ def test_withdrawing_and_declining_through_the_pages(app, db):
 
 def test_competitors_never_see_each_others_amounts(app, db):
     deal = make_deal(vendors=2, quoted=0)
-    deals.submit_quote(deal.vendors[0], deal.rfqs[0], quote_terms(licence=77777))
-    deals.submit_quote(deal.vendors[1], deal.rfqs[1], quote_terms(licence=11111))
+    quotes.submit_quote(deal.vendors[0], deal.rfqs[0], quote_terms(licence=77777))
+    quotes.submit_quote(deal.vendors[1], deal.rfqs[1], quote_terms(licence=11111))
     db.session.commit()
     first = client_for(app, deal.vendors[0])
     own = first.get(f"/vendor/rfqs/{deal.rfqs[0].id}").get_data(as_text=True)

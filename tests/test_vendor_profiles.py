@@ -11,7 +11,7 @@ from PIL import Image
 
 from app.errors import DomainError, InvalidInput
 from app.models import AuditEvent, Rfq, Verification
-from app.services import deals, logos, reviews, vendors
+from app.services import engagements, logos, quotes, reviews, rfqs, vendors
 from app.services.vendor_profiles import median_response_hours, vendor_profile
 from tests import factories
 from tests.conftest import submit
@@ -93,9 +93,9 @@ def test_tiers_documents_then_track_record(db, admin):
     listing = factories.listing(vendor)
     for _ in range(3):
         need = factories.need(sme)
-        [rfq] = deals.send_rfqs(sme, need, [listing.id], "请报价")
-        engagement = deals.award(sme, deals.submit_quote(vendor, rfq, quote_terms()))
-        deals.complete_engagement(sme, engagement)
+        [rfq] = rfqs.send_rfqs(sme, need, [listing.id], "请报价")
+        engagement = engagements.award(sme, quotes.submit_quote(vendor, rfq, quote_terms()))
+        engagements.complete_engagement(sme, engagement)
         reviews.create_review(
             sme, engagement, {k: 5 for k in ("rating", "quality", "cost", "timeliness", "support")}
         )

@@ -13,7 +13,7 @@ from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import AttachmentOut, Out
 from app.attachments.serving import serve
 from app.models import Role
-from app.services import attachments, deals, needs
+from app.services import attachments, needs, quotes
 
 
 class AttachmentList(Out):
@@ -55,7 +55,7 @@ def attach_to_need(user, need_id: int, uploads):
 )
 def attach_to_quote(user, quote_id: int, uploads):
     """Send the files as multipart/form-data in the field ``files``."""
-    quote = deals.get_quote(user, quote_id)
+    quote = quotes.get_quote(user, quote_id)
     return _listed(attachments.attach_to_quote(user, quote, attachments.required(uploads)))
 
 

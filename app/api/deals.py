@@ -25,7 +25,10 @@ from app.api.schemas import (
 from app.errors import NotFound
 from app.extensions import db
 from app.models import PluginListing, Rfq, RfqStatus, Role
-from app.services import deals, milestones, needs
+from app.services import engagements as engagement_service
+from app.services import milestones, needs
+from app.services import quotes as quote_service
+from app.services import rfqs as rfq_service
 
 RfqPage = page_of(RfqOut)
 QuotePage = page_of(QuoteOut)
@@ -50,7 +53,7 @@ def send_rfq(user, need_id: int, body: RfqIn):
         sa.select(PluginListing.id).where(PluginListing.slug == body.plugin)
     )
     # An unknown slug goes to the service as an id no listing has: it answers "not found".
-    rfqs = deals.send_rfqs(user, need, [listing_id or 0], body.message)
+    rfqs = rfq_service.send_rfqs(user, need, [listing_id or 0], body.message)
     return serialize.rfq(rfqs[0])
 
 
@@ -68,15 +71,15 @@ def list_rfqs(user, query):
     filters, page = query
     if user.role == Role.VENDOR:
         statuses = [RfqStatus(filters.status)] if filters.status else None
-        rows = deals.vendor_inbox(user, statuses)
+        rows = rfq_service.vendor_inbox(user, statuses)
     else:
-        rows = deals.sme_requests(user, filters.status)
+        rows = rfq_service.sme_requests(user, filters.status)
     return paginate(rows, page, serialize.rfq)
 
 
 def _rfq_for(user, rfq_id: int) -> Rfq:
     if user.role == Role.VENDOR:
-        return deals.get_rfq_for_vendor(user, rfq_id)
+        return rfq_service.get_rfq_for_vendor(user, rfq_id)
     rfq = db.session.get(Rfq, rfq_id)
     if rfq is None:
         raise NotFound(_("No such request for quote."))
@@ -116,8 +119,8 @@ def submit_quote(user, rfq_id: int, body: QuoteIn):
     annual fees, at least one above 0); ``valid_until`` not in the past. Optional
     ``milestones`` (at most 8, shares adding up to 100 %) become the engagement's plan at
     the award."""
-    rfq = deals.get_rfq_for_vendor(user, rfq_id)
-    quote = deals.submit_quote(user, rfq, body.model_dump(exclude={"milestones"}))
+    rfq = rfq_service.get_rfq_for_vendor(user, rfq_id)
+    quote = quote_service.submit_quote(user, rfq, body.model_dump(exclude={"milestones"}))
     milestones.set_quote_plan(user, quote, [m.model_dump() for m in body.milestones])
     return serialize.quote(quote)
 
@@ -133,8 +136,8 @@ def submit_quote(user, rfq_id: int, body: QuoteIn):
     problems=STATE_PROBLEMS,
 )
 def decline_rfq(user, rfq_id: int, body: ReasonIn):
-    rfq = deals.get_rfq_for_vendor(user, rfq_id)
-    return serialize.rfq(deals.decline_rfq(user, rfq, body.reason))
+    rfq = rfq_service.get_rfq_for_vendor(user, rfq_id)
+    return serialize.rfq(rfq_service.decline_rfq(user, rfq, body.reason))
 
 
 @operation(
@@ -150,7 +153,9 @@ def decline_rfq(user, rfq_id: int, body: ReasonIn):
 def list_quotes(user, need_id: int, query: PageQuery):
     """Every quote of the need (live ones and those accepted, rejected, withdrawn)."""
     need = needs.get_for_viewer(user, need_id)
-    return paginate(deals.quotes_for_need(user, need, include_closed=True), query, serialize.quote)
+    return paginate(
+        quote_service.quotes_for_need(user, need, include_closed=True), query, serialize.quote
+    )
 
 
 @operation(
@@ -163,8 +168,8 @@ def list_quotes(user, need_id: int, query: PageQuery):
     problems=STATE_PROBLEMS,
 )
 def accept_quote(user, quote_id: int):
-    quote = deals.get_quote(user, quote_id)
-    return {"engagement": serialize.engagement(deals.award(user, quote))}
+    quote = quote_service.get_quote(user, quote_id)
+    return {"engagement": serialize.engagement(engagement_service.award(user, quote))}
 
 
 @operation(
@@ -180,8 +185,8 @@ def accept_quote(user, quote_id: int):
 )
 def withdraw_quote(user, quote_id: int, body: OptionalReasonIn):
     """The request is open again: the vendor may quote anew or decline."""
-    quote = deals.get_quote(user, quote_id)
-    return serialize.quote(deals.withdraw_quote(user, quote, body.reason or ""))
+    quote = quote_service.get_quote(user, quote_id)
+    return serialize.quote(quote_service.withdraw_quote(user, quote, body.reason or ""))
 
 
 @operation(
@@ -194,5 +199,5 @@ def withdraw_quote(user, quote_id: int, body: OptionalReasonIn):
     problems=STATE_PROBLEMS,
 )
 def complete_engagement(user, engagement_id: int):
-    engagement = deals.get_engagement(user, engagement_id)
-    return serialize.engagement(deals.complete_engagement(user, engagement))
+    engagement = engagement_service.get_engagement(user, engagement_id)
+    return serialize.engagement(engagement_service.complete_engagement(user, engagement))

@@ -16,7 +16,7 @@ from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import AttachmentOut, In, NonEmpty, Out, Reason, ReasonIn, UtcDateTime
 from app.models import Milestone, Role
 from app.models import fields as rules
-from app.services import attachments, deals, milestones
+from app.services import attachments, engagements, milestones
 
 
 class MilestoneOut(Out):
@@ -73,7 +73,7 @@ def _out(milestone: Milestone) -> MilestoneOut:
     problems=(401, 403, 404),
 )
 def list_milestones(user, engagement_id: int):
-    engagement = deals.get_engagement(user, engagement_id)
+    engagement = engagements.get_engagement(user, engagement_id)
     return MilestonePlanOut(
         engagement_id=engagement.id, items=[_out(m) for m in milestones.plan_for(engagement)]
     )
@@ -81,7 +81,7 @@ def list_milestones(user, engagement_id: int):
 
 def _visible(user, milestone_id: int) -> Milestone:
     milestone = milestones.get_milestone(milestone_id)
-    deals.get_engagement(user, milestone.engagement_id)  # 404 for anyone else's
+    engagements.get_engagement(user, milestone.engagement_id)  # 404 for anyone else's
     return milestone
 
 

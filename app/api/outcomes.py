@@ -10,7 +10,7 @@ from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import In, Out, OutcomeOut
 from app.models import Role
 from app.models import fields as rules
-from app.services import deals, kpis
+from app.services import engagements, kpis
 
 
 class KpiOut(Out):
@@ -52,7 +52,7 @@ def _list(engagement) -> OutcomesOut:
     problems=(401, 403, 404),
 )
 def list_outcomes(user, engagement_id: int):
-    return _list(deals.get_engagement(user, engagement_id))
+    return _list(engagements.get_engagement(user, engagement_id))
 
 
 @operation(
@@ -68,7 +68,7 @@ def list_outcomes(user, engagement_id: int):
 )
 def record_baseline(user, engagement_id: int, body: OutcomeIn):
     """The time is the server's; a baseline recorded before the first delivery is marked so."""
-    engagement = deals.get_engagement(user, engagement_id)
+    engagement = engagements.get_engagement(user, engagement_id)
     kpis.record_baseline(user, engagement, body.kpi, body.value)
     return _list(engagement)
 
@@ -84,7 +84,7 @@ def record_baseline(user, engagement_id: int, body: OutcomeIn):
     problems=STATE_PROBLEMS,
 )
 def record_after(user, engagement_id: int, body: OutcomeIn):
-    engagement = deals.get_engagement(user, engagement_id)
+    engagement = engagements.get_engagement(user, engagement_id)
     kpis.record_after(user, engagement, body.kpi, body.value)
     return _list(engagement)
 
@@ -102,7 +102,7 @@ def record_after(user, engagement_id: int, body: OutcomeIn):
 def correct_baseline(user, engagement_id: int, body: OutcomeIn):
     """409 once the work began (the first delivery or the completion): the baseline shown as
     recorded before the work must be the one recorded then. 422 for the value recorded."""
-    engagement = deals.get_engagement(user, engagement_id)
+    engagement = engagements.get_engagement(user, engagement_id)
     kpis.correct_baseline(user, engagement, body.kpi, body.value)
     return _list(engagement)
 
@@ -119,6 +119,6 @@ def correct_baseline(user, engagement_id: int, body: OutcomeIn):
 )
 def correct_after(user, engagement_id: int, body: OutcomeIn):
     """409 once the review is submitted or before a value after the work was recorded."""
-    engagement = deals.get_engagement(user, engagement_id)
+    engagement = engagements.get_engagement(user, engagement_id)
     kpis.correct_after(user, engagement, body.kpi, body.value)
     return _list(engagement)

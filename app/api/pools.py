@@ -21,7 +21,7 @@ from app.api.schemas import (
     page_of,
 )
 from app.models import Quote, Role
-from app.services import deals, pools
+from app.services import pools, quotes
 from app.services.rows import get_or_404
 
 PoolPage = page_of(PoolOut)
@@ -137,7 +137,7 @@ def close_joining(user, pool_id: int):
 )
 def set_tiers(user, quote_id: int, body: TiersIn):
     """From ``min_members`` members on, each pays ``price``; more members never pay more."""
-    quote = deals.get_quote(user, quote_id)
+    quote = quotes.get_quote(user, quote_id)
     tiers = pools.set_tiers(user, quote, [t.model_dump() for t in body.tiers])
     return {"quote_id": quote.id, "tiers": [serialize.tier(t) for t in tiers]}
 

@@ -28,8 +28,9 @@ from app.api.schemas import (
 )
 from app.i18n import current_lang
 from app.models import Assessment, Programme, Role
-from app.services import application_pack, deals, needs, subsidies
+from app.services import application_pack, needs, subsidies
 from app.services import assessment as assessments
+from app.services import quotes as quote_service
 
 AssessmentPage = page_of(AssessmentOut)
 ProgrammePage = page_of(ProgrammeOut)
@@ -275,7 +276,7 @@ def drop_programme(user, need_id: int):
 def quote_subsidies(user, need_id: int, query: PageQuery):
     """Under the chosen programme, or the best running one when none is chosen."""
     need = needs.get_for_viewer(user, need_id)
-    quotes = deals.quotes_for_need(user, need)
+    quotes = quote_service.quotes_for_need(user, need)
     found = subsidies.subsidies_for_quotes(quotes)
     rows = [(q.id, found[q.id]) for q in quotes if q.id in found]
     return paginate(rows, query, lambda row: serialize.quote_subsidy(*row))

@@ -7,7 +7,7 @@ from app.api.core import operation
 from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import FlagIn, FlagOut, ReplyIn, ReviewIn, ReviewOut
 from app.models import Role
-from app.services import deals, reviews
+from app.services import engagements, reviews
 
 
 @operation(
@@ -23,7 +23,7 @@ from app.services import deals, reviews
 )
 def create_review(user, engagement_id: int, body: ReviewIn):
     """Overall rating and four dimensions, 1 to 5 stars each, and an optional text."""
-    engagement = deals.get_engagement(user, engagement_id)
+    engagement = engagements.get_engagement(user, engagement_id)
     return serialize.review(reviews.create_review(user, engagement, body.model_dump()))
 
 

@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.notifications.messages import render
 from app.services import assessment as assessments
-from app.services import deals, kpis, milestones, pools, subsidies
+from app.services import kpis, milestones, pools, quotes, subsidies
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -140,7 +140,7 @@ def quote(row: Quote) -> s.QuoteOut:
 
 
 def rfq(row: Rfq) -> s.RfqOut:
-    live = deals.live_quote(row)
+    live = quotes.live_quote(row)
     return s.RfqOut(
         id=row.id,
         need_id=row.need_id,

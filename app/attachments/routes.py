@@ -12,7 +12,7 @@ from app.attachments import bp
 from app.attachments.serving import serve
 from app.errors import InvalidInput
 from app.models import Need, Quote, Role
-from app.services import attachments, deals
+from app.services import attachments, quotes
 from app.services.needs import get_for_sme
 from app.web.boundary import discard
 from app.web.permissions import role_required
@@ -68,7 +68,7 @@ def attach_to_need(need_id: int):
 @role_required(Role.VENDOR)
 @accepts_files
 def attach_to_quote(quote_id: int):
-    quote: Quote = deals.get_quote(current_user, quote_id)
+    quote: Quote = quotes.get_quote(current_user, quote_id)
     back = url_for("vendor.rfq", rfq_id=quote.rfq_id) + "#quote"
     return _attach(attachments.attach_to_quote, quote, back)
 

@@ -24,7 +24,7 @@ from app.milestones.forms import (
     ResolveForm,
 )
 from app.models import Engagement, Role
-from app.services import deals, kpis, milestones
+from app.services import engagements, kpis, milestones
 from app.web.permissions import role_required
 from app.web.uploads import accepts_files, uploads_from
 
@@ -99,7 +99,7 @@ def _plan_page(engagement, *, failed: int | str | None = None, **forms):
 @bp.route("/engagements/<id:engagement_id>/plan")
 @login_required
 def plan(engagement_id: int):
-    return _plan_page(deals.get_engagement(current_user, engagement_id))
+    return _plan_page(engagements.get_engagement(current_user, engagement_id))
 
 
 def _done(milestone, message: str):
@@ -111,7 +111,7 @@ def _done(milestone, message: str):
 
 def _refused(milestone, key: str, form):
     """The plan again with the refused form's messages beside its milestone (422)."""
-    engagement = deals.get_engagement(current_user, milestone.engagement_id)
+    engagement = engagements.get_engagement(current_user, milestone.engagement_id)
     return _plan_page(engagement, failed=milestone.id, **{key: form}), 422
 
 
@@ -176,7 +176,7 @@ def _outcome_refused(engagement, back: str | None, failed: str, **forms):
 @bp.route("/engagements/<id:engagement_id>/outcomes", methods=["POST"])
 @role_required(Role.SME)
 def record_baseline(engagement_id: int):
-    engagement = deals.get_engagement(current_user, engagement_id)
+    engagement = engagements.get_engagement(current_user, engagement_id)
     form = BaselineForm()
     if form.validate_on_submit():
         try:
@@ -191,7 +191,7 @@ def record_baseline(engagement_id: int):
 @bp.route("/engagements/<id:engagement_id>/outcomes/after", methods=["POST"])
 @role_required(Role.SME)
 def record_after(engagement_id: int):
-    engagement = deals.get_engagement(current_user, engagement_id)
+    engagement = engagements.get_engagement(current_user, engagement_id)
     form = AfterForm()
     if form.validate_on_submit():
         try:
@@ -207,7 +207,7 @@ def record_after(engagement_id: int):
 @role_required(Role.SME)
 def correct_outcome(engagement_id: int):
     """A recorded baseline or value after the work corrected while it may still change."""
-    engagement = deals.get_engagement(current_user, engagement_id)
+    engagement = engagements.get_engagement(current_user, engagement_id)
     form = CorrectForm()
     if form.validate_on_submit():
         correct = kpis.correct_baseline if form.which.data == "baseline" else kpis.correct_after

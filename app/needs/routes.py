@@ -28,15 +28,17 @@ from app.needs.forms import (
 from app.services import (
     attachments,
     conversations,
-    deals,
     match_view,
     matching,
     plugin_hooks,
     ratings,
     reviews,
 )
+from app.services import engagements as engagement_service
 from app.services import listings as listings_service
 from app.services import needs as needs_service
+from app.services import quotes as quote_service
+from app.services import rfqs as rfq_service
 from app.web.permissions import role_required
 from app.web.redirects import safe_next
 
@@ -124,15 +126,15 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
     """The need with its matches; a refused request for quotes comes back in ``rfq_form``
     with the ticks, the message and the errors beside the fields."""
     matches = matching.visible_matches(need) if need.status != NeedStatus.DRAFT else []
-    rfqs = deals.rfqs_for_need(current_user, need)
+    rfqs = rfq_service.rfqs_for_need(current_user, need)
     requested = {rfq.listing_id for rfq in rfqs}
-    left = max(deals.rfq_cap() - len(rfqs), 0)
+    left = max(rfq_service.rfq_cap() - len(rfqs), 0)
     vendor_ids = {m.listing.vendor_id for m in matches} | {r.vendor_id for r in rfqs}
     rfq_form = rfq_form or RfqForm(formdata=None)
     rfq_form.listing_ids.choices = [
         SelectChoice(m.listing_id, m.listing.name) for m in matches if m.listing_id not in requested
     ]
-    engagement = deals.engagement_for_need(need)
+    engagement = engagement_service.engagement_for_need(need)
     shown, folded = match_view.graded(matches)
     # Recorded by the last matching, beside the matches it shows (no ranking on a GET).
     over_budget = (need.over_budget or []) if need.status == NeedStatus.OPEN else []
@@ -154,9 +156,9 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
         need_files=attachments.for_owner(need=need),
         requested=requested,
         rfq_left=left,
-        rfq_cap=deals.rfq_cap(),
+        rfq_cap=rfq_service.rfq_cap(),
         rfq_form=rfq_form,
-        quotes=deals.quotes_for_need(current_user, need),
+        quotes=quote_service.quotes_for_need(current_user, need),
         engagement=engagement,
         review=reviews.review_for(engagement) if engagement else None,
         cancel_form=CancelForm(),
@@ -218,7 +220,9 @@ def send_rfqs(need_id: int):
     if not form.validate_on_submit():
         return _show_page(need, form, 422)
     try:
-        sent = deals.send_rfqs(current_user, need, form.listing_ids.data or [], form.message.data)
+        sent = rfq_service.send_rfqs(
+            current_user, need, form.listing_ids.data or [], form.message.data
+        )
     except InvalidInput as exc:
         show_errors(form, exc)
         return _show_page(need, form, 422)
@@ -237,13 +241,13 @@ def send_rfqs(need_id: int):
 @role_required(Role.SME)
 def compare(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
-    quotes = deals.comparable_quotes(current_user, need)
-    rfqs = deals.rfqs_for_need(current_user, need)
+    quotes = quote_service.comparable_quotes(current_user, need)
+    rfqs = rfq_service.rfqs_for_need(current_user, need)
     vendor_ids = sorted({q.vendor_id for q in quotes})
     quote_files: dict[int, list] = {}
     for item in attachments.for_owner(quote_ids=[q.id for q in quotes]):
         quote_files.setdefault(item.quote_id, []).append(item)
-    live = [q for q in quotes if not deals.quote_expired(q)]
+    live = [q for q in quotes if not quote_service.quote_expired(q)]
     cheapest = min((q.first_year_total for q in live), default=None)
     fastest = min((q.delivery_weeks for q in live), default=None)
     return render_template(
@@ -264,10 +268,10 @@ def compare(need_id: int):
 @bp.route("/quotes/<id:quote_id>/award", methods=["POST"])
 @role_required(Role.SME)
 def award(quote_id: int):
-    quote = deals.get_quote(current_user, quote_id)
+    quote = quote_service.get_quote(current_user, quote_id)
     need_id = quote.need_id
     if ActionForm().validate_on_submit():
-        deals.award(current_user, quote)
+        engagement_service.award(current_user, quote)
         flash(
             _("Quote accepted. The engagement has started and the other vendors are told."),
             "success",
@@ -278,9 +282,9 @@ def award(quote_id: int):
 @bp.route("/engagements/<id:engagement_id>/complete", methods=["POST"])
 @role_required(Role.SME)
 def complete(engagement_id: int):
-    engagement = deals.get_engagement(current_user, engagement_id)
+    engagement = engagement_service.get_engagement(current_user, engagement_id)
     if ActionForm().validate_on_submit():
-        deals.complete_engagement(current_user, engagement)
+        engagement_service.complete_engagement(current_user, engagement)
         flash(_("The engagement is completed. Please review the vendor."), "success")
         return redirect(url_for(".review", engagement_id=engagement.id))
     return redirect(url_for(".show", need_id=engagement.need_id))
@@ -289,7 +293,7 @@ def complete(engagement_id: int):
 @bp.route("/engagements/<id:engagement_id>/review", methods=["GET", "POST"])
 @role_required(Role.SME)
 def review(engagement_id: int):
-    engagement = deals.get_engagement(current_user, engagement_id)
+    engagement = engagement_service.get_engagement(current_user, engagement_id)
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -333,4 +337,4 @@ def flag_review(review_id: int):
 
 @bp.app_template_global("quote_expired")
 def _quote_expired(quote) -> bool:
-    return deals.quote_expired(quote)
+    return quote_service.quote_expired(quote)

@@ -16,7 +16,7 @@ from app.profiles import bp
 from app.profiles.forms import LogoForm, RemoveLogoForm
 from app.profiles.monogram import monogram_svg
 from app.services import logos
-from app.services.deals import require_vendor
+from app.services.rfqs import require_vendor
 from app.services.vendor_profiles import get_vendor, vendor_profile
 from app.web.permissions import role_required
 

@@ -13,7 +13,7 @@ from app.models import Quote, Role
 from app.needs.forms import ActionForm
 from app.programmes import bp
 from app.programmes.forms import PoolForm, PoolMemberForm, TiersForm
-from app.services import deals, pools
+from app.services import pools, quotes
 from app.services.rows import get_or_404
 from app.web.boundary import discard
 from app.web.permissions import role_required
@@ -163,7 +163,7 @@ def pool_award(pool_id: int, quote_id: int):
 @bp.route("/pools/quotes/<id:quote_id>/tiers", methods=["POST"])
 @role_required(Role.VENDOR)
 def pool_tiers(quote_id: int):
-    quote = deals.get_quote(current_user, quote_id)
+    quote = quotes.get_quote(current_user, quote_id)
     form = TiersForm()
     if form.validate_on_submit():
         try:

@@ -54,8 +54,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit
-from app.services.deals import require_vendor
 from app.services.needs import get_for_sme
+from app.services.rfqs import require_vendor
 
 # Detected type → the extension a download gets.
 ALLOWED = {

@@ -27,10 +27,11 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services.deals import ListingStats, listing_stats, require_vendor
 from app.services.matching import suggest_capabilities
+from app.services.rfqs import require_vendor
 from app.services.roles import require_admin
 from app.services.vendor_profiles import response_hours_by_listing
+from app.services.vendor_stats import ListingStats, listing_stats
 
 WEEKS = 12
 HEAT_COLUMNS = 8  # the most demanded provinces / industries shown

@@ -16,7 +16,6 @@ from app.models import Need, Organisation, PluginListing, Role, User
 from app.services import (
     accounts,
     assessment,
-    deals,
     kpis,
     milestones,
     needs,
@@ -24,6 +23,9 @@ from app.services import (
     reviews,
     subsidies,
 )
+from app.services import engagements as engagement_service
+from app.services import quotes as quote_service
+from app.services import rfqs as rfq_service
 from app.services.plugin_sync import sync_plugins
 from plugins.discovery import discover
 
@@ -179,7 +181,7 @@ def _quote(one_off: int, weeks: int, scope: str, *, annual: int = 0) -> dict:
 
 
 def _ask(sme: User, need: Need, slugs: list[str], message: str) -> dict:
-    sent = deals.send_rfqs(sme, need, [_listing(s).id for s in slugs], message)
+    sent = rfq_service.send_rfqs(sme, need, [_listing(s).id for s in slugs], message)
     return {rfq.listing.slug: rfq for rfq in sent}
 
 
@@ -216,22 +218,22 @@ def _story() -> int:
         ["dye-aps", "jobshop-aps", "garment-quick-response"],
         "我们有24台染缸，请按此报价，最好能来现场看一下。",
     )
-    first = deals.submit_quote(
+    first = quote_service.submit_quote(
         vendor["vendor"],
         asked["dye-aps"],
         _quote(128000, 8, "拼缸与色系排序排产、24台染缸接入、计划员培训、3个月驻场陪跑"),
     )
-    deals.revise_quote(
+    quote_service.revise_quote(
         vendor["vendor"],
         first,
         _quote(118000, 8, "拼缸与色系排序排产、24台染缸接入、计划员培训、3个月驻场陪跑（优惠价）"),
     )
-    deals.submit_quote(
+    quote_service.submit_quote(
         vendor["jobshop"],
         asked["jobshop-aps"],
         _quote(76000, 6, "通用多品种小批量排产，Excel 导入订单，远程实施与培训", annual=12000),
     )
-    deals.decline_rfq(
+    rfq_service.decline_rfq(
         vendor["garment"], asked["garment-quick-response"], "我们专注服装缝制环节，不做染整排产。"
     )
     subsidies.choose_programme(jinxiu, samples, programme, budget_after_subsidy=True)
@@ -251,15 +253,15 @@ def _story() -> int:
         },
     )
     rfq = _ask(jinxiu, energy, ["wattwise-energy"], "请报价，含蒸汽流量计。")["wattwise-energy"]
-    quote = deals.submit_quote(
+    quote = quote_service.submit_quote(
         vendor["wattwise"],
         rfq,
         _quote(86000, 6, "电、水、蒸汽分项计量，按机台和订单分摊，季度能耗报表"),
     )
     subsidies.choose_programme(jinxiu, energy, programme)
-    engagement = deals.award(jinxiu, quote)  # the programme commits 30 % of it
+    engagement = engagement_service.award(jinxiu, quote)  # the programme commits 30 % of it
     kpis.record_baseline(jinxiu, engagement, "energy_per_tonne", 412)  # before the work
-    deals.complete_engagement(jinxiu, engagement)
+    engagement_service.complete_engagement(jinxiu, engagement)
     kpis.record_after(jinxiu, engagement, "energy_per_tonne", 379)
     review = reviews.create_review(
         jinxiu,
@@ -293,7 +295,7 @@ def _story() -> int:
         },
     )
     rfq = _ask(harbour, stock, ["cloud-wms"], "Two warehouses, about 3,000 SKUs.")["cloud-wms"]
-    quote = deals.submit_quote(
+    quote = quote_service.submit_quote(
         vendor["wms"],
         rfq,
         _quote(42000, 4, "扫码收货、拣货、盘点；两个仓库；库存预警", annual=9800),
@@ -323,7 +325,7 @@ def _story() -> int:
             },
         ],
     )
-    engagement = deals.award(harbour, quote)
+    engagement = engagement_service.award(harbour, quote)
     first, second, _count = milestones.plan_for(engagement)
     milestones.deliver(
         vendor["wms"], first, "Scanners set up in both warehouses; receiving log attached."
@@ -348,11 +350,11 @@ def _story() -> int:
     rfq = _ask(harbour, presses, ["vibrasense-pdm"], "Twelve presses, two shifts.")[
         "vibrasense-pdm"
     ]
-    quote = deals.submit_quote(
+    quote = quote_service.submit_quote(
         vendor["vibrasense"], rfq, _quote(98000, 5, "24 sensors, gateway, dashboard, training")
     )
-    engagement = deals.award(harbour, quote)
-    deals.complete_engagement(harbour, engagement)
+    engagement = engagement_service.award(harbour, quote)
+    engagement_service.complete_engagement(harbour, engagement)
     review = reviews.create_review(
         harbour,
         engagement,
@@ -418,7 +420,7 @@ def _pool(jinxiu: User, vibrasense: User) -> None:
     rfq = _ask(hongda, pool.lead_need, ["vibrasense-pdm"], "三家染厂，共4个厂区，请按每家报价。")[
         "vibrasense-pdm"
     ]
-    quote = deals.submit_quote(
+    quote = quote_service.submit_quote(
         vibrasense,
         rfq,
         _quote(60000, 6, "Per mill: 16 sensors, one gateway, alerts dashboard, on-site training"),

@@ -20,7 +20,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import User, VendorLogo
 from app.services import audit
-from app.services.deals import require_vendor
+from app.services.rfqs import require_vendor
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # below the request limit (MAX_CONTENT_LENGTH), so the page says why
 MAX_SOURCE_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger is refused, never decoded

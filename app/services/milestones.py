@@ -40,10 +40,11 @@ from app.models.base import utcnow
 from app.models.milestones import DISPUTE_AFTER_REJECTIONS, MAX_MILESTONES
 from app.services import attachments, audit
 from app.services.attachments import Upload
-from app.services.deals import finish_engagement, require_vendor
+from app.services.engagements import finish_engagement
 from app.services.needs import require_sme
 from app.services.notify import admins, members, notify_all
 from app.services.reasons import clean_reason
+from app.services.rfqs import require_vendor
 from app.services.roles import require_admin
 from app.services.transitions import lock_need
 

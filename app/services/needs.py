@@ -4,7 +4,7 @@ Every function takes the acting user and plain values, checks who may act, locks
 (:func:`app.services.transitions.lock_need`) and checks its state, changes the state,
 records an audit event and notifies whoever must act. Nothing here commits: the caller (a
 page, the API, a command) commits once per operation.
-Awarding and closing happen in :mod:`app.services.deals` (they belong to the quote flow).
+Awarding and closing happen in :mod:`app.services.engagements` (they belong to the quote flow).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ member that agreed).
 States: pool joining → open → awarded; member joined → agreed → awarded, joined → left.
 
 Lock order: the pool's lead need (the aggregate everything of the pool hangs under), then a
-member's own need (deals.award_for), then a subsidy programme. Nothing here commits.
+member's own need (engagements.award_for), then a subsidy programme. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, PoolStatus
-from app.services import audit, deals, matching, milestones, needs
+from app.services import audit, engagements, matching, milestones, needs, rfqs
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
 from app.services.transitions import lock_need
@@ -292,7 +292,7 @@ def tiers_of(quote: Quote) -> list[PoolQuoteTier]:
 def set_tiers(user: User, quote: Quote, tiers: Iterable[Mapping[str, Any]]) -> list[PoolQuoteTier]:
     """Replace a pool quote's volume tiers: from ``min_members`` (2 or more) on, each member
     pays ``price``; more members never pay more, and no tier costs more than the quote."""
-    org = deals.require_vendor(user)
+    org = rfqs.require_vendor(user)
     if quote.vendor_id != org.id:
         raise NotFound(_("No such quote."))
     pool = pool_for_need(quote.need)
@@ -493,7 +493,7 @@ def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> 
         price=priced.price,
         tier=priced.tier.min_members if priced.tier else None,
     )
-    engagement = deals.award_for(actor, own_quote)
+    engagement = engagements.award_for(actor, own_quote)
     member.status = MemberStatus.AWARDED
     member.need_id = own.id
     member.engagement_id = engagement.id

@@ -44,7 +44,7 @@ from app.models import (
     UserSession,
     UserStatus,
 )
-from app.services import audit, deals, listings, needs
+from app.services import audit, listings, needs, quotes, rfqs
 from app.services.accounts import PROFILE_FIELDS
 from app.services.sessions import end_all_sessions
 
@@ -211,20 +211,20 @@ def _close_open_business(user: User, kind: OrgKind) -> dict[str, int]:
             needs.cancel_need(user, need, reason)
         return {"needs_cancelled": len(open_needs)}
     if kind == OrgKind.VENDOR:
-        quotes = _all(
+        live = _all(
             sa.select(Quote)
             .join(Rfq, Quote.rfq_id == Rfq.id)
             .where(Rfq.vendor_id == user.organisation_id, Quote.status == QuoteStatus.SUBMITTED)
         )
-        for quote in quotes:
-            deals.withdraw_quote(user, quote, reason)
+        for quote in live:
+            quotes.withdraw_quote(user, quote, reason)
         waiting = _all(
             sa.select(Rfq).where(
                 Rfq.vendor_id == user.organisation_id, Rfq.status == RfqStatus.SENT
             )
         )
         for rfq in waiting:
-            deals.decline_rfq(user, rfq, reason)
+            rfqs.decline_rfq(user, rfq, reason)
         listed = _all(
             sa.select(PluginListing).where(
                 PluginListing.vendor_id == user.organisation_id,
@@ -234,7 +234,7 @@ def _close_open_business(user: User, kind: OrgKind) -> dict[str, int]:
         for listing in listed:
             listings.retire(user, listing, reason)
         return {
-            "quotes_withdrawn": len(quotes),
+            "quotes_withdrawn": len(live),
             "requests_declined": len(waiting),
             "listings_retired": len(listed),
         }

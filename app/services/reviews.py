@@ -30,11 +30,11 @@ from app.models import (
 from app.models import fields as rules
 from app.models.base import utcnow
 from app.services import audit
-from app.services.deals import require_vendor
 from app.services.needs import require_sme
 from app.services.notify import admins, members, notify, notify_all
 from app.services.ratings import ratings_changed
 from app.services.reasons import clean_reason
+from app.services.rfqs import require_vendor
 from app.services.transitions import lock_need
 
 SCORES = ("rating", *RATING_DIMENSIONS)

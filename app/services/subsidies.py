@@ -8,7 +8,7 @@ conditions: a verified vendor, a solution listed in the catalogue, a minimum mat
 to reach after the project (reported in the application pack, checked by the programme
 office afterwards).
 
-Lock order: the need (deals.award), then the programme row. Nothing here commits.
+Lock order: the need (engagements.award), then the programme row. Nothing here commits.
 """
 
 from __future__ import annotations

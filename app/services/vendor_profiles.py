@@ -28,8 +28,8 @@ from app.models import (
     Rfq,
     Verification,
 )
-from app.services.deals import ListingStats, listing_stats
 from app.services.ratings import COUNTED, Rating, vendor_ratings
+from app.services.vendor_stats import ListingStats, listing_stats
 from app.services.vendors import verification_tier
 from matching.taxonomy import ANY
 

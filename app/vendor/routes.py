@@ -16,7 +16,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.forms.errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
-from app.services import attachments, dashboards, deals, milestones, plugin_hooks, reviews
+from app.services import attachments, dashboards, milestones, plugin_hooks, quotes, reviews, rfqs
 from app.services.rows import count_rows
 from app.vendor import bp
 from app.vendor.forms import (
@@ -52,11 +52,11 @@ def inbox():
     if tab not in TABS:
         tab = "open"
     counts = {
-        name: count_rows(deals.vendor_inbox(current_user, only)) for name, only in TABS.items()
+        name: count_rows(rfqs.vendor_inbox(current_user, only)) for name, only in TABS.items()
     }
     return render_template(
         "vendor/inbox.html",
-        rfqs=db.session.scalars(deals.vendor_inbox(current_user, TABS[tab])).all(),
+        rfqs=db.session.scalars(rfqs.vendor_inbox(current_user, TABS[tab])).all(),
         tab=tab,
         counts=counts,
     )
@@ -73,7 +73,7 @@ def _plan_rows(quote) -> list[dict]:
 def _rfq_page(
     rfq, *, quote_form=None, decline_form=None, withdraw_form=None, plan_errors=None, **thread_forms
 ):
-    quote = deals.live_quote(rfq)
+    quote = quotes.live_quote(rfq)
     if quote_form is None:
         if quote is not None and quote.status == QuoteStatus.SUBMITTED:
             quote_form = ReviseForm(obj=quote, data={"milestones": _plan_rows(quote)})
@@ -102,23 +102,23 @@ def _rfq_page(
 @bp.route("/rfqs/<id:rfq_id>")
 @role_required(Role.VENDOR)
 def rfq(rfq_id: int):
-    return _rfq_page(deals.get_rfq_for_vendor(current_user, rfq_id))
+    return _rfq_page(rfqs.get_rfq_for_vendor(current_user, rfq_id))
 
 
 @bp.route("/rfqs/<id:rfq_id>/quote", methods=["POST"])
 @role_required(Role.VENDOR)
 def quote(rfq_id: int):
-    item = deals.get_rfq_for_vendor(current_user, rfq_id)
-    live = deals.live_quote(item)
+    item = rfqs.get_rfq_for_vendor(current_user, rfq_id)
+    live = quotes.live_quote(item)
     revising = live is not None and live.status == QuoteStatus.SUBMITTED
     form = ReviseForm() if revising else QuoteForm()
     plan_errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         try:
             if revising:
-                sent = deals.revise_quote(current_user, live, form.quote_fields())
+                sent = quotes.revise_quote(current_user, live, form.quote_fields())
             else:
-                sent = deals.submit_quote(current_user, item, form.quote_fields())
+                sent = quotes.submit_quote(current_user, item, form.quote_fields())
             try:
                 milestones.set_quote_plan(current_user, sent, form.milestones.data)
             except InvalidInput as exc:
@@ -141,11 +141,11 @@ def quote(rfq_id: int):
 @bp.route("/rfqs/<id:rfq_id>/decline", methods=["POST"])
 @role_required(Role.VENDOR)
 def decline(rfq_id: int):
-    item = deals.get_rfq_for_vendor(current_user, rfq_id)
+    item = rfqs.get_rfq_for_vendor(current_user, rfq_id)
     form = DeclineForm()
     if form.validate_on_submit():
         try:
-            deals.decline_rfq(current_user, item, form.reason.data)
+            rfqs.decline_rfq(current_user, item, form.reason.data)
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
@@ -157,10 +157,10 @@ def decline(rfq_id: int):
 @bp.route("/quotes/<id:quote_id>/withdraw", methods=["POST"])
 @role_required(Role.VENDOR)
 def withdraw(quote_id: int):
-    item = deals.get_quote(current_user, quote_id)
+    item = quotes.get_quote(current_user, quote_id)
     form = WithdrawForm()
     if form.validate_on_submit():
-        deals.withdraw_quote(current_user, item, form.reason.data or "")
+        quotes.withdraw_quote(current_user, item, form.reason.data or "")
         flash(_("Your quote is withdrawn. You may send a new one or decline."), "success")
     return redirect(url_for(".rfq", rfq_id=item.rfq_id))
 

@@ -118,13 +118,13 @@ def test_the_api_document_describes_the_uploads(anon):
 
 
 def test_a_milestone_is_delivered_with_its_report_through_the_api(api_for, db):
-    from app.services import deals, milestones
+    from app.services import engagements, milestones
 
     deal = make_deal(vendors=1)
     plan = [{"name": "Survey", "share_pct": 100, "due_week": 2, "criteria": "Survey report"}]
     milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     db.session.commit()
-    engagement = deals.award(deal.sme, deal.quotes[0])
+    engagement = engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
     sme = api_for(deal.sme)
     (item,) = sme.get(f"/engagements/{engagement.id}/milestones").get_json()["items"]

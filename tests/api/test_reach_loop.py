@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from app.models import Quote, User
 from app.models.base import utcnow
 from app.notifications.messages import subject_for
-from app.services import deals, expiry
+from app.services import expiry, quotes
 from tests import factories
 from tests.api import helpers
 from tests.api.test_loop import login
@@ -92,7 +92,7 @@ def test_the_loop_mails_every_notification_once_in_the_recipients_language(app, 
         vendor.post(f"/rfqs/{rfq_id}/messages", json={"body": "Yes, on Tuesday."})
         quote_id = vendor.post(f"/rfqs/{rfq_id}/quotes", json=helpers.quote()).get_json()["id"]
         vendor_user = db.session.scalar(db.select(User).where(User.email == vendor_data["email"]))
-        deals.revise_quote(  # revising has no API endpoint yet: the page's service
+        quotes.revise_quote(  # revising has no API endpoint yet: the page's service
             vendor_user,
             db.session.get(Quote, quote_id),
             helpers.quote(valid_until=(date.today() + timedelta(days=2)).isoformat()),

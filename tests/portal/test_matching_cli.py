@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.models import AuditEvent, ModelStatus, RankerModel
-from app.services import deals, matching, reviews
+from app.services import engagements, matching, quotes, reviews, rfqs
 from matching.ranker import PRIOR_WEIGHTS, WeightBounds, bound_weights
 from tests import factories
 from tests.deal_builders import quote_terms
@@ -143,13 +143,13 @@ def _one_vendor_dominates() -> None:
     for slug, (name, _summary, text, _caps) in TOPICS.items():
         sme = factories.sme_user()
         need = factories.need(sme, title=name, description=text, industry=None)
-        rfqs = deals.send_rfqs(sme, need, [energy.id, topical[slug].id], "请报价。")
+        sent = rfqs.send_rfqs(sme, need, [energy.id, topical[slug].id], "请报价。")
         _db.session.commit()
-        quote = deals.submit_quote(energy_vendor, rfqs[0], quote_terms())
+        quote = quotes.submit_quote(energy_vendor, sent[0], quote_terms())
         _db.session.commit()
-        engagement = deals.award(sme, quote)
+        engagement = engagements.award(sme, quote)
         _db.session.commit()
-        deals.complete_engagement(sme, engagement)
+        engagements.complete_engagement(sme, engagement)
         review = {"rating": 5, "quality": 5, "cost": 5, "timeliness": 5, "support": 5}
         reviews.create_review(sme, engagement, {**review, "text": "非常好"})
         _db.session.commit()

@@ -11,7 +11,7 @@ import pytest
 
 from app.extensions import db as _db
 from app.models import Programme, Quote, User
-from app.services import deals, subsidies
+from app.services import engagements, subsidies
 from tests import dbutil
 from tests.deal_builders import make_deal
 from tests.programmes.helpers import programme
@@ -38,7 +38,7 @@ def test_concurrent_awards_never_overspend_the_programme(app, admin, db):
                 user = _db.session.get(User, user_id)
                 quote = _db.session.get(Quote, quote_id)
                 start.wait(timeout=10)
-                deals.award(user, quote)
+                engagements.award(user, quote)
                 time.sleep(0.3)  # hold the programme lock while the other award waits
                 _db.session.commit()
             except BaseException as exc:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db as _db
 from app.models import Engagement, MemberStatus, Need, NeedStatus, Pool, PoolStatus, Review
-from app.services import deals, pools, reviews
+from app.services import engagements, pools, quotes, reviews, rfqs
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import quote_terms
@@ -37,9 +37,9 @@ def _three_member_pool():
 def _quoted(pool, organiser):
     vendor = factories.vendor_user()
     listing = factories.listing(vendor)
-    rfq = deals.send_rfqs(organiser, pool.lead_need, [listing.id], "三家染厂一起报价")[0]
+    rfq = rfqs.send_rfqs(organiser, pool.lead_need, [listing.id], "三家染厂一起报价")[0]
     # 40,000 one-off + 10,000 a year = 50,000 per member alone.
-    quote = deals.submit_quote(vendor, rfq, quote_terms())
+    quote = quotes.submit_quote(vendor, rfq, quote_terms())
     pools.set_tiers(
         vendor, quote, [{"min_members": 2, "price": 45000}, {"min_members": 3, "price": 40000}]
     )
@@ -80,7 +80,7 @@ def test_three_join_a_vendor_quotes_tiers_and_two_accept(app, db):
     _db.session.commit()
 
     # Reviews stay per member: each reviews its own engagement, once.
-    deals.complete_engagement(smes[1], first)
+    engagements.complete_engagement(smes[1], first)
     review = reviews.create_review(
         smes[1],
         first,
@@ -97,7 +97,7 @@ def test_the_pool_quote_cannot_be_awarded_as_a_whole(db):
     smes, pool = _three_member_pool()
     _vendor, quote = _quoted(pool, smes[0])
     with pytest.raises(DomainError, match="pooled request"):
-        deals.award(smes[0], quote)
+        engagements.award(smes[0], quote)
 
 
 def test_only_the_same_industry_and_province_join_and_a_member_accepts_once(db):

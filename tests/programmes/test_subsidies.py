@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, Forbidden, InvalidInput
 from app.models import Programme, ProgrammeCommitment, Verification
-from app.services import assessment, deals, subsidies
+from app.services import assessment, engagements, subsidies
 from tests import factories
 from tests.conftest import submit
 from tests.deal_builders import make_deal
@@ -170,7 +170,7 @@ def test_the_database_refuses_an_overspent_programme(admin, db):
 def test_an_award_without_a_chosen_programme_commits_nothing(admin, db):
     deal = make_deal(vendors=1)
     item = programme(admin)
-    deals.award(deal.sme, deal.quotes[0])
+    engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
     assert db.session.get(Programme, item.id).committed == 0
 
@@ -182,7 +182,7 @@ def test_two_awards_share_the_budget_without_overspending_it(admin, db):
         subsidies.choose_programme(deal.sme, deal.need, item)
     db.session.commit()
     for deal in deals_made:
-        deals.award(deal.sme, deal.quotes[0])
+        engagements.award(deal.sme, deal.quotes[0])
         db.session.commit()
     item = db.session.get(Programme, item.id)
     amounts = sorted(c.amount for c in subsidies.commitments(item))
