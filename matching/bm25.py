@@ -208,10 +208,15 @@ class BM25Index:
 
     def scores(self, tokens: Query) -> np.ndarray:
         """BM25 score of every row (removed rows score 0)."""
-        return self.scores_and_coverage(tokens)[0]
+        return self._scores(tokens, coverage=False)[0]
 
     def scores_and_coverage(self, tokens: Query) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score of every row, and the share of the query's idf mass each row contains."""
+        scores, cover = self._scores(tokens, coverage=True)
+        return scores, np.zeros(len(scores)) if cover is None else cover
+
+    def _scores(self, tokens: Query, coverage: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        # Coverage is a second pass over the postings: skipped when nobody reads it.
         ids, weights = self.query_weights(tokens)
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         for matrix in (self.main_, self.delta_):
@@ -220,30 +225,32 @@ class BM25Index:
             spans = [(indptr[i], indptr[i + 1]) for i in ids.tolist()]
             sizes = np.array([e - s for s, e in spans], dtype=np.int64)
             if not n_rows or not sizes.sum():
-                parts.append((np.zeros(n_rows), np.zeros(n_rows)))
+                parts.append((np.zeros(n_rows), np.zeros(n_rows) if coverage else None))
                 continue
             # The query terms' postings are contiguous slices: concatenating them is the
             # cheapest gather (a sparse product costs about three times as much here).
-            rows = np.concatenate([matrix.indices[s:e] for s, e in spans]).astype(np.intp)
+            # Row numbers stay int32: bincount reads them faster than a widened copy.
+            rows = np.concatenate([matrix.indices[s:e] for s, e in spans])
             vals = np.concatenate([matrix.data[s:e] for s, e in spans])
             w = np.repeat(weights, sizes)
             vals = vals * w
             parts.append(
                 (
                     np.bincount(rows, weights=vals, minlength=n_rows),
-                    np.bincount(rows, weights=w, minlength=n_rows),
+                    np.bincount(rows, weights=w, minlength=n_rows) if coverage else None,
                 )
             )
         if self.delta_.shape[0]:
             out = np.concatenate([parts[0][0], parts[1][0]])
-            cover = np.concatenate([parts[0][1], parts[1][1]])
+            cover = np.concatenate([parts[0][1], parts[1][1]]) if coverage else None
         else:
             out, cover = parts[0]
         if not len(ids):
             return out, cover
         out[self._dead] = 0.0
-        cover[self._dead] = 0.0
-        cover *= 1.0 / weights.sum()
+        if cover is not None:
+            cover[self._dead] = 0.0
+            cover *= 1.0 / weights.sum()
         return out, cover
 
     def row_vectors(self, rows: np.ndarray) -> sp.csr_matrix:
@@ -265,8 +272,17 @@ class BM25Index:
         """(position in ``rows``, term id, saturated weight) of every term of ``rows``."""
         n_main = self.main_.shape[0]
         main, delta = self._rows_csr()
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and rows.max() < n_main:
+            # All in the main segment (the usual case): one vectorised gather of the
+            # rows' slices instead of a Python loop over them.
+            starts, ends = main.indptr[rows], main.indptr[rows + 1]
+            sizes = (ends - starts).astype(np.int64)
+            doc = np.repeat(np.arange(len(rows)), sizes)
+            at = np.arange(int(sizes.sum())) + np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
+            return doc, main.indices[at].astype(np.int64), main.data[at].astype(np.float64)
         spans = []
-        for r in np.asarray(rows, dtype=np.int64).tolist():
+        for r in rows.tolist():
             m, i = (main, r) if r < n_main else (delta, r - n_main)
             spans.append((m, m.indptr[i], m.indptr[i + 1]))
         if not spans:

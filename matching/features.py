@@ -163,6 +163,7 @@ class CatalogArrays:
         self.price_unknown = np.flatnonzero(np.isnan(self.price_low))
         self.weeks_unknown = np.flatnonzero(np.isnan(self.weeks))
         self.caps_by_code = np.ascontiguousarray(self.caps.T)  # one code's column, fast
+        self.caps_unknown = np.flatnonzero(~self.caps_known)
         self._postings: dict[tuple[str, int], np.ndarray] | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -338,10 +339,9 @@ def structure_prior(
     if need.industry:
         hit = cat.rows_with("ind", IND_INDEX[need.industry])
         first[hit] += weights["industry"] * (1.0 - _ind_base(cat.code[hit].astype(np.int64), need))
-    first += weights["capability"] * capability_fit(profile, cat.caps_by_code, cat.code)
+    constant = _add_capability(profile, cat, weights["capability"], first)
     # Budget and timeline through the rows sorted by price / weeks: only the rows on a
     # ramp or past a step are touched; the level most rows share is one constant.
-    constant = 0.0
     if need.budget_max:
         scale, budget = weights["budget"], float(need.budget_max)
         lows = cat.sorted_by("low_filled")
@@ -362,6 +362,34 @@ def structure_prior(
     if weights["quality"] and not np.isnan(cat.quality).all():
         first += weights["quality"] * _quality(cat.quality)
     return first
+
+
+def _add_capability(
+    profile: NeedProfile, cat: CatalogArrays, weight: float, out: np.ndarray
+) -> float:
+    """Add ``weight`` × :func:`capability_fit` of every row to ``out`` in place, with as
+    few whole-catalogue passes as possible; returns the constant part for the caller."""
+    wanted = np.flatnonzero(profile.caps)
+    if not len(wanted):
+        return 0.5 * weight
+    p = profile.caps[wanted]
+    to_best, to_total = 0.7 * weight, 0.3 * weight / max(1.0, float(p.sum()))
+    if len(wanted) == 1:  # best and total are the same column
+        out += (to_best + to_total) * p[0] * cat.caps_by_code[wanted[0]]
+    else:
+        best = cat.caps_by_code[wanted[0]] * p[0]
+        total = best.copy()
+        for w, column in zip(p[1:], wanted[1:], strict=True):
+            hit = cat.caps_by_code[column] * w
+            np.maximum(best, hit, out=best)
+            total += hit
+        best *= to_best
+        total *= to_total
+        out += best
+        out += total
+    # Rows that know no capability have all-zero columns: they get the "unknown" level.
+    out[cat.caps_unknown] += 0.5 * weight * float(p.max())
+    return 0.0
 
 
 def capability_fit(profile: NeedProfile, caps_by_code: np.ndarray, code: np.ndarray) -> np.ndarray:
