@@ -30,7 +30,7 @@ def _fit(catalog: str, train: str | None, model: str | None, prior: bool = False
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from matching.evaluate import evaluate
+    from matching.evaluate import calibration_summary, evaluate
 
     k = args.k
     if args.cv:
@@ -49,8 +49,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     matcher = _fit(args.catalog, args.train, args.model, args.prior)
     fit_s = time.perf_counter() - start
-    summary, rows = evaluate(matcher, load_needs(args.cases), k=k)
+    needs = load_needs(args.cases)
+    summary, rows = evaluate(matcher, needs, k=k)
     _print_rows(rows, k)
+    calibration = calibration_summary(matcher, needs, k=k)
+    if calibration is not None:
+        _print_calibration(calibration)
+        summary["calibration"] = calibration
     print(f"model {matcher.model_version}; fit {fit_s:.1f} s", file=sys.stderr)
     print(json.dumps(summary))
     return 0
@@ -63,6 +68,19 @@ def _print_rows(rows: list[dict], k: int) -> None:
             f"{r['id']:<14} {r[f'ndcg@{k}']:>8.3f} {r[f'mrr@{k}']:>8.3f} {r['recall@100']:>8.3f}  "
             + " ".join(r["top"])
         )
+
+
+def _print_calibration(c: dict) -> None:
+    t = c["thresholds"]
+    print(
+        f"calibration of the top matches: {c['matches']} matches, Brier {c['brier']:.4f}; "
+        f"strong at p >= {t['strong']:.3f}, weak below {t['weak']:.3f}"
+    )
+    print(f"  {'p bin':<9} {'n':>5} {'mean p':>7} {'good':>6}")
+    for b in c["reliability"]:
+        print(f"  {b['bin']:<9} {b['n']:>5} {b['mean_p']:>7.3f} {b['good']:>6.3f}")
+    for level, v in c["levels"].items():
+        print(f"  {level:<9} {v['n']:>5} {'':>7} {v['good']:>6.3f}")
 
 
 def cmd_rank(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import math
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from matching.matcher import Matcher
 from matching.types import Need
 
@@ -58,3 +60,21 @@ def evaluate(matcher: Matcher, needs: Sequence[Need], k: int = 10) -> tuple[dict
         summary[key] = round(sum(r[key] for r in rows) / n, 4) if n else 0.0
     summary["ms_per_case"] = round(1000 * elapsed / n, 3) if n else 0.0
     return summary, rows
+
+
+def calibration_summary(matcher: Matcher, needs: Sequence[Need], k: int = 10) -> dict | None:
+    """How well the match probabilities of ``matcher`` are calibrated on labelled
+    ``needs`` (their best ``k`` matches): Brier score, reliability per bin and the share
+    of good or ideal matches per confidence level; None without a calibration."""
+    from matching.calibration import report
+
+    if matcher.calibration is None:
+        return None
+    probs, grades = [], []
+    for need in needs:
+        if not any(g > 0 for g in need.relevant.values()):
+            continue
+        for m in matcher.rank(need, k=k):
+            probs.append(m.probability)
+            grades.append(need.relevant.get(m.offering_id, 0))
+    return report(np.array(probs, dtype=float), np.array(grades), matcher.calibration)

@@ -22,6 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from matching.bm25 import BM25Index
 from matching.bridge import translate
+from matching.calibration import Calibration
+from matching.calibration import features as calibration_features
 from matching.capabilities import suggest_capabilities
 from matching.capmodel import CapabilityModel
 from matching.constraints import HardLimits, Verdicts, apply_limits
@@ -58,6 +60,10 @@ class Match:
     model_version: str = ""
     terms: list[str] = field(default_factory=list)  # the need's words the offering matched
     capabilities: list[str] = field(default_factory=list)  # codes both sides have
+    # Calibrated probability that the offering is good or ideal for the need, and its
+    # level (strong / possible / weak); None without a calibration.
+    probability: float | None = None
+    confidence: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -71,6 +77,8 @@ class Match:
             "model_version": self.model_version,
             "terms": self.terms,
             "capabilities": self.capabilities,
+            "probability": self.probability,
+            "confidence": self.confidence,
         }
 
 
@@ -136,6 +144,8 @@ class Matcher(BaseEstimator):
     offering_model : a fitted :class:`CapabilityModel` reading offerings' texts, so a
         listing that declares too little still meets the needs it serves (None: only
         declared codes). Read codes weigh ``inferred_weight`` × probability.
+    calibration : a fitted :class:`matching.calibration.Calibration`: each match then
+        carries the probability that it is good or ideal and its confidence level.
     random_state : seeds anything random (pair sampling when training the ranker).
     """
 
@@ -154,6 +164,7 @@ class Matcher(BaseEstimator):
         capability_model: CapabilityModel | None = None,
         offering_model: CapabilityModel | None = None,
         inferred_weight: float = 0.8,
+        calibration: Calibration | None = None,
         random_state: int = 0,
     ):
         self.k1 = k1
@@ -169,6 +180,7 @@ class Matcher(BaseEstimator):
         self.capability_model = capability_model
         self.offering_model = offering_model
         self.inferred_weight = inferred_weight
+        self.calibration = calibration
         self.random_state = random_state
 
     # -- fitting and catalogue updates ------------------------------------------------------
@@ -267,6 +279,11 @@ class Matcher(BaseEstimator):
             matches.append(
                 self._match(stage, int(row), rank, float(score), comps, (lang, surface, need_caps))
             )
+        if self.calibration is not None and matches:
+            probs = self.calibration.predict_proba(calibration_features(scores, matrix, COMPONENTS))
+            for match, p in zip(matches, probs.tolist(), strict=True):
+                match.probability = round(p, 4)
+                match.confidence = self.calibration.level(p)
         return matches
 
     def rank_ids(self, need: Need, k: int | None = None) -> list[tuple[str, float]]:

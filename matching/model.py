@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 
+from matching.calibration import Calibration
 from matching.capmodel import CapabilityModel
 from matching.matcher import Matcher
 from matching.ranker import COMPONENTS, PairwiseRanker, check_bounds
@@ -45,6 +46,7 @@ class TrainedModel:
     offering_reader: CapabilityModel
     ranker: PairwiseRanker
     info: dict = field(default_factory=dict)
+    calibration: Calibration | None = None  # confidence of each match (calibration.py)
 
     @property
     def version(self) -> str:
@@ -56,6 +58,7 @@ class TrainedModel:
             ranker=self.ranker,
             capability_model=self.need_reader,
             offering_model=self.offering_reader,
+            calibration=self.calibration,
             **params,
         )
 
@@ -63,7 +66,13 @@ class TrainedModel:
     def from_matcher(cls, matcher: Matcher, info: dict | None = None) -> TrainedModel:
         if matcher.capability_model is None or matcher.offering_model is None:
             raise ModelError("the matcher has no fitted capability readers")
-        return cls(matcher.capability_model, matcher.offering_model, matcher.ranker_, info or {})
+        return cls(
+            matcher.capability_model,
+            matcher.offering_model,
+            matcher.ranker_,
+            info or {},
+            matcher.calibration,
+        )
 
     # -- persistence ------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -84,6 +93,8 @@ class TrainedModel:
             },
             software={"scikit-learn": sklearn.__version__, "numpy": np.__version__},
         )
+        if self.calibration is not None:
+            info["calibration"] = self.calibration.to_dict()
         body = _npz(arrays, info)
         info["version"] = "model-" + hashlib.sha256(body).hexdigest()[:12]
         return _npz(arrays, info)
@@ -139,7 +150,16 @@ def load(path: str | Path) -> TrainedModel:
     problems = check_bounds(ranker.weights_)
     if problems:
         raise ModelError(f"{path}: ranker weights out of bounds: " + "; ".join(problems))
-    return TrainedModel(readers["need"], readers["offering"], ranker, info)
+    calibration = None
+    if "calibration" in info:
+        try:
+            calibration = Calibration.from_dict(info["calibration"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: damaged calibration ({exc})") from exc
+    return TrainedModel(readers["need"], readers["offering"], ranker, info, calibration)
+
+
+CALIBRATION_DEPTH = 20  # matches per need the calibration learns from (the page shows 20)
 
 
 @lru_cache(maxsize=1)
@@ -158,10 +178,18 @@ def build(
     random_state: int = 0,
 ) -> TrainedModel:
     """Fit everything on ``needs`` + the catalogue, with ``folds``-fold CV figures."""
-    from matching.training import cross_validate, fit_matcher
+    from matching.calibration import report
+    from matching.training import cross_validate, fit_calibration, fit_matcher
 
-    summary, _ = cross_validate(offerings, needs, folds=folds, random_state=random_state)
+    summary, rows = cross_validate(
+        offerings, needs, folds=folds, random_state=random_state, keep=CALIBRATION_DEPTH
+    )
+    # Confidence is calibrated on the out-of-fold rankings: as sure as on a new need.
+    calibration = fit_calibration(rows)
     matcher = fit_matcher(offerings, needs, random_state=random_state)
+    matcher.calibration = calibration
+    x, grades = np.vstack([r["x"] for r in rows]), np.concatenate([r["grades"] for r in rows])
+    oof = report(calibration.predict_proba(x), grades, calibration)
     info = {
         "trained_on": {
             **(sources or {}),
@@ -169,10 +197,20 @@ def build(
             "offerings": len(offerings),
             "random_state": random_state,
         },
-        "metrics": {f"cv{folds}_" + k: v for k, v in summary.items() if k != "folds"},
+        "metrics": {
+            **{f"cv{folds}_" + k: v for k, v in summary.items() if k != "folds"},
+            f"cv{folds}_calibration_brier": oof["brier"],
+        },
         "python": platform.python_version(),
     }
     return TrainedModel.from_matcher(matcher, info)
+
+
+def confidence_level(probability: float) -> str | None:
+    """``strong``, ``possible`` or ``weak`` for a stored match probability, by the shipped
+    model's thresholds (None when the model has no calibration)."""
+    calibration = default_model().calibration
+    return None if calibration is None else calibration.level(probability)
 
 
 def evaluate_model(

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.calibration import Calibration
+from matching.calibration import features as calibration_features
 from matching.capmodel import CODES, CapabilityModel
 from matching.evaluate import evaluate
 from matching.matcher import Matcher
+from matching.ranker import COMPONENTS
 from matching.types import Need, Offering
 
 NEED_READER = {"alpha": 1.0, "bridge_weight": 1.0, "lexicon_weight": 0.5}
@@ -137,9 +140,14 @@ def cross_validate(
     folds: int = 5,
     random_state: int = 0,
     k: int = 10,
+    keep: int = 0,
 ) -> tuple[dict, list[dict]]:
     """k-fold cross-validation of :func:`fit_matcher` on ``needs`` (catalogue fixed):
-    each fold's needs are ranked by a matcher fitted on the other folds only."""
+    each fold's needs are ranked by a matcher fitted on the other folds only.
+
+    With ``keep`` > 0 each row also holds the calibration features (``"x"``) and grades
+    (``"grades"``) of the need's best ``keep`` out-of-fold matches, for
+    :func:`fit_calibration`."""
     order = np.random.RandomState(random_state).permutation(len(needs))
     rows: list[dict] = []
     for f in range(folds):
@@ -148,6 +156,10 @@ def cross_validate(
         test = [n for i, n in enumerate(needs) if i in test_idx]
         matcher = fit_matcher(offerings, train, random_state=random_state)
         _, fold_rows = evaluate(matcher, test, k=k)
+        if keep:
+            by_id = {n.id: n for n in test}
+            for row in fold_rows:
+                row["x"], row["grades"] = ranked_examples(matcher, by_id[row["id"]], keep)
         rows.extend(fold_rows)
     rows.sort(key=lambda r: r["id"])
     summary: dict = {"cases": len(rows), "folds": folds}
@@ -156,10 +168,29 @@ def cross_validate(
     return summary, rows
 
 
+def ranked_examples(matcher: Matcher, need: Need, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Calibration features and grades of ``need``'s best ``k`` matches."""
+    matches = matcher.rank(need, k=k)
+    scores = np.array([m.score for m in matches])
+    comps = np.array([[m.components[c] for c in COMPONENTS] for m in matches])
+    grades = np.array([need.relevant.get(m.offering_id, 0) for m in matches])
+    comps = comps.reshape(len(matches), len(COMPONENTS))
+    return calibration_features(scores, comps, COMPONENTS), grades
+
+
+def fit_calibration(rows: Sequence[dict]) -> Calibration:
+    """The confidence calibration, fitted on the out-of-fold rankings that
+    :func:`cross_validate` kept (``keep`` > 0)."""
+    x = np.vstack([r["x"] for r in rows])
+    grades = np.concatenate([r["grades"] for r in rows])
+    return Calibration().fit(x, grades)
+
+
 __all__ = [
     "CODES",
     "capability_targets",
     "cross_validate",
+    "fit_calibration",
     "fit_matcher",
     "fit_readers",
     "out_of_fold_readings",

@@ -1,11 +1,12 @@
 """What the need page shows of each match: how sure we are, in words the SME reads.
 
-Confidence levels (strong, possible, weak) are read from the stored score components:
-``strong`` when the words (as written, or through the dictionary translation across
-languages) or the capability both sides share carry the match and it scores near the best,
-``weak`` when neither the words nor a shared capability support it.
-This rule stands until the engine stores a confidence calibrated on labelled needs
-(issue 13, engine half); ``components["confidence"]`` then wins.
+Confidence levels (strong, possible, weak) come from the calibrated probability the engine
+stores with each match (``components["probability"]``: the chance that the plug-in is a good
+or ideal fit, calibrated on labelled needs), by the thresholds of the shipped model
+(``matching.model.confidence_level``). Matches stored before the calibration existed keep the
+older rule: ``strong`` when the words (as written, or through the dictionary translation
+across languages) or the capability both sides share carry the match and it scores near the
+best, ``weak`` when neither the words nor a shared capability support it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import Match
 from app.services.matching import supported, word_likeness
+from matching.model import confidence_level
 
 LEVELS = ("strong", "possible", "weak")
 STRONG_SHARE = 0.75  # of the best match's score
@@ -49,9 +51,11 @@ class Confident:
 def confidence(match: Match, best_score: float) -> str:
     """``strong``, ``possible`` or ``weak`` for one stored match."""
     parts = match.components or {}
-    stored = parts.get("confidence")
-    if isinstance(stored, str) and stored in LEVELS:
-        return stored
+    probability = parts.get("probability")
+    if probability is not None:
+        level = confidence_level(float(probability))
+        if level is not None:
+            return level
     if not supported(parts):
         return "weak"
     if (

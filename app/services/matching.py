@@ -212,7 +212,13 @@ def refresh_matches(need: Need) -> list[Match]:
             db.session.add(match)
         match.rank = rank
         match.score = result.score
-        match.components = result.components
+        # The calibrated probability rides with the score parts (all numbers in [0, 1]);
+        # the need page reads its confidence level from it (match_view.confidence).
+        match.components = (
+            result.components
+            if result.probability is None
+            else {**result.components, "probability": result.probability}
+        )
         match.explanation = explanation
         match.hook_results = hooks
         match.model_version = result.model_version

@@ -40,7 +40,9 @@ def test_cli_evaluate_ends_with_one_json_line(capsys):
         "recall@10",
         "recall@100",
         "ms_per_case",
+        "calibration",  # the shipped model's confidence, measured on the same cases
     }
+    assert {"brier", "reliability", "levels", "thresholds"} <= set(json.loads(last)["calibration"])
 
 
 def test_cli_reports_malformed_input_clearly(tmp_path, capsys):
