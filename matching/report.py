@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from matching.bm25 import BM25Index
-from matching.evaluate import evaluate, ndcg_at
+from matching.evaluate import calibration_summary, evaluate, ndcg_at
 from matching.loading import load_needs, load_offerings
 from matching.matcher import _offering_fields
 from matching.text import detect_lang, tokenize
@@ -99,7 +99,8 @@ def measure(bench: Path, bench_size: int | None = None, repeats: int = 20) -> di
     }
     out["train_slices"] = slices(cv_rows, train, catalog)
     model = default_model()
-    summary, dev_rows = evaluate(model.matcher().fit(catalog), dev)
+    dev_matcher = model.matcher().fit(catalog)
+    summary, dev_rows = evaluate(dev_matcher, dev)
     out["dev"] = {
         "ndcg@10": summary["ndcg@10"],
         "bm25": _mean(bm25_rows(catalog, dev)),
@@ -107,6 +108,7 @@ def measure(bench: Path, bench_size: int | None = None, repeats: int = 20) -> di
         "ms_per_case": summary["ms_per_case"],
     }
     out["dev_slices"] = slices(dev_rows, dev, catalog)
+    out["dev_calibration"] = calibration_summary(dev_matcher, dev)
     sci = bench / "scifact"
     start = time.perf_counter()
     sci_catalog = load_offerings(sci / "catalog.jsonl")
@@ -149,6 +151,13 @@ def render(m: dict) -> str:
             f"| cross-language slice, {name}: {n_cross} cross vs {n_same} same-language needs "
             f"| {cross:.3f} vs {same:.3f} (gap {gap:+.3f}) | | within {t['cross_gap']:.2f} "
             f"| {_ok(gap <= t['cross_gap'])} |"
+        )
+    cal = m.get("dev_calibration")
+    if cal:
+        levels = " / ".join(f"{lv} {v['good']:.2f} (n={v['n']})" for lv, v in cal["levels"].items())
+        lines.append(
+            f"| confidence, market-dev top 10: Brier; share good or ideal per level "
+            f"| {cal['brier']:.4f}; {levels} | | calibrated | reported |"
         )
     lines.append(
         f"| SciFact test, fit on train only, nDCG@10 | {sf['ndcg@10']:.3f} | BM25 {sf['bm25']:.3f} "
