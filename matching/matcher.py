@@ -393,7 +393,10 @@ class Matcher(BaseEstimator):
             check_is_fitted(self, "index_")
         tokens = tokenize(need.text)
         bm25, coverage = self.index_.scores_and_coverage(tokens)
-        bridge = self.index_.scores(translate(need.text))
+        # The bridge scores what the need's own words do not: a translation target the
+        # need already contains (a mixed-language need) is in the text score already.
+        own = set(tokens)
+        bridge = self.index_.scores({t: w for t, w in translate(need.text).items() if t not in own})
         verdicts = apply_limits(need, self.arrays_, self.limits_)
         profile = NeedProfile.of(need, self._need_probabilities(need.text))
         limits = self.limits_
