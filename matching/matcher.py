@@ -134,6 +134,9 @@ class Matcher(BaseEstimator):
     ----------
     k1, b : BM25 saturation and length normalisation.
     name_weight : how many times a word in the offering's name counts.
+    text_floor : the text component is BM25 over the larger of the best row's BM25 and
+        this share of the query's idf mass, so a weak best match does not count as a full
+        one (0.6, chosen by 5-fold cross-validation on market-train; 0 = plain max).
     candidates : how many first-stage leaders the second stage re-scores.
     feedback_docs : leaders whose words form the pseudo-relevance feedback profile.
     max_budget_ratio, budget_policy, region_policy, demotion : hard limits, see
@@ -154,6 +157,7 @@ class Matcher(BaseEstimator):
         k1: float = 1.2,
         b: float = 0.6,
         name_weight: float = 2.0,
+        text_floor: float = 0.6,
         candidates: int = 100,
         feedback_docs: int = 3,
         max_budget_ratio: float | None = 2.0,
@@ -170,6 +174,7 @@ class Matcher(BaseEstimator):
         self.k1 = k1
         self.b = b
         self.name_weight = name_weight
+        self.text_floor = text_floor
         self.candidates = candidates
         self.feedback_docs = feedback_docs
         self.max_budget_ratio = max_budget_ratio
@@ -396,7 +401,8 @@ class Matcher(BaseEstimator):
         # The bridge scores what the need's own words do not: a translation target the
         # need already contains (a mixed-language need) is in the text score already.
         own = set(tokens)
-        bridge = self.index_.scores({t: w for t, w in translate(need.text).items() if t not in own})
+        bridge_query = {t: w for t, w in translate(need.text).items() if t not in own}
+        bridge = self.index_.scores(bridge_query)
         verdicts = apply_limits(need, self.arrays_, self.limits_)
         profile = NeedProfile.of(need, self._need_probabilities(need.text))
         limits = self.limits_
@@ -417,11 +423,16 @@ class Matcher(BaseEstimator):
                     over = over[~far]
                 first[over] -= limits.demotion
         first[excluded] = -np.inf
-        for scores in (bm25, bridge):
+        for scores, query in ((bm25, tokens), (bridge, bridge_query)):
             scores[excluded] = 0.0
             if limits.region_policy == "drop" and need.region:
                 scores[np.isneginf(first)] = 0.0
             top = scores.max() if len(scores) else 0.0
+            if query is tokens and self.text_floor:
+                # A best match that holds few of the need's words is no full match: the
+                # text is scaled by at least this share of the query's idf mass (what a
+                # text with each word once scores), not blown up to 1.
+                top = max(top, self.text_floor * float(self.index_.query_weights(query)[1].sum()))
             if top > 0:
                 scores *= 1.0 / top
         first += PRIOR_WEIGHTS["text"] * bm25
