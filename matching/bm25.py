@@ -10,7 +10,6 @@ the main segment once it grows, so no update costs a full re-tokenisation.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -300,8 +299,3 @@ class BM25Index:
         matrix, r = (main, row) if row < n_main else (delta, row - n_main)
         present = set(matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]].tolist())
         return [t for t in dict.fromkeys(tokens) if self.vocab_.get(t, -1) in present]
-
-
-def bm25_idf(n: int, df: float) -> float:
-    """The BM25 idf used above, for one term (handy in tests)."""
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))

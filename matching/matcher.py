@@ -240,8 +240,6 @@ class Matcher(BaseEstimator):
         self.index_.remove(row)
         return True
 
-    suspend = remove
-
     def set_quality(self, quality: Mapping[str, float | None]) -> None:
         """Update vendor-quality ratings (1-5, None = no verified reviews yet)."""
         check_is_fitted(self, "index_")
@@ -265,9 +263,6 @@ class Matcher(BaseEstimator):
         """Engine and ranker version, to store with each match."""
         ranker = getattr(self, "ranker_", None) or self.ranker or prior_ranker()
         return f"{ENGINE_VERSION}+{ranker.version_}"
-
-    def __len__(self) -> int:
-        return len(getattr(self, "row_of_", {}))
 
     # -- ranking ----------------------------------------------------------------------------
     def rank(self, need: Need, k: int | None = 10) -> list[Match]:
