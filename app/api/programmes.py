@@ -28,7 +28,7 @@ from app.api.schemas import (
 )
 from app.i18n import current_lang
 from app.models import Assessment, Programme, Role
-from app.services import application_pack, needs, subsidies
+from app.services import application_pack, needs, programme_admin, subsidies
 from app.services import assessment as assessments
 from app.services import quotes as quote_service
 
@@ -150,7 +150,11 @@ def dismiss_proposal(user, proposal_id: int):
     problems=(401, 422),
 )
 def list_programmes(user, query: PageQuery):
-    rows = subsidies.all_programmes() if user.role == Role.ADMIN else subsidies.active_programmes()
+    rows = (
+        programme_admin.all_programmes()
+        if user.role == Role.ADMIN
+        else programme_admin.active_programmes()
+    )
     return paginate(rows, query, serialize.programme)
 
 
@@ -167,7 +171,7 @@ def list_programmes(user, query: PageQuery):
 )
 def create_programme(user, body: ProgrammeIn):
     """Empty lists mean "any"; the SMEs of its provinces and industries are told."""
-    return serialize.programme(subsidies.create_programme(user, body.model_dump()))
+    return serialize.programme(programme_admin.create_programme(user, body.model_dump()))
 
 
 @operation(
@@ -179,7 +183,7 @@ def create_programme(user, body: ProgrammeIn):
     problems=(401, 404),
 )
 def get_programme(programme_id: int):
-    return serialize.programme(subsidies.get_programme(programme_id))
+    return serialize.programme(programme_admin.get_programme(programme_id))
 
 
 @operation(
@@ -194,8 +198,8 @@ def get_programme(programme_id: int):
 )
 def update_programme(user, programme_id: int, body: ProgrammeIn):
     """The budget can never drop below what is already committed."""
-    item: Programme = subsidies.get_programme(programme_id)
-    return serialize.programme(subsidies.update_programme(user, item, body.model_dump()))
+    item: Programme = programme_admin.get_programme(programme_id)
+    return serialize.programme(programme_admin.update_programme(user, item, body.model_dump()))
 
 
 # --- a programme for a need ------------------------------------------------------------------
@@ -241,7 +245,7 @@ def choose_programme(user, need_id: int, body: SubsidyChoiceIn):
     """Quotes then carry the price after subsidy; the award commits the subsidy. With
     ``budget_after_subsidy`` matching judges budget fit by the price after subsidy."""
     need = needs.get_for_sme(user, need_id)
-    programme = subsidies.get_programme(body.programme_id)
+    programme = programme_admin.get_programme(body.programme_id)
     choice = subsidies.choose_programme(
         user, need, programme, budget_after_subsidy=body.budget_after_subsidy
     )

@@ -21,7 +21,7 @@ from app.programmes.forms import (
     ProgrammeForm,
 )
 from app.programmes.radar import radar
-from app.services import application_pack, subsidies
+from app.services import application_pack, programme_admin, subsidies
 from app.services import assessment as assessments
 from app.services import needs as needs_service
 from app.web.boundary import discard
@@ -127,11 +127,11 @@ def proposal_dismiss(proposal_id: int):
 @bp.route("/")
 @login_required
 def index():
-    items = subsidies.all_programmes() if current_user.role == Role.ADMIN else None
+    items = programme_admin.all_programmes() if current_user.role == Role.ADMIN else None
     return render_template(
         "programmes/index.html",
-        programmes=items if items is not None else subsidies.active_programmes(),
-        running=subsidies.running,
+        programmes=items if items is not None else programme_admin.active_programmes(),
+        running=programme_admin.running,
         lang=current_lang(),
     )
 
@@ -139,13 +139,13 @@ def index():
 @bp.route("/<id:programme_id>")
 @login_required
 def show(programme_id: int):
-    programme = subsidies.get_programme(programme_id)
+    programme = programme_admin.get_programme(programme_id)
     commitments = subsidies.commitments(programme) if current_user.role == Role.ADMIN else []
     return render_template(
         "programmes/show.html",
         programme=programme,
         commitments=commitments,
-        running=subsidies.running(programme),
+        running=programme_admin.running(programme),
         lang=current_lang(),
     )
 
@@ -156,7 +156,7 @@ def new():
     form = ProgrammeForm()
     if form.validate_on_submit():
         try:
-            programme = subsidies.create_programme(current_user, form.values())
+            programme = programme_admin.create_programme(current_user, form.values())
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
@@ -168,11 +168,11 @@ def new():
 @bp.route("/<id:programme_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit(programme_id: int):
-    programme = subsidies.get_programme(programme_id)
+    programme = programme_admin.get_programme(programme_id)
     form = ProgrammeForm(data=programme.fields() if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            subsidies.update_programme(current_user, programme, form.values())
+            programme_admin.update_programme(current_user, programme, form.values())
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
@@ -190,7 +190,7 @@ def choose(need_id: int):
     need = needs_service.get_for_sme(current_user, need_id)
     form = ChooseProgrammeForm()
     if form.validate_on_submit():
-        programme = subsidies.get_programme(form.programme_id.data)
+        programme = programme_admin.get_programme(form.programme_id.data)
         subsidies.choose_programme(
             current_user,
             need,

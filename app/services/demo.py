@@ -20,6 +20,7 @@ from app.services import (
     milestones,
     needs,
     pools,
+    programme_admin,
     reviews,
     subsidies,
 )
@@ -192,7 +193,7 @@ def _story() -> int:
     vendor = {email.split("@")[0]: _user(email) for email, *_ in VENDORS}
 
     # 0. A Jiangxi textile programme, and the mill's self-assessment before any project.
-    programme = subsidies.create_programme(_user(ADMIN[0]), JIANGXI_PROGRAMME)
+    programme = programme_admin.create_programme(_user(ADMIN[0]), JIANGXI_PROGRAMME)
     assessment.submit(jinxiu, JINXIU_ANSWERS, lang="zh")
 
     # 1. Open, two quotes to compare: the mill whose samples are 1 kg and lots 2 tonnes.

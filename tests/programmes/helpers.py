@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import Programme, User
-from app.services import assessment, subsidies
+from app.services import assessment, programme_admin
 
 
 def answers(choice: int | dict[str, int] = 0, **by_item: int) -> dict[str, str]:
@@ -37,6 +37,6 @@ def programme(admin: User, **changes) -> Programme:
         "min_maturity_after": 2,
         **changes,
     }
-    item = subsidies.create_programme(admin, fields)
+    item = programme_admin.create_programme(admin, fields)
     db.session.commit()
     return item

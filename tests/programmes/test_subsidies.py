@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, Forbidden, InvalidInput
 from app.models import Programme, ProgrammeCommitment, Verification
-from app.services import assessment, engagements, subsidies
+from app.services import assessment, engagements, programme_admin, subsidies
 from tests import factories
 from tests.conftest import submit
 from tests.deal_builders import make_deal
@@ -140,13 +140,15 @@ def test_matching_can_count_on_the_subsidy_for_budget_fit(admin, db):
 
 def test_only_admins_define_programmes(sme, db, sme_client):
     with pytest.raises(Forbidden):
-        subsidies.create_programme(sme, _form())
+        programme_admin.create_programme(sme, _form())
     assert sme_client.get("/programmes/new").status_code == 403
 
 
 def test_bad_programme_input_names_the_fields(admin, admin_client, db):
     with pytest.raises(InvalidInput) as info:
-        subsidies.clean_programme(_form(share_percent="0", ends_on="2020-01-01", regions=["XX"]))
+        programme_admin.clean_programme(
+            _form(share_percent="0", ends_on="2020-01-01", regions=["XX"])
+        )
     assert {"share_percent", "ends_on", "regions"} <= set(info.value.errors)
     page = submit(admin_client, "/programmes/new", _form(ends_on="2020-01-01"))
     assert page.status_code == 422 and "must end after it starts" in page.get_data(as_text=True)
@@ -157,7 +159,7 @@ def test_the_budget_cannot_drop_below_what_is_committed(admin, db):
     item.committed = 150000
     db.session.flush()
     with pytest.raises(InvalidInput, match="correct"):
-        subsidies.update_programme(admin, item, {**item.fields(), "budget_total": 100000})
+        programme_admin.update_programme(admin, item, {**item.fields(), "budget_total": 100000})
 
 
 def test_the_database_refuses_an_overspent_programme(admin, db):
