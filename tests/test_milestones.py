@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.models import Attachment, AuditEvent, EngagementStatus, MilestoneStatus, NeedStatus
-from app.services import attachments, engagements, expiry, milestones, quotes
+from app.services import attachments, engagements, expiry, milestones, pool_awards, quotes
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
@@ -359,7 +359,7 @@ def test_a_pooled_members_engagement_takes_the_pool_quotes_plan(db):
     milestones.set_quote_plan(vendor, quote, THREE)
     pools.close_joining(smes[0], pool)
     db.session.commit()
-    engagement = pools.accept(smes[1], pool, quote)
+    engagement = pool_awards.accept(smes[1], pool, quote)
     db.session.commit()
     plan = milestones.plan_for(engagement)
     assert [(m.name, m.share_pct) for m in plan] == [(m["name"], m["share_pct"]) for m in THREE]

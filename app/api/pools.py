@@ -21,7 +21,7 @@ from app.api.schemas import (
     page_of,
 )
 from app.models import Quote, Role
-from app.services import pools, quotes
+from app.services import pool_awards, pools, quotes
 from app.services.rows import get_or_404
 
 PoolPage = page_of(PoolOut)
@@ -173,7 +173,7 @@ def _pool_and_quote(user, pool_id: int, quote_id: int):
 def accept(user, pool_id: int, quote_id: int):
     """Your own need, quote (at the tier price) and engagement are created and awarded."""
     pool, quote = _pool_and_quote(user, pool_id, quote_id)
-    return {"engagement": serialize.engagement(pools.accept(user, pool, quote))}
+    return {"engagement": serialize.engagement(pool_awards.accept(user, pool, quote))}
 
 
 @operation(
@@ -187,7 +187,7 @@ def accept(user, pool_id: int, quote_id: int):
 )
 def agree(user, pool_id: int, quote_id: int):
     pool, quote = _pool_and_quote(user, pool_id, quote_id)
-    return serialize.pool_member(pools.agree(user, pool, quote), True)
+    return serialize.pool_member(pool_awards.agree(user, pool, quote), True)
 
 
 @operation(
@@ -201,5 +201,5 @@ def agree(user, pool_id: int, quote_id: int):
 )
 def award_agreed(user, pool_id: int, quote_id: int):
     pool, quote = _pool_and_quote(user, pool_id, quote_id)
-    engagements = pools.award_agreed(user, pool, quote)
+    engagements = pool_awards.award_agreed(user, pool, quote)
     return {"engagements": [serialize.engagement(e) for e in engagements]}

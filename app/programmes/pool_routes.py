@@ -13,7 +13,7 @@ from app.models import Quote, Role
 from app.needs.forms import ActionForm
 from app.programmes import bp
 from app.programmes.forms import PoolForm, PoolMemberForm, TiersForm
-from app.services import pools, quotes
+from app.services import pool_awards, pools, quotes
 from app.services.rows import get_or_404
 from app.web.boundary import discard
 from app.web.permissions import role_required
@@ -133,7 +133,7 @@ def pool_accept(pool_id: int, quote_id: int):
     return _quote_action(
         pool_id,
         quote_id,
-        lambda p, q: pools.accept(current_user, p, q),
+        lambda p, q: pool_awards.accept(current_user, p, q),
         _("Quote accepted for your enterprise. Your engagement has started."),
     )
 
@@ -144,7 +144,7 @@ def pool_agree(pool_id: int, quote_id: int):
     return _quote_action(
         pool_id,
         quote_id,
-        lambda p, q: pools.agree(current_user, p, q),
+        lambda p, q: pool_awards.agree(current_user, p, q),
         _("You agreed to this quote; the organiser can award it for you."),
     )
 
@@ -155,7 +155,7 @@ def pool_award(pool_id: int, quote_id: int):
     return _quote_action(
         pool_id,
         quote_id,
-        lambda p, q: pools.award_agreed(current_user, p, q),
+        lambda p, q: pool_awards.award_agreed(current_user, p, q),
         _("The quote is awarded for every member that agreed."),
     )
 

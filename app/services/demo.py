@@ -19,6 +19,7 @@ from app.services import (
     kpis,
     milestones,
     needs,
+    pool_awards,
     pools,
     programme_admin,
     reviews,
@@ -430,9 +431,9 @@ def _pool(jinxiu: User, vibrasense: User) -> None:
         vibrasense, quote, [{"min_members": 2, "price": 52000}, {"min_members": 3, "price": 45000}]
     )
     pools.close_joining(hongda, pool)
-    pools.accept(ruijin, pool, quote)  # one member accepts for itself …
-    pools.agree(jinxiu, pool, quote)  # … another agrees and the organiser awards it
-    pools.award_agreed(hongda, pool, quote)
+    pool_awards.accept(ruijin, pool, quote)  # one member accepts for itself …
+    pool_awards.agree(jinxiu, pool, quote)  # … another agrees and the organiser awards it
+    pool_awards.award_agreed(hongda, pool, quote)
 
 
 JIANGXI_PROGRAMME = {

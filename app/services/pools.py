@@ -1,6 +1,5 @@
 """Pooled requests for industry clusters: open a group need, join it, close joining, quote
-with volume tiers, and award per member (each member for itself, or the organiser for every
-member that agreed).
+with volume tiers (awarding per member is :mod:`app.services.pool_awards`).
 
 States: pool joining → open → awarded; member joined → agreed → awarded, joined → left.
 
@@ -12,20 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import money
 from app.models import (
-    PRICE_PARTS,
-    Engagement,
     Need,
     NeedStatus,
     Organisation,
@@ -33,13 +28,12 @@ from app.models import (
     Quote,
     QuoteStatus,
     Rfq,
-    RfqStatus,
     Role,
     User,
 )
 from app.models.base import utcnow
 from app.models.pools import MemberStatus, Pool, PoolMember, PoolQuoteTier, PoolStatus
-from app.services import audit, engagements, matching, milestones, needs, rfqs
+from app.services import audit, matching, needs, rfqs
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
 from app.services.transitions import lock_need
@@ -110,7 +104,7 @@ def open_pool(user: User, fields: Mapping[str, Any], member: Mapping[str, Any]) 
 def join(user: User, pool: Pool, fields: Mapping[str, Any]) -> PoolMember:
     """Join a pool of the member's own industry and region, with its size and sites."""
     org = require_sme(user)
-    _lock(pool)
+    lock_pool(pool)
     if pool.status != PoolStatus.JOINING:
         raise DomainError(_("This pool no longer takes new members."))
     lead = pool.lead_need
@@ -141,7 +135,7 @@ def join(user: User, pool: Pool, fields: Mapping[str, Any]) -> PoolMember:
 
 def leave(user: User, pool: Pool) -> PoolMember:
     org = require_sme(user)
-    _lock(pool)
+    lock_pool(pool)
     member = _member(pool, org.id)
     if member is None or member.status == MemberStatus.LEFT:
         raise NotFound(_("Your enterprise is not a member of this pool."))
@@ -158,8 +152,8 @@ def leave(user: User, pool: Pool) -> PoolMember:
 
 def close_joining(user: User, pool: Pool) -> Pool:
     """Fix the member count (it picks the volume tier): joining → open."""
-    _organiser(user, pool)
-    _lock(pool)
+    require_organiser(user, pool)
+    lock_pool(pool)
     if pool.status != PoolStatus.JOINING:
         raise DomainError(_("Joining is already closed."))
     if len(pool.active_members) < 2:
@@ -379,157 +373,7 @@ def pool_quotes(user: User, pool: Pool) -> list[PoolPrice]:
     return [price_for(q, count) for q in db.session.scalars(query.order_by(Quote.id))]
 
 
-# --- accepting, per member ----------------------------------------------------------------
-
-
-def agree(user: User, pool: Pool, quote: Quote) -> PoolMember:
-    """The member agrees to a quote so the organiser can award it for the member."""
-    member = _acting_member(user, pool)
-    _lock(pool)
-    _check_acceptable(pool, member, quote)
-    member.status = MemberStatus.AGREED
-    member.agreed_quote_id = quote.id
-    audit.record(user, "pool.agreed", pool, member_id=member.id, quote_id=quote.id)
-    notify_all(
-        [pool.organiser] if pool.organiser else [],
-        "pool.agreed",
-        link=f"/programmes/pools/{pool.id}",
-        member=member.organisation.name,
-        need=pool.lead_need.title,
-    )
-    return member
-
-
-def accept(user: User, pool: Pool, quote: Quote) -> Engagement:
-    """A member accepts a pool quote for itself, at the tier of the member count."""
-    member = _acting_member(user, pool)
-    _lock(pool)
-    return _award_member(user, pool, member, quote)
-
-
-def award_agreed(user: User, pool: Pool, quote: Quote) -> list[Engagement]:
-    """The organiser awards ``quote`` for every member that agreed to it."""
-    _organiser(user, pool)
-    _lock(pool)
-    agreed = [
-        m
-        for m in pool.active_members
-        if m.status == MemberStatus.AGREED and m.agreed_quote_id == quote.id
-    ]
-    if not agreed:
-        raise DomainError(_("No member has agreed to this quote yet."))
-    engagements = [_award_member(user, pool, m, quote) for m in agreed]
-    for member in agreed:
-        notify_all(
-            members(member.organisation_id),
-            "pool.awarded_for_you",
-            link=f"/needs/{member.need_id}",
-            vendor=quote.vendor.name,
-            need=pool.lead_need.title,
-        )
-    return engagements
-
-
-def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> Engagement:
-    """The member's own need, request and quote at its tier price, awarded in the same
-    transaction through the marketplace's award (engagement, audit, notices, subsidy)."""
-    _check_acceptable(pool, member, quote)
-    lead = pool.lead_need
-    count = len(pool.active_members)
-    priced = price_for(quote, count)
-    own = Need(
-        organisation_id=member.organisation_id,
-        author_id=actor.id,
-        status=NeedStatus.OPEN,
-        title=lead.title,
-        description=lead.description,
-        lang=lead.lang,
-        industry=lead.industry,
-        region=lead.region,
-        company_size=member.company_size,
-        employees=member.employees,
-        budget_max=lead.budget_max,
-        timeline_weeks=lead.timeline_weeks,
-        capabilities=list(lead.capabilities or []),
-        maturity_level=member.organisation.maturity_level,
-    )
-    db.session.add(own)
-    rfq = Rfq(
-        need=own,
-        listing_id=quote.rfq.listing_id,
-        vendor_id=quote.vendor_id,
-        sender_id=actor.id,
-        message=ngettext(
-            "Pooled request #%(id)s, %(num)d member",
-            "Pooled request #%(id)s, %(num)d members",
-            count,
-            id=pool.id,
-        ),
-        status=RfqStatus.QUOTED,
-    )
-    db.session.add(rfq)
-    own_quote = Quote(
-        rfq=rfq,
-        need=own,
-        vendor_id=quote.vendor_id,
-        author_id=quote.author_id,
-        status=QuoteStatus.SUBMITTED,
-        revision=1,
-        delivery_weeks=quote.delivery_weeks,
-        scope=quote.scope,
-        valid_until=quote.valid_until,
-        **_scaled_parts(quote, priced.price),
-    )
-    db.session.add(own_quote)
-    db.session.flush()
-    milestones.copy_plan(quote, own_quote)  # the member's engagement gets the quote's plan
-    audit.record(
-        actor,
-        "pool.member_quote",
-        own_quote,
-        pool_id=pool.id,
-        pool_quote_id=quote.id,
-        members=count,
-        price=priced.price,
-        tier=priced.tier.min_members if priced.tier else None,
-    )
-    engagement = engagements.award_for(actor, own_quote)
-    member.status = MemberStatus.AWARDED
-    member.need_id = own.id
-    member.engagement_id = engagement.id
-    member.price = priced.price
-    if pool.status != PoolStatus.AWARDED:
-        pool.status = PoolStatus.AWARDED
-        lead.status = NeedStatus.AWARDED  # the group found its vendor: no new quoting
-    audit.record(actor, "pool.member_awarded", pool, member_id=member.id, need_id=own.id)
-    return engagement
-
-
-def _scaled_parts(quote: Quote, price: int) -> dict[str, int]:
-    """The quote's price breakdown scaled to ``price``; rounding goes to the largest part."""
-    total = quote.first_year_total
-    parts = {p: getattr(quote, p) * price // total for p in PRICE_PARTS}
-    largest = max(PRICE_PARTS, key=lambda p: getattr(quote, p))
-    parts[largest] += price - sum(parts.values())
-    return parts
-
-
-def _check_acceptable(pool: Pool, member: PoolMember, quote: Quote) -> None:
-    if quote.need_id != pool.lead_need_id:
-        raise NotFound(_("No such quote."))
-    if pool.status == PoolStatus.JOINING:
-        raise DomainError(_("Quotes can be accepted once the organiser closes joining."))
-    if member.status == MemberStatus.AWARDED:
-        raise DomainError(_("Your enterprise already accepted a quote of this pool."))
-    if member.status == MemberStatus.LEFT:
-        raise DomainError(_("Your enterprise left this pool."))
-    if quote.status != QuoteStatus.SUBMITTED:
-        raise DomainError(_("This quote is no longer open for acceptance."))
-    if quote.valid_until < date.today():
-        raise DomainError(_("This quote has expired; ask the vendor to revise it."))
-
-
-def _acting_member(user: User, pool: Pool) -> PoolMember:
+def acting_member(user: User, pool: Pool) -> PoolMember:
     require_sme(user)
     member = member_of(user, pool)
     if member is None:
@@ -537,7 +381,7 @@ def _acting_member(user: User, pool: Pool) -> PoolMember:
     return member
 
 
-def _organiser(user: User, pool: Pool) -> None:
+def require_organiser(user: User, pool: Pool) -> None:
     require_sme(user)
     if not is_organiser(user, pool):
         raise Forbidden(_("Only the pool's organiser can do this."))
@@ -551,7 +395,7 @@ def _member(pool: Pool, org_id: int) -> PoolMember | None:
     )
 
 
-def _lock(pool: Pool) -> None:
+def lock_pool(pool: Pool) -> None:
     """Lock the pool's lead need (the one lock every transition under a need takes first)
     and read the pool's rows again under the lock."""
     lock_need(pool.lead_need_id)

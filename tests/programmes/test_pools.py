@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db as _db
 from app.models import Engagement, MemberStatus, Need, NeedStatus, Pool, PoolStatus, Review
-from app.services import engagements, pools, quotes, reviews, rfqs
+from app.services import engagements, pool_awards, pools, quotes, reviews, rfqs
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import quote_terms
@@ -54,16 +54,16 @@ def test_three_join_a_vendor_quotes_tiers_and_two_accept(app, db):
     _vendor, quote = _quoted(pool, smes[0])
     _db.session.commit()
     with pytest.raises(DomainError, match="closes joining"):
-        pools.accept(smes[1], pool, quote)
+        pool_awards.accept(smes[1], pool, quote)
     pools.close_joining(smes[0], pool)
     _db.session.commit()
 
     prices = pools.pool_quotes(smes[1], pool)
     assert [(p.members, p.price, p.tier.min_members) for p in prices] == [(3, 40000, 3)]
-    first = pools.accept(smes[1], pool, quote)  # the second member, for itself
-    pools.agree(smes[2], pool, quote)
+    first = pool_awards.accept(smes[1], pool, quote)  # the second member, for itself
+    pool_awards.agree(smes[2], pool, quote)
     _db.session.commit()
-    (second,) = pools.award_agreed(smes[0], pool, quote)  # the organiser, for the third
+    (second,) = pool_awards.award_agreed(smes[0], pool, quote)  # the organiser, for the third
     _db.session.commit()
 
     for engagement, sme in ((first, smes[1]), (second, smes[2])):
@@ -76,7 +76,7 @@ def test_three_join_a_vendor_quotes_tiers_and_two_accept(app, db):
     assert db.session.get(Pool, pool.id).status == PoolStatus.AWARDED
     assert db.session.get(Need, lead.id).status == NeedStatus.AWARDED
     # The pool's quote stays open: the organiser may still accept it for itself.
-    assert pools.accept(smes[0], pool, quote).quote.first_year_total == 40000
+    assert pool_awards.accept(smes[0], pool, quote).quote.first_year_total == 40000
     _db.session.commit()
 
     # Reviews stay per member: each reviews its own engagement, once.
@@ -111,11 +111,11 @@ def test_only_the_same_industry_and_province_join_and_a_member_accepts_once(db):
         pools.get_pool(outsider, pool.id)
     _vendor, quote = _quoted(pool, smes[0])
     pools.close_joining(smes[0], pool)
-    pools.accept(smes[1], pool, quote)
+    pool_awards.accept(smes[1], pool, quote)
     with pytest.raises(DomainError, match="already accepted"):
-        pools.accept(smes[1], pool, quote)
+        pool_awards.accept(smes[1], pool, quote)
     with pytest.raises(Forbidden):
-        pools.award_agreed(smes[1], pool, quote)
+        pool_awards.award_agreed(smes[1], pool, quote)
 
 
 def test_tiers_never_charge_more_members_more(db):
