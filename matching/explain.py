@@ -5,7 +5,8 @@ from __future__ import annotations
 from matching.taxonomy import CAPABILITIES, INDUSTRIES, REGIONS, label
 from matching.types import Need, Offering
 
-_T = {
+# Each phrase of the sentence, (English, Chinese).
+_PHRASES = {
     "what": ("{} for your need", "为您的需求提供{}"),
     "what_unknown": ("For your need", "针对您的需求"),
     "fits": (" — {}", "——{}"),
@@ -43,7 +44,7 @@ def lang_of(need: Need) -> str:
 
 
 def t(key: str, lang: str, *args, **kwargs) -> str:
-    return _T[key][1 if lang == "zh" else 0].format(*args, **kwargs)
+    return _PHRASES[key][1 if lang == "zh" else 0].format(*args, **kwargs)
 
 
 def reason_text(code: str, facts: dict, lang: str, *, dropped: bool) -> str:
