@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _seed(folder: Path, listings: int) -> str:
+def _seed(folder: Path, listings: int, database_url: str | None = None) -> str:
     """Migrate and fill the scratch database; returns an SME's API token."""
     # here, not at the top: only seeding uses the portal's internals (the benchmark as written;
     # `python -m app.bench.workers` has loaded the app package already, so this saves little)
@@ -40,7 +40,9 @@ def _seed(folder: Path, listings: int) -> str:
     from app.models import Role
     from app.services import accounts, tokens
 
-    app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync"})
+    # The URL is passed in: app.config read DATABASE_URL when the package was imported.
+    database = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
+    app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync", **database})
     with app.app_context():
         upgrade()
         add_synthetic_listings(listings)
@@ -178,11 +180,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app.bench.workers", description=__doc__)
     parser.add_argument("--listings", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database-url", help="a scratch PostgreSQL database (default SQLite)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-workers-") as name:
         folder = Path(name)
         os.environ["SHUZHUAN_INSTANCE"] = str(folder)
-        secret = _seed(folder, args.listings)
+        if args.database_url:
+            os.environ["DATABASE_URL"] = args.database_url  # gunicorn's workers read it
+        secret = _seed(folder, args.listings, args.database_url)
         print(f"{args.listings} published listings, {args.workers} gunicorn workers")
         rows = [measure(folder, secret, args.workers, preload) for preload in (False, True)]
     print(
