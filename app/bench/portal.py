@@ -71,16 +71,14 @@ def _seed(folder: Path, listings: int, database_url: str | None = None) -> dict:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from app import create_app
+    from app.bench import seeding_app
     from app.bench.rematch import add_synthetic_listings
     from app.extensions import db
     from app.models import Need, NeedStatus, PluginListing, User
     from app.services import matching, tokens
     from app.services.search import catalogue_index
 
-    # The URL is passed in: app.config read DATABASE_URL when the package was imported.
-    database = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
-    app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync", **database})
+    app = seeding_app(database_url)
     with app.app_context():
         upgrade()
         # here, as the benchmark was written: the demo data is loaded only in this step

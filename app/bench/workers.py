@@ -34,15 +34,13 @@ def _seed(folder: Path, listings: int, database_url: str | None = None) -> str:
     # `python -m app.bench.workers` has loaded the app package already, so this saves little)
     from flask_migrate import upgrade
 
-    from app import create_app
+    from app.bench import seeding_app
     from app.bench.rematch import add_synthetic_listings
     from app.extensions import db
     from app.models import Role
     from app.services import accounts, tokens
 
-    # The URL is passed in: app.config read DATABASE_URL when the package was imported.
-    database = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
-    app = create_app({"LOG_LEVEL": "WARNING", "JOBS": "sync", **database})
+    app = seeding_app(database_url)
     with app.app_context():
         upgrade()
         add_synthetic_listings(listings)

@@ -87,16 +87,17 @@ def _value(kpi: Kpi, value: Any) -> float:
 
 def _under_lock(
     user: User, engagement: Engagement, kpi_code: str, value: Any
-) -> tuple[Engagement, Kpi, float, Outcome | None]:
-    """Check who asks and what was sent, lock the need, and read the engagement and this
-    KPI's outcome (None when not recorded) again under the lock."""
+) -> tuple[Engagement, Kpi, float, Outcome | None, list[Outcome]]:
+    """Check who asks and what was sent, lock the need, and read the engagement, this KPI's
+    outcome (None when not recorded) and all its recorded outcomes again under the lock."""
     _owned(user, engagement)
     kpi = _kpi(engagement, kpi_code)
     number = _value(kpi, value)
     lock_need(engagement.need_id)
     engagement = db.session.get(Engagement, engagement.id)
-    outcome = next((o for o in outcomes_of(engagement) if o.kpi == kpi.code), None)
-    return engagement, kpi, number, outcome
+    taken = outcomes_of(engagement)
+    outcome = next((o for o in taken if o.kpi == kpi.code), None)
+    return engagement, kpi, number, outcome, taken
 
 
 # --- the recordings ------------------------------------------------------------------------
@@ -104,15 +105,10 @@ def _under_lock(
 
 def record_baseline(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
     """The SME records a KPI's value before (or while) the work is done; once per KPI."""
-    _owned(user, engagement)
-    kpi = _kpi(engagement, kpi_code)
-    number = _value(kpi, value)
-    lock_need(engagement.need_id)
-    engagement = db.session.get(Engagement, engagement.id)
+    engagement, kpi, number, outcome, taken = _under_lock(user, engagement, kpi_code, value)
     if engagement.status != EngagementStatus.ACTIVE:
         raise DomainError(_("The work is completed: a baseline is recorded before it ends."))
-    taken = outcomes_of(engagement)
-    if any(o.kpi == kpi.code for o in taken):
+    if outcome is not None:
         raise DomainError(_("The baseline of this KPI is already recorded."))
     if len(taken) >= MAX_OUTCOMES:
         raise DomainError(_("At most %(n)s KPIs per engagement.", n=MAX_OUTCOMES))
@@ -143,7 +139,7 @@ def record_baseline(user: User, engagement: Engagement, kpi_code: str, value: An
 def record_after(user: User, engagement: Engagement, kpi_code: str, value: Any) -> Outcome:
     """The SME records a KPI's value after the work, once the engagement is completed;
     once per KPI, and only for a KPI whose baseline was recorded."""
-    engagement, kpi, number, outcome = _under_lock(user, engagement, kpi_code, value)
+    engagement, kpi, number, outcome, _taken = _under_lock(user, engagement, kpi_code, value)
     if outcome is None:
         raise DomainError(_("Record the baseline of this KPI first: there is nothing to compare."))
     if outcome.after is not None:
@@ -175,7 +171,7 @@ def _correct(
 ) -> Outcome:
     """Correct ``field`` ("baseline" or "after") of a recorded KPI under the need's lock;
     ``may_change`` raises when the value may no longer change."""
-    engagement, kpi, number, outcome = _under_lock(user, engagement, kpi_code, value)
+    engagement, kpi, number, outcome, _taken = _under_lock(user, engagement, kpi_code, value)
     if outcome is None:
         raise DomainError(_("Nothing is recorded for this KPI yet: record it first."))
     may_change(engagement, outcome)

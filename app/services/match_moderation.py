@@ -149,7 +149,9 @@ def block_vendor(
         )
         if existing is not None:
             raise DomainError(_("This vendor is already blocked for this need."))
-    had_visible = need is not None and any(m.listing.vendor_id == vendor.id for m in _visible(need))
+    had_visible = need is not None and any(
+        m.listing.vendor_id == vendor.id for m in visible_matches(need)
+    )
     block = VendorBlock(
         vendor_id=vendor.id,
         need_id=need.id if need is not None else None,
@@ -211,10 +213,6 @@ def all_matches(need: Need) -> list[Match]:
             .options(joinedload(Match.listing).joinedload(PluginListing.vendor))
         )
     )
-
-
-def _visible(need: Need) -> list[Match]:
-    return visible_matches(need)
 
 
 def needs_query(q: str | None = None, status: str | None = None) -> sa.Select:
