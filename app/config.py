@@ -146,6 +146,9 @@ class BaseConfig:
     CHANGE_EMAIL_HOURS = _int("CHANGE_EMAIL_HOURS", 24)
     RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "5 per minute;20 per hour")
 
+    # Rendered cards kept per worker (app.web.fragments): about 2 kB each.
+    FRAGMENT_CACHE_SIZE = _int("FRAGMENT_CACHE_SIZE", 4096)
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on explicitly, never by default

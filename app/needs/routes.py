@@ -136,21 +136,26 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
     ]
     engagement = engagement_service.engagement_for_need(need)
     shown, folded = match_view.graded(matches)
+    state = match_view.CardState(
+        requested=requested,
+        can_request=need.status == NeedStatus.OPEN and left > 0,
+        picked=set(rfq_form.listing_ids.data or ()),
+        invalid=bool(rfq_form.listing_ids.errors),
+    )
+    vendor_ratings = ratings.vendor_ratings(sorted(vendor_ids)) if vendor_ids else {}
+    hooks = {m.listing_id: plugin_hooks.stored_results(m) for m in matches}
     # Recorded by the last matching, beside the matches it shows (no ranking on a GET).
     over_budget = (need.over_budget or []) if need.status == NeedStatus.OPEN else []
     return render_template(
         "needs/show.html",
         need=need,
         matches=matches,
-        shown=shown,
-        folded=folded,
-        parts=match_view.component_parts,
+        shown=match_view.match_cards(shown, need, state, vendor_ratings, hooks),
+        folded=match_view.match_cards(folded, need, state, vendor_ratings, hooks, len(shown) + 1),
         over_budget=over_budget,
         over_budget_listings=listings_service.published_by_slug(over_budget)
         if request.args.get("over_budget")
         else [],
-        hooks={m.listing_id: plugin_hooks.stored_results(m) for m in matches},
-        ratings=ratings.vendor_ratings(sorted(vendor_ids)) if vendor_ids else {},
         rfqs=rfqs,
         message_counts=conversations.message_counts(r.id for r in rfqs),
         need_files=attachments.for_owner(need=need),

@@ -365,8 +365,8 @@ def _did_you_mean(searcher: Searcher, text: str) -> str | None:
     return replace_words(text, corrections) if corrections else None
 
 
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(",") if v]
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v for v in (value or "").split(",") if v)
 
 
 def make_hit(fields: dict[str, Any], score: float | None, terms: set[str]) -> Hit:

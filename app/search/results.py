@@ -11,7 +11,8 @@ SORTS = ("relevance", "rating", "price_asc", "price_desc", "name")
 
 @dataclass(frozen=True)
 class Hit:
-    """One listing on the result page; ``name_html``/``summary_html`` are safe to render."""
+    """One listing on the result page; ``name_html``/``summary_html`` are safe to render.
+    Hashable (tuples, not lists): the page renders each distinct card once (app.web.fragments)."""
 
     slug: str
     score: float | None
@@ -20,10 +21,10 @@ class Hit:
     summary_html: Markup
     vendor: str | None
     lang: str | None
-    capabilities: list[str]
-    industries: list[str]
-    regions: list[str]
-    deployment: list[str]
+    capabilities: tuple[str, ...]
+    industries: tuple[str, ...]
+    regions: tuple[str, ...]
+    deployment: tuple[str, ...]
     price_min: int | None
     price_max: int | None
     rating: float | None

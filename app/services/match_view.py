@@ -11,14 +11,18 @@ best, ``weak`` when neither the words nor a shared capability support it.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.models import Match
+from app.models import Match, Need
 from app.services.matching import supported, word_likeness
+from app.services.plugin_hooks import HookResults
+from app.services.ratings import Rating
 from matching.model import confidence_level
 
 LEVELS = ("strong", "possible", "weak")
@@ -96,3 +100,92 @@ def _component_labels(locale: str) -> dict[str, str]:
     """The labels translated once per language (a card would translate a dozen each)."""
     del locale  # the cache key: str() below translates into the current locale
     return {name: str(label) for name, label in COMPONENT_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class MatchCard:
+    """Everything one match card on the need page shows, as plain values: the card is
+    rendered once per distinct card (app.web.fragments) and reused until one of them changes."""
+
+    position: int
+    level: str
+    listing_id: int
+    slug: str
+    name: str
+    summary: str | None
+    vendor_id: int
+    vendor_name: str
+    vendor_verified: bool
+    rating: float
+    review_count: int
+    price_min: Decimal
+    price_max: Decimal
+    delivery_weeks: int | None
+    explanation: str
+    pinned: bool
+    score: float
+    parts: tuple[tuple[str, float], ...]
+    model_version: str
+    hooks: HookResults
+    budget_max: Decimal | None
+    requested: bool  # a request for quotes went to it already
+    pickable: bool  # may be ticked for a request for quotes
+    picked: bool  # ticked in a request that came back refused
+    invalid: bool  # that request was refused for its ticks
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What the SME's requests decide about the cards: which plug-ins were asked already,
+    whether more may be asked, and the ticks of a refused request."""
+
+    requested: Collection[int]
+    can_request: bool
+    picked: Collection[int] = ()
+    invalid: bool = False
+
+
+def match_cards(
+    items: list[Confident],
+    need: Need,
+    state: CardState,
+    ratings: Mapping[int, Rating],
+    hooks: Mapping[int, HookResults],
+    first_position: int = 1,
+) -> list[MatchCard]:
+    """The cards of ``items`` in order, numbered from ``first_position``."""
+    cards = []
+    for position, item in enumerate(items, start=first_position):
+        m, listing = item.match, item.match.listing
+        rating = ratings.get(listing.vendor_id)
+        requested = m.listing_id in state.requested
+        cards.append(
+            MatchCard(
+                position=position,
+                level=item.level,
+                listing_id=m.listing_id,
+                slug=listing.slug,
+                name=listing.name,
+                summary=listing.summary,
+                vendor_id=listing.vendor_id,
+                vendor_name=listing.vendor.name,
+                vendor_verified=listing.vendor.verification.value == "verified",
+                rating=rating.bayesian if rating else 0.0,
+                review_count=rating.count if rating else 0,
+                price_min=listing.price_min,
+                price_max=listing.price_max,
+                delivery_weeks=listing.delivery_weeks,
+                explanation=m.explanation,
+                pinned=m.status.value == "pinned",
+                score=m.score,
+                parts=tuple(component_parts(m)),
+                model_version=m.model_version,
+                hooks=hooks[m.listing_id],
+                budget_max=need.budget_max,
+                requested=requested,
+                pickable=state.can_request and not requested,
+                picked=m.listing_id in state.picked,
+                invalid=state.invalid,
+            )
+        )
+    return cards

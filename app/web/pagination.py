@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import sqlalchemy as sa
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
@@ -25,3 +27,13 @@ def page_number(name: str = "page") -> int:
 def paginate(query: sa.Select, per_page: int) -> Pagination:
     """One page of ``query``; an out-of-range page is an empty page, never an error."""
     return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
+
+
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager links: the first, the last and ``around`` either side of
+    ``page``; ``None`` stands for the numbers left out (a catalogue of 10,000 has 834 pages)."""
+    shown = sorted({1, pages, *range(max(page - around, 1), min(page + around, pages) + 1)})
+    window: list[int | None] = [shown[0]]
+    for previous, number in itertools.pairwise(shown):
+        window.extend([None, number] if number - previous > 1 else [number])
+    return window

@@ -9,7 +9,9 @@ from app.i18n import code_label, current_lang, money
 from app.i18n.status_labels import status_label
 from app.models.fields import is_web_link
 from app.services import notify
+from app.web import fragments
 from app.web.navigation import nav_items, role_label
+from app.web.pagination import page_window
 from app.web.rich_text import markdown_html
 
 
@@ -44,8 +46,10 @@ def register_template_helpers(app: Flask) -> None:
         status_label=status_label,
         unread_notifications=unread_notifications,
         url_with=url_with,
+        page_window=page_window,
         has_endpoint=has_endpoint,
     )
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["markdown"] = markdown_html
     app.jinja_env.filters["web_link"] = web_link
+    fragments.init_app(app)

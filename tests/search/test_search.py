@@ -142,5 +142,5 @@ def test_hits_carry_what_the_result_card_shows(built: CatalogueIndex):
         3000,
         9000,
     )
-    assert hit.capabilities == ["equipment.maintenance"] and hit.regions == ["CN-GD"]
+    assert hit.capabilities == ("equipment.maintenance",) and hit.regions == ("CN-GD",)
     assert hit.rating is None and hit.review_count == 0
