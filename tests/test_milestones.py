@@ -13,7 +13,15 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.models import Attachment, AuditEvent, EngagementStatus, MilestoneStatus, NeedStatus
-from app.services import attachments, engagements, expiry, milestones, pool_awards, quotes
+from app.services import (
+    attachments,
+    engagements,
+    expiry,
+    milestone_plans,
+    milestones,
+    pool_awards,
+    quotes,
+)
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
@@ -29,7 +37,7 @@ THREE = [
 
 def _awarded_with_plan(db, plan=THREE):
     deal = make_deal(vendors=2)
-    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    milestone_plans.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     db.session.commit()
     deal.engagement = engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
@@ -58,26 +66,26 @@ def _deliver_and(db, deal, milestone, decision="accept", reason="Not yet"):
 )
 def test_a_plan_is_checked(rows, problem):
     with pytest.raises(InvalidInput) as caught:
-        milestones.clean_plan(rows)
+        milestone_plans.clean_plan(rows)
     assert problem in " ".join(m for ms in caught.value.errors.values() for m in ms)
 
 
 def test_blank_rows_are_no_milestones():
-    assert milestones.clean_plan([{}, {"name": "", "criteria": ""}]) == []
+    assert milestone_plans.clean_plan([{}, {"name": "", "criteria": ""}]) == []
 
 
 def test_the_award_turns_the_quote_plan_into_the_engagement_plan(db):
     deal = _awarded_with_plan(db)
-    plan = milestones.plan_for(deal.engagement)
+    plan = milestone_plans.plan_for(deal.engagement)
     assert [m.name for m in plan] == [m["name"] for m in THREE]
     assert plan[1].due_on == date.today() + timedelta(weeks=6)
     with pytest.raises(DomainError):  # the plan of an awarded quote is fixed
-        milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], THREE[:1])
+        milestone_plans.set_quote_plan(deal.vendors[0], deal.quotes[0], THREE[:1])
 
 
 def test_three_milestones_complete_the_engagement_only_when_all_are_accepted(db):
     deal = _awarded_with_plan(db)
-    plan = milestones.plan_for(deal.engagement)
+    plan = milestone_plans.plan_for(deal.engagement)
     with pytest.raises(DomainError, match="not accepted yet"):
         engagements.complete_engagement(deal.sme, deal.engagement)
     db.session.rollback()
@@ -94,7 +102,7 @@ def test_three_milestones_complete_the_engagement_only_when_all_are_accepted(db)
 
 def test_illegal_transitions_are_refused(db, admin):
     deal = _awarded_with_plan(db)
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     with pytest.raises(DomainError, match="not delivered yet"):
         milestones.accept(deal.sme, first)
     with pytest.raises(InvalidInput):
@@ -109,7 +117,7 @@ def test_illegal_transitions_are_refused(db, admin):
 
 def test_two_rejections_open_a_dispute_that_an_admin_settles(db, admin):
     deal = _awarded_with_plan(db)
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     _deliver_and(db, deal, first, "reject", "The report misses dye house 2")
     assert first.status == MilestoneStatus.REJECTED
     _deliver_and(db, deal, first, "reject", "Still missing")
@@ -145,10 +153,10 @@ def test_the_tick_tells_both_parties_once_about_an_overdue_milestone(db):
     assert expiry.tick(_in(3)).milestones_overdue == 0
     assert factories.notification_kinds(deal.sme).count("milestone.overdue") == 1
     assert factories.notification_kinds(deal.vendors[0]).count("milestone.overdue") == 1
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     assert first.overdue_notified_on == _in(3).date()
     # Delivered milestones are not overdue; the others are told about once each.
-    milestones.deliver(deal.vendors[0], milestones.plan_for(deal.engagement)[1], "Live")
+    milestones.deliver(deal.vendors[0], milestone_plans.plan_for(deal.engagement)[1], "Live")
     db.session.commit()
     assert expiry.tick(_in(9)).milestones_overdue == 1  # the training, not the delivered one
 
@@ -181,7 +189,7 @@ def test_the_vendor_proposes_milestones_with_its_quote_form(app, db):
     assert deal.rfqs[0].quotes == []  # nothing saved
     assert submit(vendor, f"{rfq_url}/quote", form, form_url=rfq_url).status_code == 302
     quote = quotes.live_quote(deal.rfqs[0])
-    assert [m.share_pct for m in milestones.quote_plan(quote)] == [20, 50, 30]
+    assert [m.share_pct for m in milestone_plans.quote_plan(quote)] == [20, 50, 30]
 
 
 def test_the_plan_page_walks_a_milestone_through(app, db):
@@ -189,7 +197,7 @@ def test_the_plan_page_walks_a_milestone_through(app, db):
     url = f"/engagements/{deal.engagement.id}/plan"
     vendor = english(app.test_client(user=deal.vendors[0]))
     sme = english(app.test_client(user=deal.sme))
-    first, second = milestones.plan_for(deal.engagement)
+    first, second = milestone_plans.plan_for(deal.engagement)
     page = vendor.get(url).get_data(as_text=True)
     assert "Dye-house survey" in page and "0 of 2 accepted" in page
     refused = submit(vendor, f"/milestones/{first.id}/deliver", {"note": ""}, form_url=url)
@@ -229,7 +237,7 @@ def test_the_api_walks_a_milestone_and_hides_it_from_others(app, db):
 
 def test_flask_jobs_tick_announces_overdue_milestones_once(app, db):
     deal = _awarded_with_plan(db)
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     first.due_on = date.today() - timedelta(days=1)
     db.session.commit()
     runner = app.test_cli_runner()
@@ -239,7 +247,7 @@ def test_flask_jobs_tick_announces_overdue_milestones_once(app, db):
 
 def test_a_loser_is_told_what_happened_first(db):
     deal = _awarded_with_plan(db)
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     milestones.deliver(deal.vendors[0], first, "Report in the shared folder")
     db.session.commit()
     with pytest.raises(DomainError, match="already delivered"):
@@ -256,7 +264,7 @@ def test_a_loser_is_told_what_happened_first(db):
 
 def test_an_admin_decision_is_one_transition_told_once(db, admin):
     deal = _awarded_with_plan(db, [{**THREE[0], "share_pct": 100}])
-    (only,) = milestones.plan_for(deal.engagement)
+    (only,) = milestone_plans.plan_for(deal.engagement)
     _deliver_and(db, deal, only, "reject", "Missing")
     _deliver_and(db, deal, only, "reject", "Still missing")
     milestones.resolve(admin, only, "accept", "Both dye houses are on page 4")
@@ -278,7 +286,7 @@ def test_an_admin_decision_is_one_transition_told_once(db, admin):
 
 def test_a_milestone_is_delivered_with_files_only_its_parties_read(app, db):
     deal = _awarded_with_plan(db)
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     url = f"/engagements/{deal.engagement.id}/plan"
     vendor = english(app.test_client(user=deal.vendors[0]))
 
@@ -313,7 +321,7 @@ def test_a_milestone_is_delivered_with_files_only_its_parties_read(app, db):
 
 def test_the_sme_compares_the_milestones_proposed_with_each_quote(app, db):
     deal = make_deal(vendors=2)
-    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], THREE)
+    milestone_plans.set_quote_plan(deal.vendors[0], deal.quotes[0], THREE)
     db.session.commit()
     page = english(app.test_client(user=deal.sme)).get(f"/needs/{deal.need.id}/quotes")
     text = page.get_data(as_text=True)
@@ -323,17 +331,17 @@ def test_the_sme_compares_the_milestones_proposed_with_each_quote(app, db):
 def test_a_revision_that_keeps_the_plan_is_not_a_new_proposal(db):
     deal = make_deal(vendors=1)
     quote = deal.quotes[0]
-    milestones.set_quote_plan(deal.vendors[0], quote, THREE)
+    milestone_plans.set_quote_plan(deal.vendors[0], quote, THREE)
     db.session.commit()
-    milestones.set_quote_plan(deal.vendors[0], quote, THREE)
+    milestone_plans.set_quote_plan(deal.vendors[0], quote, THREE)
     db.session.commit()
     proposed = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "quote.milestones_proposed")
     ).all()
     assert len(proposed) == 1
-    milestones.set_quote_plan(deal.vendors[0], quote, [])
+    milestone_plans.set_quote_plan(deal.vendors[0], quote, [])
     db.session.commit()
-    assert milestones.quote_plan(quote) == []
+    assert milestone_plans.quote_plan(quote) == []
 
 
 def test_the_api_takes_milestones_with_a_quote(app, db):
@@ -356,19 +364,19 @@ def test_a_pooled_members_engagement_takes_the_pool_quotes_plan(db):
 
     smes, pool = _three_member_pool()
     vendor, quote = _quoted(pool, smes[0])
-    milestones.set_quote_plan(vendor, quote, THREE)
+    milestone_plans.set_quote_plan(vendor, quote, THREE)
     pools.close_joining(smes[0], pool)
     db.session.commit()
     engagement = pool_awards.accept(smes[1], pool, quote)
     db.session.commit()
-    plan = milestones.plan_for(engagement)
+    plan = milestone_plans.plan_for(engagement)
     assert [(m.name, m.share_pct) for m in plan] == [(m["name"], m["share_pct"]) for m in THREE]
-    assert milestones.quote_plan(quote)[0].engagement_id is None  # the pool's own stays free
+    assert milestone_plans.quote_plan(quote)[0].engagement_id is None  # the pool's own stays free
 
 
 def test_an_admin_settles_a_dispute_on_the_disputes_page(app, db, admin):
     deal = _awarded_with_plan(db)
-    first = milestones.plan_for(deal.engagement)[0]
+    first = milestone_plans.plan_for(deal.engagement)[0]
     _deliver_and(db, deal, first, "reject", "Missing")
     _deliver_and(db, deal, first, "reject", "Still missing")
     client = english(app.test_client(user=admin))
@@ -398,7 +406,7 @@ def test_the_plan_and_disputes_pages_need_no_inline_script_or_style(app, db, adm
     from tests.test_security_headers import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE, JS_URL
 
     deal = _awarded_with_plan(db)
-    first, second, _third = milestones.plan_for(deal.engagement)
+    first, second, _third = milestone_plans.plan_for(deal.engagement)
     _deliver_and(db, deal, first, "reject", "Missing")
     _deliver_and(db, deal, first, "reject", "Still missing")  # disputed
     milestones.deliver(deal.vendors[0], second, "Live since Monday")  # delivered

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.models import AuditEvent, Outcome
-from app.services import engagements, kpis, milestones, quotes, rfqs
+from app.services import engagements, kpi_changes, kpis, milestone_plans, milestones, quotes, rfqs
 from app.services import reviews as reviews_service
 from app.services.kpi_table import BY_CAPABILITY, GENERIC, KPIS
 from matching.taxonomy import CAPABILITIES
@@ -55,12 +55,12 @@ def test_baseline_then_after_gives_the_change_and_the_before_the_work_badge(app,
     kpis.record_after(deal.sme, deal.engagement, "on_time_delivery", 95)
     db.session.commit()
     with app.test_request_context(), force_locale("en"):
-        (change,) = kpis.changes(deal.engagement)
+        (change,) = kpi_changes.changes(deal.engagement)
         assert change.text == "On-time delivery 82 % → 95 %"
         assert change.change == "+13 points" and change.improved is True
         assert change.before_work is True
     with app.test_request_context(), force_locale("zh"):
-        (change,) = kpis.changes(deal.engagement)
+        (change,) = kpi_changes.changes(deal.engagement)
         assert change.text == "准时交付率 82% → 95%"
         assert change.change == "+13 个百分点"
     actions = db.session.scalars(
@@ -75,21 +75,21 @@ def _awarded_with_one_milestone(db):
     """An awarded engagement whose plan is one milestone, not delivered yet."""
     deal = make_deal(vendors=1)
     plan = [{"name": "All", "share_pct": 100, "due_week": 2, "criteria": "Runs"}]
-    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    milestone_plans.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     db.session.commit()
     engagement = engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
-    (milestone,) = milestones.plan_for(engagement)
+    (milestone,) = milestone_plans.plan_for(engagement)
     return deal, engagement, milestone
 
 
 def test_a_change_of_one_point_reads_in_the_singular(app):
     with app.test_request_context(), force_locale("en"):
-        assert kpis._delta_text("points", 1) == "+1 point"
-        assert kpis._delta_text("points", -1) == "−1 point"
-        assert kpis._delta_text("points", 0.5) == "+0.5 points"
+        assert kpi_changes._delta_text("points", 1) == "+1 point"
+        assert kpi_changes._delta_text("points", -1) == "−1 point"
+        assert kpi_changes._delta_text("points", 0.5) == "+0.5 points"
     with app.test_request_context(), force_locale("zh"):
-        assert kpis._delta_text("points", 1) == "+1 个百分点"
+        assert kpi_changes._delta_text("points", 1) == "+1 个百分点"
 
 
 def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
@@ -104,7 +104,7 @@ def test_a_baseline_recorded_after_the_first_delivery_has_no_badge(app, db):
     kpis.record_after(deal.sme, engagement, "lead_time", 9)
     db.session.commit()
     with app.test_request_context(), force_locale("en"):
-        (change,) = kpis.changes(engagement)
+        (change,) = kpi_changes.changes(engagement)
         assert change.before_work is False
         assert change.change == "−25 %" and change.improved is True  # lower is better
 
@@ -183,13 +183,13 @@ def test_the_summary_gives_the_median_change_per_kpi(app, db):
         measured_engagement(db, vendor, listing, "on_time_delivery", before, after)
     measured_engagement(db, vendor, listing, "lead_time", 10, 8)
     with app.test_request_context(), force_locale("en"):
-        summary = kpis.summary(listing_id=listing.id)
+        summary = kpi_changes.summary(listing_id=listing.id)
         assert summary.count == 4 and summary.before_work == 4
         first, second = summary.kpis
         assert (first.name, first.count, first.median) == ("On-time delivery", 3, "+10 points")
         assert (second.name, second.median, second.improved) == ("Lead time", "−20 %", True)
-        assert kpis.summary(vendor_id=vendor.organisation_id).count == 4
-        assert not kpis.summary(vendor_id=factories.vendor_user().organisation_id)
+        assert kpi_changes.summary(vendor_id=vendor.organisation_id).count == 4
+        assert not kpi_changes.summary(vendor_id=factories.vendor_user().organisation_id)
 
 
 def test_the_sme_records_on_the_plan_page_and_reviews_show_the_change(app, db):
@@ -311,7 +311,7 @@ def test_a_baseline_is_corrected_before_the_work_began_and_keeps_its_badge(app, 
     kpis.record_after(deal.sme, deal.engagement, "on_time_delivery", 95)
     db.session.commit()
     with app.test_request_context(), force_locale("en"):
-        (change,) = kpis.changes(deal.engagement)
+        (change,) = kpi_changes.changes(deal.engagement)
         assert change.text == "On-time delivery 82 % → 95 %" and change.before_work is True
 
 
@@ -361,7 +361,7 @@ def test_the_after_value_is_corrected_until_the_review_and_the_review_carries_it
         ("outcome.after_corrected", 80, 8)
     ]
     with app.test_request_context(), force_locale("en"):
-        (change,) = kpis.measured_by_engagement([deal.engagement.id])[deal.engagement.id]
+        (change,) = kpi_changes.measured_by_engagement([deal.engagement.id])[deal.engagement.id]
         assert change.text == "Lead time 10 days → 8 days"
 
 
@@ -542,7 +542,7 @@ def test_the_training_grades_read_only_baselines_recorded_before_the_work(app, d
         )
     )
     db.session.commit()
-    assert kpis.verdicts() == {improved.id: True, worsened.id: False}
+    assert kpi_changes.verdicts() == {improved.id: True, worsened.id: False}
     graded = {record.id: g for record, _slug, g in outcomes.training_triples()}
     assert graded[str(improved.need_id)] == 3 and graded[str(worsened.need_id)] == 1
     assert graded[str(unchanged.need_id)] == 2 and graded[str(late.need_id)] == 2

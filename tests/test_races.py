@@ -44,7 +44,7 @@ from app.models import (
     RfqStatus,
     User,
 )
-from app.services import engagements, kpis, milestones, tokens
+from app.services import engagements, kpis, milestone_plans, milestones, tokens
 from tests import dbutil, factories
 from tests.deal_builders import make_deal
 
@@ -347,11 +347,11 @@ def awarded_plan(shares: list[int]):
         {"name": f"阶段{i}", "share_pct": share, "due_week": i, "criteria": "现场验收"}
         for i, share in enumerate(shares, start=1)
     ]
-    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    milestone_plans.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     _db.session.commit()
     deal.engagement = engagements.award(deal.sme, deal.quotes[0])
     _db.session.commit()
-    return deal, milestones.plan_for(deal.engagement)[0]
+    return deal, milestone_plans.plan_for(deal.engagement)[0]
 
 
 def delivered_plan(shares: list[int]):

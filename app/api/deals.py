@@ -26,7 +26,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import PluginListing, Rfq, RfqStatus, Role
 from app.services import engagements as engagement_service
-from app.services import milestones, needs
+from app.services import milestone_plans, needs
 from app.services import quotes as quote_service
 from app.services import rfqs as rfq_service
 
@@ -121,7 +121,7 @@ def submit_quote(user, rfq_id: int, body: QuoteIn):
     the award."""
     rfq = rfq_service.get_rfq_for_vendor(user, rfq_id)
     quote = quote_service.submit_quote(user, rfq, body.model_dump(exclude={"milestones"}))
-    milestones.set_quote_plan(user, quote, [m.model_dump() for m in body.milestones])
+    milestone_plans.set_quote_plan(user, quote, [m.model_dump() for m in body.milestones])
     return serialize.quote(quote)
 
 

@@ -16,7 +16,7 @@ from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import AttachmentOut, In, NonEmpty, Out, Reason, ReasonIn, UtcDateTime
 from app.models import Milestone, Role
 from app.models import fields as rules
-from app.services import attachments, engagements, milestones
+from app.services import attachments, engagements, milestone_plans, milestones
 
 
 class MilestoneOut(Out):
@@ -75,7 +75,7 @@ def _out(milestone: Milestone) -> MilestoneOut:
 def list_milestones(user, engagement_id: int):
     engagement = engagements.get_engagement(user, engagement_id)
     return MilestonePlanOut(
-        engagement_id=engagement.id, items=[_out(m) for m in milestones.plan_for(engagement)]
+        engagement_id=engagement.id, items=[_out(m) for m in milestone_plans.plan_for(engagement)]
     )
 
 

@@ -10,7 +10,7 @@ from app.api.problems import STATE_PROBLEMS
 from app.api.schemas import In, Out, OutcomeOut
 from app.models import Role
 from app.models import fields as rules
-from app.services import engagements, kpis
+from app.services import engagements, kpi_changes, kpis
 
 
 class KpiOut(Out):
@@ -38,7 +38,7 @@ def _list(engagement) -> OutcomesOut:
             KpiOut(kpi=k.code, name=k.en, unit=k.unit_en, higher_is_better=k.higher_is_better)
             for k in kpis.options(engagement)
         ],
-        items=[serialize.outcome(c) for c in kpis.changes(engagement)],
+        items=[serialize.outcome(c) for c in kpi_changes.changes(engagement)],
     )
 
 

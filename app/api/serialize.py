@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.notifications.messages import render
 from app.services import assessment as assessments
-from app.services import kpis, milestones, pools, quotes, subsidies
+from app.services import kpi_changes, milestone_plans, pools, quotes, subsidies
 from app.services.ratings import Rating, vendor_ratings
 
 
@@ -135,7 +135,9 @@ def quote(row: Quote) -> s.QuoteOut:
         scope=row.scope,
         valid_until=row.valid_until,
         created_at=row.created_at,
-        milestones=[s.PlannedMilestoneOut.model_validate(m) for m in milestones.quote_plan(row)],
+        milestones=[
+            s.PlannedMilestoneOut.model_validate(m) for m in milestone_plans.quote_plan(row)
+        ],
     )
 
 
@@ -188,12 +190,14 @@ def review(row: Review) -> s.ReviewOut:
         created_at=row.created_at,
         outcomes=[
             outcome(c)
-            for c in kpis.measured_by_engagement([row.engagement_id]).get(row.engagement_id, [])
+            for c in kpi_changes.measured_by_engagement([row.engagement_id]).get(
+                row.engagement_id, []
+            )
         ],
     )
 
 
-def outcome(change: kpis.Change) -> s.OutcomeOut:
+def outcome(change: kpi_changes.Change) -> s.OutcomeOut:
     row, kpi = change.outcome, change.kpi
     return s.OutcomeOut(
         kpi=kpi.code,

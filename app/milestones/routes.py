@@ -24,7 +24,7 @@ from app.milestones.forms import (
     ResolveForm,
 )
 from app.models import Engagement, Role
-from app.services import engagements, kpis, milestones
+from app.services import engagements, kpi_changes, kpis, milestone_plans, milestones
 from app.web.permissions import role_required
 from app.web.uploads import accepts_files, uploads_from
 
@@ -32,13 +32,13 @@ from app.web.uploads import accepts_files, uploads_from
 @bp.app_template_global()
 def milestone_plan(engagement) -> list:
     """The plan of an engagement, for the pages that show its progress."""
-    return milestones.plan_for(engagement)
+    return milestone_plans.plan_for(engagement)
 
 
 @bp.app_template_global()
 def quote_milestones(quote) -> list:
     """The milestones proposed with a quote, for the comparison of quotes."""
-    return milestones.quote_plan(quote)
+    return milestone_plans.quote_plan(quote)
 
 
 @bp.app_template_global()
@@ -52,19 +52,19 @@ def engagement_of_quote(quote):
 @bp.app_template_global()
 def review_outcomes(reviews) -> dict:
     """The measured changes of these reviews' engagements, by engagement id."""
-    return kpis.measured_by_engagement(r.engagement_id for r in reviews)
+    return kpi_changes.measured_by_engagement(r.engagement_id for r in reviews)
 
 
 @bp.app_template_global()
 def outcome_summary(*, listing_id=None, vendor_id=None):
     """The measured outcomes of a listing's or a vendor's completed engagements."""
-    return kpis.summary(listing_id=listing_id, vendor_id=vendor_id)
+    return kpi_changes.summary(listing_id=listing_id, vendor_id=vendor_id)
 
 
 def outcome_context(engagement, *, failed: int | str | None = None, **forms) -> dict:
     """What the outcome lists and the SME's forms beside them need (plan and review page)."""
     return {
-        "outcomes": kpis.changes(engagement),
+        "outcomes": kpi_changes.changes(engagement),
         "after_form": forms.get("after") or AfterForm(formdata=None),
         "correct_form": forms.get("correct") or CorrectForm(formdata=None),
         "baseline_correctable": kpis.baseline_correctable(engagement),
@@ -74,7 +74,7 @@ def outcome_context(engagement, *, failed: int | str | None = None, **forms) -> 
 
 
 def _plan_page(engagement, *, failed: int | str | None = None, **forms):
-    plan = milestones.plan_for(engagement)
+    plan = milestone_plans.plan_for(engagement)
     baseline_form = forms.get("baseline") or BaselineForm()
     recorded = {outcome.kpi for outcome in kpis.outcomes_of(engagement)}
     baseline_form.kpi.choices = [
@@ -86,7 +86,7 @@ def _plan_page(engagement, *, failed: int | str | None = None, **forms):
         "milestones/plan.html",
         engagement=engagement,
         plan=plan,
-        files=milestones.files_of(plan),
+        files=milestone_plans.files_of(plan),
         deliver_form=forms.get("deliver") or DeliverForm(),
         accept_form=AcceptForm(),
         reject_form=forms.get("reject") or RejectForm(),
@@ -226,7 +226,7 @@ def _disputes_page(*, form=None, failed: int | None = None):
     return render_template(
         "milestones/disputes.html",
         disputes=queue,
-        files=milestones.files_of(queue),
+        files=milestone_plans.files_of(queue),
         form=form or ResolveForm(),
         failed=failed,
     )

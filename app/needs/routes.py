@@ -33,6 +33,7 @@ from app.services import (
     plugin_hooks,
     ratings,
     reviews,
+    suggestions,
 )
 from app.services import engagements as engagement_service
 from app.services import listings as listings_service
@@ -54,7 +55,7 @@ def suggestions_for(text: str, lang: str | None = None) -> list[dict]:
             "score": s.score,
             "words": s.words,
         }
-        for s in matching.proposals(text or "", lang)[:SUGGESTIONS]
+        for s in suggestions.proposals(text or "", lang)[:SUGGESTIONS]
     ]
 
 

@@ -27,9 +27,9 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services.matching import suggest_capabilities
 from app.services.rfqs import require_vendor
 from app.services.roles import require_admin
+from app.services.suggestions import suggest_capabilities
 from app.services.vendor_profiles import response_hours_by_listing
 from app.services.vendor_stats import ListingStats, listing_stats
 

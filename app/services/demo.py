@@ -17,6 +17,7 @@ from app.services import (
     accounts,
     assessment,
     kpis,
+    milestone_plans,
     milestones,
     needs,
     pool_awards,
@@ -28,79 +29,11 @@ from app.services import (
 from app.services import engagements as engagement_service
 from app.services import quotes as quote_service
 from app.services import rfqs as rfq_service
+from app.services.demo_data import ADMIN, JIANGXI_PROGRAMME, JINXIU_ANSWERS, SMES, VENDORS
 from app.services.plugin_sync import sync_plugins
 from plugins.discovery import discover
 
 DEMO_PASSWORD = "shuzhuan-demo"
-
-SMES = [
-    (
-        "jinxiu@shuzhuan.demo",
-        "赖国华",
-        "zh",
-        {
-            "name": "赣州锦绣纺织印染有限公司",
-            "industry": "C17",
-            "region": "CN-JX",
-            "company_size": "small",
-            "employees": 160,
-            "maturity_level": 1,
-            "description": "针织面料织造与染整，客户多为外贸服装品牌，打样单越来越多、越来越小。",
-        },
-    ),
-    (
-        "hongda@shuzhuan.demo",
-        "钟伟明",
-        "zh",
-        {
-            "name": "赣州宏达染织有限公司",
-            "industry": "C17",
-            "region": "CN-JX",
-            "company_size": "medium",
-            "employees": 340,
-            "description": "梭织面料染整，两个厂区共30台染缸和6台定型机。",
-        },
-    ),
-    (
-        "ruijin@shuzhuan.demo",
-        "Chen Fang",
-        "en",
-        {
-            "name": "Ruijin Hengmei Textiles Co., Ltd.",
-            "industry": "C17",
-            "region": "CN-JX",
-            "company_size": "small",
-            "employees": 95,
-            "description": "Knitted fabric dyeing for sportswear brands: one plant, 10 vats.",
-        },
-    ),
-    (
-        "harbour@shuzhuan.demo",
-        "Grace Lin",
-        "en",
-        {
-            "name": "Ningbo Harbour Hardware Co., Ltd.",
-            "industry": "C33",
-            "region": "CN-ZJ",
-            "company_size": "small",
-            "employees": 85,
-            "maturity_level": 2,
-            "description": "Stamped and machined hardware for appliance makers; exports to Europe.",
-        },
-    ),
-]
-
-# Vendor accounts join the organisations of bundled plug-ins, found by credit code.
-VENDORS = [
-    ("vendor@shuzhuan.demo", "刘晓峰", "zh", "91360111MAHY0AFQ40"),  # dye-aps
-    ("jobshop@shuzhuan.demo", "陈建国", "zh", "91330106MA1B4YK94Y"),  # jobshop-aps
-    ("garment@shuzhuan.demo", "王丽", "zh", "91330502MAE3008P0H"),  # garment-quick-response
-    ("wattwise@shuzhuan.demo", "Kevin Huang", "en", "91440305682595370N"),  # wattwise-energy
-    ("wms@shuzhuan.demo", "吴海燕", "zh", "91320505MANN202N1T"),  # cloud-wms
-    ("vibrasense@shuzhuan.demo", "Daniel Zhou", "en", "913202119376202689"),  # vibrasense-pdm
-]
-
-ADMIN = ("admin@shuzhuan.demo", "平台管理员 Admin", "zh")
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
@@ -303,7 +236,7 @@ def _story() -> int:
         _quote(42000, 4, "扫码收货、拣货、盘点；两个仓库；库存预警", annual=9800),
     )
     # Paid in stages the enterprise accepts: one accepted, one delivered and waiting.
-    milestones.set_quote_plan(
+    milestone_plans.set_quote_plan(
         vendor["wms"],
         quote,
         [
@@ -328,7 +261,7 @@ def _story() -> int:
         ],
     )
     engagement = engagement_service.award(harbour, quote)
-    first, second, _count = milestones.plan_for(engagement)
+    first, second, _count = milestone_plans.plan_for(engagement)
     milestones.deliver(
         vendor["wms"], first, "Scanners set up in both warehouses; receiving log attached."
     )
@@ -434,57 +367,3 @@ def _pool(jinxiu: User, vibrasense: User) -> None:
     pool_awards.accept(ruijin, pool, quote)  # one member accepts for itself …
     pool_awards.agree(jinxiu, pool, quote)  # … another agrees and the organiser awards it
     pool_awards.award_agreed(hongda, pool, quote)
-
-
-JIANGXI_PROGRAMME = {
-    "name_zh": "赣州市纺织服装产业数字化转型专项补贴",
-    "name_en": "Ganzhou textile and apparel digital transformation grant",
-    "sponsor": "赣州市中小企业公共服务中心",
-    "description": "中小企业数字化转型城市试点：对纺织服装企业采购平台目录内、已认证服务商的"
-    "数字化解决方案，按首年费用的30%给予补贴，每家企业最多6万元。项目完成后企业数字化水平须达到二级。",
-    "regions": ["CN-JX"],
-    "industries": ["C17", "C18"],
-    "company_sizes": ["micro", "small", "medium"],
-    "capabilities": [
-        "production.planning",
-        "production.mes",
-        "production.iiot",
-        "equipment.maintenance",
-        "quality.traceability",
-        "quality.inspection",
-        "energy.management",
-    ],
-    "eligible_parts": [],
-    "share_percent": 30,
-    "cap_per_sme": 60000,
-    "budget_total": 2000000,
-    "starts_on": date.today() - timedelta(days=30),
-    "ends_on": date.today() + timedelta(days=335),
-    "require_verified_vendor": True,
-    "require_listed_solution": True,
-    "min_maturity_after": 2,
-}
-
-# A level-1 mill (about 28 of 100 points): machines not connected, paper job tickets and
-# quality records; the gaps propose connected equipment, shop-floor execution and quality.
-JINXIU_ANSWERS = {
-    "equipment": 0,
-    "network": 1,
-    "systems": 1,
-    "security": 1,
-    "design": 1,
-    "planning": 1,
-    "execution": 0,
-    "quality": 0,
-    "maintenance": 1,
-    "supply": 1,
-    "sales": 1,
-    "strategy": 1,
-    "skills": 1,
-    "data": 1,
-    "backoffice": 2,
-    "efficiency": 1,
-    "defects": 1,
-    "energy": 1,
-    "returns": 0,
-}

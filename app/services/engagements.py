@@ -30,6 +30,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.pools import Pool
 from app.services import audit, subsidies
+from app.services.milestone_plans import require_all_accepted, start_plan
 from app.services.needs import require_sme
 from app.services.notify import members, notify_all
 from app.services.quotes import quote_expired, quote_gone
@@ -110,9 +111,6 @@ def award_for(user: User, quote: Quote) -> Engagement:
     for other in rejected:
         audit.record(user, "quote.rejected", other, need_id=need.id)
     audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
-    # here, not at the top: app.services.milestones imports this module
-    from app.services.milestones import start_plan
-
     start_plan(engagement, quote)  # the quote's milestones become the engagement's plan
     notify_all(
         members(quote.vendor_id),
@@ -164,9 +162,6 @@ def complete_engagement(user: User, engagement: Engagement) -> Engagement:
     lock_need(engagement.need_id)
     if engagement.status != EngagementStatus.ACTIVE:
         raise DomainError(_("This engagement is already completed."))
-    # here, not at the top: app.services.milestones imports this module
-    from app.services.milestones import require_all_accepted
-
     require_all_accepted(engagement)
     return finish_engagement(user, engagement)
 

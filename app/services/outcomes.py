@@ -16,7 +16,8 @@ completed and reviewed with an overall rating ≤ 2                0
 
 Measured outcomes move a completed pair one step, never more: up when every KPI whose
 baseline was recorded before the work began improved, down when every one of them worsened
-(mixed, unchanged or unmeasured KPIs move nothing; see :func:`app.services.kpis.verdicts`).
+(mixed, unchanged or unmeasured KPIs move nothing; see
+:func:`app.services.kpi_changes.verdicts`).
 So a completed engagement without a review but with a measured gain grades 3, a 2-star one
 with a measured gain 1, and a 5-star one stays 3.
 
@@ -42,7 +43,7 @@ from app.models import (
     Rfq,
     RfqStatus,
 )
-from app.services import kpis
+from app.services import kpi_changes
 from matching.types import Need as NeedRecord
 
 REQUESTED, QUOTED, AWARDED, EXCELLENT = 1, 1, 2, 3
@@ -98,7 +99,7 @@ def training_triples() -> list[tuple[NeedRecord, str, int]]:
         need.id: need.to_record()
         for need in db.session.scalars(sa.select(Need).where(Need.id.in_({r[0] for r in rows})))
     }
-    measured = kpis.verdicts()
+    measured = kpi_changes.verdicts()
     return [
         (
             needs[need_id],

@@ -27,7 +27,7 @@ from app.models import (
     User,
 )
 from app.models.pools import MemberStatus, Pool, PoolMember, PoolStatus
-from app.services import audit, engagements, milestones
+from app.services import audit, engagements, milestone_plans
 from app.services.notify import members, notify_all
 from app.services.pools import acting_member, lock_pool, price_for, require_organiser
 
@@ -132,7 +132,7 @@ def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> 
     )
     db.session.add(own_quote)
     db.session.flush()
-    milestones.copy_plan(quote, own_quote)  # the member's engagement gets the quote's plan
+    milestone_plans.copy_plan(quote, own_quote)  # the member's engagement gets the quote's plan
     audit.record(
         actor,
         "pool.member_quote",

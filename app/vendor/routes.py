@@ -16,7 +16,15 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.forms.errors import show_errors
 from app.models import QuoteStatus, RfqStatus, Role
-from app.services import attachments, dashboards, milestones, plugin_hooks, quotes, reviews, rfqs
+from app.services import (
+    attachments,
+    dashboards,
+    milestone_plans,
+    plugin_hooks,
+    quotes,
+    reviews,
+    rfqs,
+)
 from app.services.rows import count_rows
 from app.vendor import bp
 from app.vendor.forms import (
@@ -65,7 +73,7 @@ def inbox():
 def _plan_rows(quote) -> list[dict]:
     rows = [
         {"name": m.name, "share_pct": m.share_pct, "due_week": m.due_week, "criteria": m.criteria}
-        for m in milestones.quote_plan(quote)
+        for m in milestone_plans.quote_plan(quote)
     ]
     return rows + [{}] * max(MILESTONE_ROWS - len(rows), 0)
 
@@ -95,7 +103,7 @@ def _rfq_page(
         quote_files=attachments.for_owner(quote_ids=[quote.id]) if quote else [],
         **thread_context(rfq, **thread_forms),
         milestone_errors=plan_errors or {},
-        plan=milestones.quote_plan(quote) if quote is not None else [],
+        plan=milestone_plans.quote_plan(quote) if quote is not None else [],
     )
 
 
@@ -120,7 +128,7 @@ def quote(rfq_id: int):
             else:
                 sent = quotes.submit_quote(current_user, item, form.quote_fields())
             try:
-                milestones.set_quote_plan(current_user, sent, form.milestones.data)
+                milestone_plans.set_quote_plan(current_user, sent, form.milestones.data)
             except InvalidInput as exc:
                 plan_errors = exc.errors
                 raise

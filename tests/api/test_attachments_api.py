@@ -118,11 +118,11 @@ def test_the_api_document_describes_the_uploads(anon):
 
 
 def test_a_milestone_is_delivered_with_its_report_through_the_api(api_for, db):
-    from app.services import engagements, milestones
+    from app.services import engagements, milestone_plans
 
     deal = make_deal(vendors=1)
     plan = [{"name": "Survey", "share_pct": 100, "due_week": 2, "criteria": "Survey report"}]
-    milestones.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
+    milestone_plans.set_quote_plan(deal.vendors[0], deal.quotes[0], plan)
     db.session.commit()
     engagement = engagements.award(deal.sme, deal.quotes[0])
     db.session.commit()
