@@ -9,6 +9,7 @@ and every character of the listing outside the markup is HTML-escaped.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -18,7 +19,11 @@ _ANALYZER = bilingual_analyzer()
 ELLIPSIS = "…"
 
 
-def _matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def _matched_spans(text: str, terms: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    """Merged character spans of the tokens of ``text`` in ``terms``. Cached: analysing the
+    same listing's text for the same query words gives the same spans (a popular search
+    highlights the same page of listings again and again)."""
     spans = [
         (token.startchar, token.endchar)
         for token in _ANALYZER(text, chars=True, mode="index", removestops=False)
@@ -31,7 +36,7 @@ def _matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    return merged
+    return tuple(merged)
 
 
 def highlight(text: str | None, terms: Iterable[str], max_chars: int | None = None) -> Markup:
