@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import current_app
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
@@ -25,6 +26,14 @@ def current_lang() -> str:
     """ "zh" or "en": the language of the page being rendered."""
     locale = get_locale()
     return "zh" if locale and locale.language == "zh" else "en"
+
+
+def locale_of(user) -> str:
+    """The language someone reads what is written for them in, away from their own request
+    (an e-mail, a message the platform writes to them): theirs, else the site's default."""
+    return (user.locale if user is not None else None) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
 
 
 # "*" means something different per field: "Industries: Any / nationwide" confused readers.

@@ -26,6 +26,7 @@ from flask_mailman import EmailMultiAlternatives
 
 from app.extensions import db
 from app.extensions import mail as mailman
+from app.i18n import locale_of
 from app.jobs.outbox import post
 from app.models import MailMessage, MailStatus, Notification, User
 from app.models.base import utcnow
@@ -116,10 +117,7 @@ class Rendered:
 def compose(mail: MailMessage) -> EmailMultiAlternatives:
     """The mail as it goes out: subject, text and HTML in the recipient's language."""
     user = mail.user
-    locale = (user.locale if user is not None else None) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
-    with force_locale(locale):
+    with force_locale(locale_of(user)):
         rendered = _render(mail, user)
     unsubscribe = _unsubscribe_url(mail, user)
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "shuzhuan.example"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.i18n import locale_of
 from app.models import (
     PRICE_PARTS,
     Engagement,
@@ -80,6 +81,19 @@ def award_agreed(user: User, pool: Pool, quote: Quote) -> list[Engagement]:
     return engagements
 
 
+def _pooled_request_message(pool: Pool, count: int, reader_id: int | None) -> str:
+    """The member request's automatic message, in the language of the vendor who reads it
+    (the quote's author), not of whoever happens to accept."""
+    reader = db.session.get(User, reader_id) if reader_id is not None else None
+    with force_locale(locale_of(reader)):
+        return ngettext(
+            "Pooled request #%(id)s, %(num)d member",
+            "Pooled request #%(id)s, %(num)d members",
+            count,
+            id=pool.id,
+        )
+
+
 def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> Engagement:
     """The member's own need, request and quote at its tier price, awarded in the same
     transaction through the marketplace's award (engagement, audit, notices, subsidy)."""
@@ -109,12 +123,7 @@ def _award_member(actor: User, pool: Pool, member: PoolMember, quote: Quote) -> 
         listing_id=quote.rfq.listing_id,
         vendor_id=quote.vendor_id,
         sender_id=actor.id,
-        message=ngettext(
-            "Pooled request #%(id)s, %(num)d member",
-            "Pooled request #%(id)s, %(num)d members",
-            count,
-            id=pool.id,
-        ),
+        message=_pooled_request_message(pool, count, quote.author_id),
         status=RfqStatus.QUOTED,
     )
     db.session.add(rfq)

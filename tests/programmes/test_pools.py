@@ -187,3 +187,13 @@ def test_an_sme_opens_a_pool_and_another_joins_through_the_pages(app, db):
     pool = db.session.get(Pool, pool_id)
     assert [m.status for m in pool.active_members] == [MemberStatus.JOINED] * 2
     assert pool.lead_need.matches is not None
+
+
+def test_a_members_request_is_written_in_the_vendors_language(app, db):
+    smes, pool = _three_member_pool()
+    vendor, quote = _quoted(pool, smes[0])
+    vendor.locale, smes[1].locale = "en", "zh"
+    pools.close_joining(smes[0], pool)
+    with app.test_request_context(headers={"Accept-Language": "zh"}):  # the member reads Chinese
+        engagement = pool_awards.accept(smes[1], pool, quote)
+        assert engagement.quote.rfq.message == f"Pooled request #{pool.id}, 3 members"
