@@ -293,11 +293,10 @@ class Matcher(BaseEstimator):
 
     def dropped(self, need: Need) -> list[Dropped]:
         """Offerings a hard constraint removed from ``need``'s ranking, with reasons."""
-        check_is_fitted(self, "index_")
-        verdicts = apply_limits(need, self.arrays_, self.limits_)
+        verdicts, rows = self._dropped_rows(need)
         lang = lang_of(need)
         out = []
-        for row in np.flatnonzero(verdicts.dropped & self.index_.alive_):
+        for row in rows:
             found = verdicts.reasons(int(row))
             out.append(
                 Dropped(
@@ -307,6 +306,20 @@ class Matcher(BaseEstimator):
                 )
             )
         return out
+
+    def dropped_ids(self, need: Need, reason: str) -> list[str]:
+        """Ids of the offerings ``reason`` (e.g. ``over_budget_limit``) removed from ``need``'s
+        ranking: the ids alone, without the reasons' sentences :meth:`dropped` writes for each."""
+        verdicts, rows = self._dropped_rows(need)
+        flagged = verdicts.flags(rows).get(reason)
+        if flagged is None:
+            return []
+        return [self.offerings_[row].id for row in rows[flagged]]
+
+    def _dropped_rows(self, need: Need) -> tuple[Verdicts, np.ndarray]:
+        check_is_fitted(self, "index_")
+        verdicts = apply_limits(need, self.arrays_, self.limits_)
+        return verdicts, np.flatnonzero(verdicts.dropped & self.index_.alive_)
 
     def suggest_capabilities(self, text: str, lang: str | None = None) -> list[tuple[str, float]]:
         """Capability codes read from free text in either language with their

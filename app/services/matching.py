@@ -257,7 +257,7 @@ def over_budget_fitting(
     """
     if not record.budget_max:
         return []
-    dropped = {d.offering_id for d in matcher.dropped(record) if "over_budget_limit" in d.flags}
+    dropped = set(matcher.dropped_ids(record, "over_budget_limit"))
     if not dropped:
         return []
     unbounded = dataclasses.replace(record, budget_max=None)

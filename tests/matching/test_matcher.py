@@ -59,6 +59,7 @@ def test_offering_over_twice_the_budget_is_dropped_with_a_reason(mixed_catalog):
     dropped = {d.offering_id: d for d in matcher.dropped(need)}
     assert dropped["en-vision"].flags == ["over_budget_limit"]
     assert "budget" in dropped["en-vision"].reasons[0]
+    assert matcher.dropped_ids(need, "over_budget_limit") == list(dropped)
 
 
 def test_budget_limit_can_demote_instead_of_drop(mixed_catalog):
@@ -174,6 +175,9 @@ def test_region_policy_drop_removes_far_on_site_offerings(mixed_catalog):
     assert "zh-mes" not in ranked and "en-vision" not in ranked and "zh-wms" in ranked
     dropped = {d.offering_id: d.flags for d in matcher.dropped(need)}
     assert dropped == {"zh-mes": ["no_onsite_in_region"], "en-vision": ["no_onsite_in_region"]}
+    # The ids alone, per reason, as the portal's over-budget note asks for them.
+    assert sorted(matcher.dropped_ids(need, "no_onsite_in_region")) == ["en-vision", "zh-mes"]
+    assert matcher.dropped_ids(need, "over_budget_limit") == []  # the need has no budget
 
 
 def test_chinese_matched_terms_are_shown_as_written_phrases():
