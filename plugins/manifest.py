@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from email_validator import EmailNotValidError, validate_email
 
 from matching.types import InvalidRecord, Offering
 from plugins.uscc import normalize_uscc, uscc_problems
@@ -36,7 +37,6 @@ SEMVER_RE = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
@@ -278,6 +278,15 @@ def _text(raw: Mapping[str, Any], key: str, max_len: int, errors: _Errors) -> st
     return value or None
 
 
+def _is_email(value: str) -> bool:
+    """The same rule as the portal's forms and API (email-validator), without a DNS look-up."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def _vendor(raw: Any, errors: _Errors) -> Vendor | None:
     if raw is None:
         errors.fail("vendor", "is required: add a [vendor] table with name, uscc, email or phone")
@@ -295,7 +304,7 @@ def _vendor(raw: Any, errors: _Errors) -> Vendor | None:
     website = _text(raw, "website", 300, errors)
     if name is None and not errors.has("vendor.name"):
         errors.fail("vendor.name", "is required")
-    if email and not EMAIL_RE.match(email):
+    if email and not _is_email(email):
         errors.fail("vendor.email", f"must be an e-mail address (got {email!r})")
     if phone and not PHONE_RE.match(phone):
         errors.fail(
