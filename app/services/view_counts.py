@@ -74,7 +74,10 @@ class ViewBuffer:
         return sum(views.values())
 
     def stop(self) -> None:
+        """Stop writing, also at exit: the buffer is being thrown away (its app's database
+        may be gone by then)."""
         self._stop.set()
+        atexit.unregister(self.flush)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
