@@ -6,25 +6,13 @@ Imported by the needs, deals, reviews, vendor and end-to-end tests; holds no tes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from app.extensions import db
 from app.models import Engagement, Need, PluginListing, Quote, Review, Rfq, User
 from app.services import engagements, quotes, reviews, rfqs
-from tests import factories
-
-
-def quote_terms(**changes) -> dict:
-    return {
-        "licence": 20000,
-        "implementation": 15000,
-        "training": 5000,
-        "annual_fees": 10000,
-        "delivery_weeks": 6,
-        "scope": "排产模块、染缸对接、两天现场培训",
-        "valid_until": date.today() + timedelta(days=30),
-        **changes,
-    }
+from tests import data, factories
+from tests.data import quote_terms
 
 
 def quote_form(**changes) -> dict:
@@ -80,7 +68,7 @@ def make_deal(
         deal.review = reviews.create_review(
             sme,
             deal.engagement,
-            {"rating": 5, "quality": 5, "cost": 4, "timeliness": 4, "support": 5, "text": "很好"},
+            data.review(text="很好"),
         )
         db.session.commit()
     return deal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,13 +19,12 @@ from app.models import (
 )
 from app.services import accounts
 from app.services.accounts import create_admin
-
-PASSWORD = "correct horse battery"
-_seq = itertools.count(1)
+from tests import data
+from tests.data import PASSWORD
 
 
 def _email(prefix: str) -> str:
-    return f"{prefix}{next(_seq)}@example.com"
+    return f"{prefix}{data.serial()}@example.com"
 
 
 def sme_user(*, email_verified: bool = True, **org: Any) -> User:
@@ -36,14 +34,7 @@ def sme_user(*, email_verified: bool = True, **org: Any) -> User:
         password=PASSWORD,
         name="Li Wei",
         role=Role.SME,
-        organisation={
-            "name": "赣州锦绣纺织",
-            "industry": "C17",
-            "region": "CN-JX",
-            "company_size": "small",
-            "employees": 160,
-            **org,
-        },
+        organisation=data.sme_organisation(**org),
     )
     db.session.commit()
     return user
@@ -56,7 +47,7 @@ def vendor_user(*, verified: bool = True, email_verified: bool = True, **org: An
         password=PASSWORD,
         name="Zhou Ming",
         role=Role.VENDOR,
-        organisation={"name": f"智织云科技 {next(_seq)}", "region": "CN-ZJ", **org},
+        organisation=data.vendor_organisation(**org),
     )
     if verified:
         user.organisation.verification = Verification.VERIFIED
@@ -72,20 +63,8 @@ def admin_user() -> User:
 
 def listing(vendor: User, **fields: Any) -> PluginListing:
     values = {
-        "slug": f"plugin-{next(_seq)}",
-        "name": "小批量染色排产系统",
-        "summary": "按染缸排产，支持1公斤打样单与2吨大货混排。",
-        "lang": "zh",
-        "capabilities": ["production.planning"],
-        "industries": ["C17"],
-        "regions": ["*"],
-        "company_sizes": ["small", "medium"],
-        "price_min": 30000,
-        "price_max": 80000,
-        "price_model": "subscription_year",
-        "deployment": ["saas"],
-        "delivery_weeks": 6,
-        "maturity_levels": [1, 2],
+        "slug": f"plugin-{data.serial()}",
+        **data.offering(),
         "status": ListingStatus.PUBLISHED,
         "source": ListingSource.PORTAL,
         **fields,
@@ -98,17 +77,9 @@ def listing(vendor: User, **fields: Any) -> PluginListing:
 
 def need(owner: User, **fields: Any) -> Need:
     values = {
-        "title": "打样单太小，染缸起订量太大",
-        "description": "客户打样只要1公斤布，可我们的染缸最少要2吨一缸，排产全靠老师傅记在本子上。",
+        **data.need(),
         "lang": "zh",
-        "industry": "C17",
-        "region": "CN-JX",
-        "company_size": "small",
-        "employees": 160,
-        "budget_max": 100000,
-        "timeline_weeks": 12,
         "capabilities": [],
-        "maturity_level": 1,
         "status": NeedStatus.OPEN,
         **fields,
     }

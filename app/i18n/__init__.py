@@ -31,9 +31,7 @@ def current_lang() -> str:
 def locale_of(user) -> str:
     """The language someone reads what is written for them in, away from their own request
     (an e-mail, a message the platform writes to them): theirs, else the site's default."""
-    return (user.locale if user is not None else None) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (user.locale if user is not None else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 # "*" means something different per field: "Industries: Any / nationwide" confused readers.
