@@ -19,6 +19,7 @@ from app.web.pagination import page_number
 
 FACETS = ("capability", "industry", "region", "price_band", "deployment")
 PER_PAGE = 12
+FACET_VALUES = 12  # per facet in the filters column
 
 
 @bp.route("/")
@@ -40,8 +41,17 @@ def index():
             )
         ).all()
     )
+    facet_groups = tuple(  # hashable: the filters are a fragment (app.web.fragments)
+        (facet, tuple(result.facets[facet][:FACET_VALUES]))
+        for facet in FACETS
+        if result.facets.get(facet)
+    )
     return render_template(
-        "catalogue/index.html", result=result, filters=filters, facets=FACETS, vendor_ids=vendor_ids
+        "catalogue/index.html",
+        result=result,
+        filters=filters,
+        facet_groups=facet_groups,
+        vendor_ids=vendor_ids,
     )
 
 

@@ -37,7 +37,9 @@ def _names_read(env, name: str) -> set[str]:
 
 def test_fragment_templates_read_only_their_values_and_pure_globals(app):
     calls = _fragment_calls()
-    assert {"needs/_match_card.html", "catalogue/_hit_card.html"} <= set(calls)
+    assert {"needs/_match_card.html", "catalogue/_hit_card.html", "catalogue/_facets.html"} <= set(
+        calls
+    )
     for name, given in calls.items():
         extra = _names_read(app.jinja_env, name) - given - PURE
         assert not extra, f"{name} reads {sorted(extra)}: pass them in, or they go stale"
