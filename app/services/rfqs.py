@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db
@@ -144,7 +145,15 @@ def send_rfqs(user: User, need: Need, listing_ids: Iterable[int], message: str) 
 def rfqs_for_need(user: User, need: Need) -> list[Rfq]:
     """The requests the SME sent for its need (statuses, no amounts)."""
     see_need(user, need)
-    return list(db.session.scalars(sa.select(Rfq).where(Rfq.need_id == need.id).order_by(Rfq.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Rfq)
+            .where(Rfq.need_id == need.id)
+            .order_by(Rfq.id)
+            # the need page names each request's plug-in and vendor: one statement, not 2 per row
+            .options(joinedload(Rfq.listing), joinedload(Rfq.vendor))
+        )
+    )
 
 
 def get_rfq_for_vendor(user: User, rfq_id: int) -> Rfq:

@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services import matching, view_counts
+from app.models import Need, User
+from app.services import matching, rfqs, view_counts
 from tests import factories
 from tests.api.conftest import ApiClient, token_for
 from tests.conftest import english
@@ -49,6 +50,19 @@ def test_the_need_page_costs_the_same_with_2_or_12_matches(sme_client, two_needs
     # with listings and vendors, requests, quotes, ratings, files, the bell, and the
     # programme panel (pool, programmes, subsidy choice, latest assessment).
     assert many <= 12
+
+
+def test_the_need_page_costs_the_same_with_1_or_4_requests_for_quotes(sme_client, sme):
+    costs, sme_id = [], sme.id
+    for asked in (1, 4):
+        owner = db.session.get(User, sme_id)
+        need_id = factories.need(owner).id
+        listing_ids = [factories.listing(factories.vendor_user()).id for _ in range(asked)]
+        rfqs.send_rfqs(owner, db.session.get(Need, need_id), listing_ids, "请报价")
+        db.session.commit()
+        db.session.expunge_all()  # as in a new request: none of them is in the session
+        costs.append(_count(sme_client.get, f"/needs/{need_id}"))
+    assert costs[0] == costs[1]
 
 
 def test_the_matches_api_costs_the_same_with_2_or_12_matches(app, sme, two_needs):
