@@ -146,8 +146,10 @@ class BaseConfig:
     CHANGE_EMAIL_HOURS = _int("CHANGE_EMAIL_HOURS", 24)
     RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "5 per minute;20 per hour")
 
-    # Rendered cards kept per worker (app.web.fragments): about 2 kB each.
-    FRAGMENT_CACHE_SIZE = _int("FRAGMENT_CACHE_SIZE", 4096)
+    # Rendered cards kept per worker (app.web.fragments): a match card with its key takes up
+    # to about 8 kB (its HTML in Chinese, 2 bytes a character), a catalogue card about 3 kB,
+    # so the default holds at most about 16 MB.
+    FRAGMENT_CACHE_SIZE = _int("FRAGMENT_CACHE_SIZE", 2048)
 
 
 class DevelopmentConfig(BaseConfig):

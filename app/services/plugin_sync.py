@@ -8,6 +8,7 @@ unpublished, never deleted, so quotes and reviews keep pointing at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -35,13 +36,14 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # as they were: their manifest is broken now
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{len(self.created)} new, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.retired)} retired, "
-            f"{len(self.errors)} invalid"
+            f"{len(self.kept)} kept as they were, {len(self.errors)} invalid"
         )
 
 
@@ -105,8 +107,14 @@ def sync_plugins(discovery: Discovery, *, auto_publish_bundled: bool) -> SyncRep
         else:
             report.unchanged.append(plugin.slug)
     found = {p.slug for p in discovery.plugins}
+    broken = {Path(error.source).resolve() for error in discovery.errors}
     for slug, listing in existing.items():
         gone = slug not in found and listing.source in OPERATOR_SOURCES
+        if gone and listing.source_path and Path(listing.source_path).resolve() in broken:
+            # A manifest edited into an error is not a plug-in taken away: the listing stays
+            # as it was last valid until the operator fixes it (the error is in the report).
+            report.kept.append(slug)
+            continue
         if gone and listing.status != ListingStatus.RETIRED:
             was_published = listing.status == ListingStatus.PUBLISHED
             listing.status = ListingStatus.RETIRED

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -22,6 +23,10 @@ EXTENSION = "fragments"
 def fragment(template: str, **values: object) -> Markup:
     """``template`` rendered with ``values``, from the cache when it was rendered before
     (never while templates reload on edit, as in ``flask run --debug``)."""
+    for name, value in values.items():
+        if sa.inspect(value, raiseerr=False) is not None:
+            # A row hashes by identity: its cached card would never change with it.
+            raise TypeError(f"fragment {template}: {name} must be plain values, not a row")
     cached = current_app.extensions[EXTENSION]
     render = cached.__wrapped__ if current_app.jinja_env.auto_reload else cached
     return render(template, str(get_locale()), request.script_root, tuple(sorted(values.items())))

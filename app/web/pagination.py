@@ -35,5 +35,9 @@ def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
     shown = sorted({1, pages, *range(max(page - around, 1), min(page + around, pages) + 1)})
     window: list[int | None] = [shown[0]]
     for previous, number in itertools.pairwise(shown):
-        window.extend([None, number] if number - previous > 1 else [number])
+        if number - previous == 2:
+            window.append(previous + 1)  # a gap of one page shows the page, not "…"
+        elif number - previous > 2:
+            window.append(None)
+        window.append(number)
     return window

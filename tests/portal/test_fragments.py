@@ -6,43 +6,58 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jinja2 import meta
+import pytest
+from jinja2 import meta, nodes
 
 from app.extensions import db
 from app.services import matching
+from app.web.fragments import fragment
 from tests import factories
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-CALL = re.compile(r"fragment\('([^']+)'((?:, *\w+=[^,)]+(?:\([^)]*\))?)*)\)")
-# Globals whose answer depends only on their arguments, the language and the site's root.
+# Globals and filters whose answer depends only on their arguments, the language and the
+# site's root (the rest of the cache key).
 PURE = {"_", "gettext", "ngettext", "url_for", "vendor_url", "code_label", "range"}
+PURE_FILTERS = {"money", "format", "length", "string", "e", "escape", "join", "truncate"}
 
 
-def _fragment_calls() -> dict[str, set[str]]:
+def _fragment_calls(env) -> dict[str, set[str]]:
+    """Every ``fragment('<template>', name=…)`` call in the templates: template → names."""
     calls: dict[str, set[str]] = {}
     for path in TEMPLATES.rglob("*.html"):
-        for name, args in CALL.findall(path.read_text(encoding="utf-8")):
-            calls.setdefault(name, set()).update(re.findall(r"(\w+)=", args))
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        for call in tree.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name == "fragment":
+                assert isinstance(call.args[0], nodes.Const), f"{path}: name the template"
+                names = calls.setdefault(call.args[0].value, set())
+                names.update(keyword.key for keyword in call.kwargs)
     return calls
 
 
-def _names_read(env, name: str) -> set[str]:
-    """Undeclared names of ``name`` and of the templates it imports or includes."""
+def _read(env, name: str) -> tuple[set[str], set[str]]:
+    """(undeclared names, filters) of ``name`` and of the templates it imports or includes."""
     tree = env.parse(env.loader.get_source(env, name)[0])
     names = set(meta.find_undeclared_variables(tree))
+    filters = {f.name for f in tree.find_all(nodes.Filter)}
     for other in meta.find_referenced_templates(tree):
-        names |= _names_read(env, other)
-    return names
+        more_names, more_filters = _read(env, other)
+        names, filters = names | more_names, filters | more_filters
+    return names, filters
 
 
 def test_fragment_templates_read_only_their_values_and_pure_globals(app):
-    calls = _fragment_calls()
-    assert {"needs/_match_card.html", "catalogue/_hit_card.html", "catalogue/_facets.html"} <= set(
-        calls
-    )
+    calls = _fragment_calls(app.jinja_env)
+    cards = {"needs/_match_card.html", "catalogue/_hit_card.html", "catalogue/_facets.html"}
+    assert cards <= set(calls)
     for name, given in calls.items():
-        extra = _names_read(app.jinja_env, name) - given - PURE
-        assert not extra, f"{name} reads {sorted(extra)}: pass them in, or they go stale"
+        names, filters = _read(app.jinja_env, name)
+        assert not names - given - PURE, f"{name} reads {sorted(names - given - PURE)}"
+        assert filters <= PURE_FILTERS, f"{name} filters with {sorted(filters - PURE_FILTERS)}"
+
+
+def test_a_database_row_is_refused_as_a_fragment_value(app, sme):
+    with app.test_request_context(), pytest.raises(TypeError, match="plain values"):
+        fragment("needs/_match_card.html", card=sme)
 
 
 def _card(page: str, slug: str) -> str:
@@ -81,3 +96,16 @@ def test_the_same_card_is_rendered_in_each_readers_language(sme_client, sme):
         listing.slug,
     )
     assert "See the plug-in" in english and "See the plug-in" not in chinese
+
+
+def test_the_catalogue_pager_links_a_window_of_pages_with_the_query(client, vendor):
+    for n in range(12 * 9):  # nine pages of twelve
+        factories.listing(vendor, name=f"排产系统 {n}")
+    page = client.get("/solutions/?page=3&capability=production.planning").get_data(as_text=True)
+    linked = [int(n) for n in re.findall(r'class="page-link" href="[^"]*page=(\d+)', page)]
+    assert linked == [1, 2, 3, 4, 5, 9]  # 6 to 8 are "…"
+    assert 'aria-current="page">3<' in page and "…" in page
+    assert all(
+        "capability=production.planning" in href
+        for href in re.findall(r'class="page-link" href="([^"]*)"', page)
+    )

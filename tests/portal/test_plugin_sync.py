@@ -94,6 +94,20 @@ def test_an_invalid_manifest_is_reported_and_the_others_still_load(db, plugin_di
     assert sorted(report.created) == ["dye-aps", "vibrasense-pdm"]
 
 
+def test_a_published_plugin_whose_manifest_breaks_stays_as_it_was(db, plugin_dir, client):
+    _sync(plugin_dir)
+    db.session.commit()
+    manifest = plugin_dir / "vibrasense-pdm" / "plugin.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("capabilities = ", "capabilities = 7 #", 1), encoding="utf-8")
+    report = _sync(plugin_dir)
+    db.session.commit()
+    assert report.kept == ["vibrasense-pdm"] and report.retired == []
+    assert any("vibrasense-pdm" in line and "capabilities" in line for line in report.errors)
+    assert _listing(db, "vibrasense-pdm").status == ListingStatus.PUBLISHED
+    assert client.get("/solutions/vibrasense-pdm").status_code == 200
+
+
 def test_cli_validate_names_the_file_and_field_and_exits_1(app, plugin_dir):
     manifest = plugin_dir / "dye-aps" / "plugin.toml"
     text = manifest.read_text(encoding="utf-8")
