@@ -19,11 +19,8 @@ _ANALYZER = bilingual_analyzer()
 ELLIPSIS = "…"
 
 
-@lru_cache(maxsize=4096)
 def _matched_spans(text: str, terms: frozenset[str]) -> tuple[tuple[int, int], ...]:
-    """Merged character spans of the tokens of ``text`` in ``terms``. Cached: analysing the
-    same listing's text for the same query words gives the same spans (a popular search
-    highlights the same page of listings again and again)."""
+    """Merged character spans of the tokens of ``text`` in ``terms``."""
     spans = [
         (token.startchar, token.endchar)
         for token in _ANALYZER(text, chars=True, mode="index", removestops=False)
@@ -43,9 +40,14 @@ def highlight(text: str | None, terms: Iterable[str], max_chars: int | None = No
     """``text`` with ``terms`` marked, cut to about ``max_chars`` around the first hit."""
     if not text:
         return Markup("")
-    wanted = frozenset(terms)
+    return _highlighted(text, frozenset(terms), max_chars)
+
+
+@lru_cache(maxsize=2048)  # at most a few MB: names and summaries cut to SUMMARY_CHARS
+def _highlighted(text: str, wanted: frozenset[str], max_chars: int | None) -> Markup:
+    """Cached as the spans are: a popular search shows the same listings again and again."""
     # Browsing without a query has nothing to mark: skip the analyzer (a fifth of the page).
-    spans = _matched_spans(text, wanted) if wanted else []
+    spans = _matched_spans(text, wanted) if wanted else ()
     start, end = 0, len(text)
     if max_chars is not None and len(text) > max_chars:
         # Centre the window a little before the first match so it has some context.
