@@ -7,6 +7,7 @@ broken session (``PendingRollbackError``) behind for the next.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -109,9 +110,11 @@ class Sweeper:
 
     def start(self) -> Sweeper:
         self._thread.start()
+        atexit.register(self.stop)  # a process that exits lets a running sweep finish first
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
+        atexit.unregister(self.stop)
         self._stop.set()
         self._thread.join(timeout)
 
