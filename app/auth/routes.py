@@ -20,7 +20,7 @@ from app.auth.forms import (
 )
 from app.errors import InvalidInput
 from app.forms.errors import show_errors
-from app.i18n import current_lang
+from app.i18n import current_lang, locale_of
 from app.models import Role
 from app.notifications.messages import label
 from app.services import accounts, audit, preferences, privacy, recovery, sessions
@@ -128,7 +128,7 @@ def _profile_initial() -> dict:
     initial.update(
         org_name=initial.pop("name", ""),
         name=current_user.name,
-        locale=current_user.locale or "zh",
+        locale=locale_of(current_user),
     )
     return initial
 

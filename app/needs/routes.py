@@ -129,7 +129,8 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
     matches = matching.visible_matches(need) if need.status != NeedStatus.DRAFT else []
     rfqs = rfq_service.rfqs_for_need(current_user, need)
     requested = {rfq.listing_id for rfq in rfqs}
-    left = max(rfq_service.rfq_cap() - len(rfqs), 0)
+    cap = rfq_service.rfq_cap()
+    left = max(cap - len(rfqs), 0)
     vendor_ids = {m.listing.vendor_id for m in matches} | {r.vendor_id for r in rfqs}
     rfq_form = rfq_form or RfqForm(formdata=None)
     rfq_form.listing_ids.choices = [
@@ -162,7 +163,8 @@ def _show_page(need, rfq_form: RfqForm | None = None, status: int = 200):
         need_files=attachments.for_owner(need=need),
         requested=requested,
         rfq_left=left,
-        rfq_cap=rfq_service.rfq_cap(),
+        rfq_cap=cap,
+        can_request=state.can_request,
         rfq_form=rfq_form,
         quotes=quote_service.quotes_for_need(current_user, need),
         engagement=engagement,

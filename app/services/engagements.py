@@ -112,26 +112,12 @@ def award_for(user: User, quote: Quote) -> Engagement:
         audit.record(user, "quote.rejected", other, need_id=need.id)
     audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
     start_plan(engagement, quote)  # the quote's milestones become the engagement's plan
-    notify_all(
-        members(quote.vendor_id),
-        "quote.accepted",
-        link=f"/vendor/rfqs/{quote.rfq_id}",
-        need=need.title,
-    )
-    for other in rejected:
-        notify_all(
-            members(other.vendor_id),
-            "quote.rejected",
-            link=f"/vendor/rfqs/{other.rfq_id}",
-            need=need.title,
-        )
-    for rfq in unanswered:
-        notify_all(
-            members(rfq.vendor_id),
-            "rfq.closed",
-            link=f"/vendor/rfqs/{rfq.id}",
-            need=need.title,
-        )
+    # Every vendor asked hears how it ended for them: accepted, declined, or closed unanswered.
+    told = [(quote.vendor_id, "quote.accepted", quote.rfq_id)]
+    told += [(other.vendor_id, "quote.rejected", other.rfq_id) for other in rejected]
+    told += [(rfq.vendor_id, "rfq.closed", rfq.id) for rfq in unanswered]
+    for vendor_id, kind, rfq_id in told:
+        notify_all(members(vendor_id), kind, link=f"/vendor/rfqs/{rfq_id}", need=need.title)
     return engagement
 
 
