@@ -292,10 +292,15 @@ class BM25Index:
         vals = np.concatenate([m.data[s:e] for m, s, e in spans]).astype(np.float64)
         return doc, terms, vals
 
-    def matched_terms(self, row: int, tokens: Sequence[str]) -> list[str]:
-        """Query tokens that occur in document ``row`` (for explanations)."""
-        n_main = self.main_.shape[0]
-        main, delta = self._rows_csr()
-        matrix, r = (main, row) if row < n_main else (delta, row - n_main)
-        present = set(matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]].tolist())
-        return [t for t in dict.fromkeys(tokens) if self.vocab_.get(t, -1) in present]
+    def matched_terms_of(self, rows: np.ndarray, tokens: Sequence[str]) -> list[list[str]]:
+        """For each of ``rows``, the query tokens that occur in it (for explanations)."""
+        known = [t for t in dict.fromkeys(tokens) if t in self.vocab_]
+        if not known or not len(rows):
+            return [[] for _ in range(len(rows))]
+        ids = np.array([self.vocab_[t] for t in known], dtype=np.int64)
+        order = np.argsort(ids)
+        doc, terms, _ = self.row_entries(rows)
+        hit = np.isin(terms, ids)
+        present = np.zeros((len(rows), len(known)), dtype=bool)
+        present[doc[hit], order[np.searchsorted(ids[order], terms[hit])]] = True
+        return [[known[j] for j in np.flatnonzero(line).tolist()] for line in present]

@@ -254,6 +254,7 @@ def _english(norm: str) -> list[Translation]:
     out: list[Translation] = []
     for chunk in re.split(r"[^a-z0-9'\- ]+", norm):
         words = [w for w in _ASCII_WORD.findall(chunk) if not w.isdigit()]
+        stems = [stem(w) for w in words]
         i, previous = 0, ()
         while i < len(words):
             if words[i] in EN_STOPWORDS:
@@ -263,7 +264,7 @@ def _english(norm: str) -> list[Translation]:
                 span = words[i : i + size]
                 if size > 1 and any(w in EN_STOPWORDS for w in span):
                     continue
-                found = _en_words(tuple(stem(w) for w in span))
+                found = _en_words(tuple(stems[i : i + size]))
                 if found or size == 1:
                     break
             if found:

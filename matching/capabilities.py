@@ -224,11 +224,11 @@ def _ascii_keyword(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> dict[str, tuple[tuple[str, ...], re.Pattern | None, frozenset[str]]]:
+def _compiled() -> dict[str, tuple[re.Pattern | None, frozenset[str]]]:
+    """Each code's pattern of ASCII keywords, and the heads a text must hold for it to run."""
     out = {}
     for code in CAPABILITIES:
         zh_words, en_words = _keywords(code)
-        cjk = tuple(w for w in zh_words if not w.isascii())
         ascii_words = [w for w in zh_words if w.isascii()] + en_words
         pattern = (
             re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(_ascii_keyword, ascii_words)) + ")")
@@ -238,7 +238,19 @@ def _compiled() -> dict[str, tuple[tuple[str, ...], re.Pattern | None, frozenset
         # The first (up to) three characters of every ASCII keyword: a text in which no
         # word starts with one of them cannot match the pattern, so it is not run.
         heads = frozenset(w[:3] for w in ascii_words)
-        out[code] = (cjk, pattern, heads)
+        out[code] = (pattern, heads)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _chinese_by_first_character() -> dict[str, list[tuple[str, int, str]]]:
+    """(code, position in the code's list, keyword) of every non-ASCII keyword, by its first
+    character: a text is searched only for the keywords whose first character it holds."""
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    for code in CAPABILITIES:
+        chinese = [w for w in _keywords(code)[0] if not w.isascii()]
+        for i, word in enumerate(chinese):
+            out.setdefault(word[0], []).append((code, i, word))
     return out
 
 
@@ -248,11 +260,17 @@ _WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9]")
 def capability_hits(text: str) -> dict[str, list[str]]:
     """Keywords of each capability found in ``text`` (codes with no hit are absent)."""
     norm = normalise(text)
+    chinese: dict[str, list[tuple[int, str]]] = {}
+    by_first = _chinese_by_first_character()
+    for ch in set(norm).intersection(by_first):
+        for code, i, word in by_first[ch]:
+            if word in norm:
+                chinese.setdefault(code, []).append((i, word))
     starts = [m.start() for m in _WORD_START.finditer(norm)]
     heads = {norm[p : p + 3] for p in starts} | {norm[p : p + 2] for p in starts}
     hits: dict[str, list[str]] = {}
-    for code, (cjk, pattern, code_heads) in _compiled().items():
-        found = [w for w in cjk if w in norm]
+    for code, (pattern, code_heads) in _compiled().items():
+        found = [word for _, word in sorted(chinese.get(code, ()))]
         if pattern is not None and not heads.isdisjoint(code_heads):
             found.extend(dict.fromkeys(m.group(0) for m in pattern.finditer(norm)))
         if found:

@@ -6,6 +6,7 @@ and the numbers behind it, which ``explain`` turns into a sentence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -114,18 +115,23 @@ class Verdicts:
         """Which of ``rows`` are demoted (not dropped)."""
         return self._split(rows)[1]
 
-    def reasons(self, row: int) -> list[tuple[str, dict]]:
-        """(reason code, facts) of every constraint ``row`` violates."""
+    def reasons_of(self, rows: Sequence[int] | np.ndarray) -> list[list[tuple[str, dict]]]:
+        """(reason code, facts) of every constraint each of ``rows`` violates."""
+        rows = np.asarray(rows, dtype=np.int64)
+        flags = self.flags(rows)
         out = []
-        for code, mask in self.flags(np.array([row])).items():
-            if mask[0]:
-                fact = dict(self.facts[code])
-                if code == "over_budget_limit":
-                    fact["price"] = float(self.cat.price_low[row])
-                out.append((code, fact))
+        for i, row in enumerate(rows.tolist()):
+            found = []
+            for code, mask in flags.items():
+                if mask[i]:
+                    fact = dict(self.facts[code])
+                    if code == "over_budget_limit":
+                        fact["price"] = float(self.cat.price_low[row])
+                    found.append((code, fact))
+            out.append(found)
         return out
 
 
 def apply_limits(need: Need, cat: CatalogArrays, limits: HardLimits) -> Verdicts:
-    """The hard constraints for ``need``; ``Verdicts.reasons(row)`` says why."""
+    """The hard constraints for ``need``; ``Verdicts.reasons_of(rows)`` says why."""
     return Verdicts(need, cat, limits)

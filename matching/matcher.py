@@ -37,7 +37,7 @@ from matching.features import (
     structure_prior,
 )
 from matching.ranker import COMPONENTS, PRIOR_WEIGHTS, PairwiseRanker, prior_ranker
-from matching.text import normalise, readable_cjk_terms, stem, tokenize
+from matching.text import CjkBigrams, normalise, stem, tokenize
 from matching.types import Need, Offering
 
 ENGINE_VERSION = "shuzhuan-matcher-2"
@@ -268,17 +268,7 @@ class Matcher(BaseEstimator):
     def rank(self, need: Need, k: int | None = 10) -> list[Match]:
         """The top ``k`` offerings for ``need`` (all rankable ones if k is None), explained."""
         rows, scores, stage, matrix = self._ranking(need, k)
-        lang = lang_of(need)
-        surface = _surface_words(need.text)
-        need_caps = stage.profile.caps
-        matches = []
-        for rank, (row, score) in enumerate(zip(rows, scores, strict=True), start=1):
-            comps = {
-                c: round(float(v), 4) for c, v in zip(COMPONENTS, matrix[rank - 1], strict=True)
-            }
-            matches.append(
-                self._match(stage, int(row), rank, float(score), comps, (lang, surface, need_caps))
-            )
+        matches = self._matches(stage, rows, scores, matrix)
         if self.calibration is not None and matches:
             probs = self.calibration.predict_proba(calibration_features(scores, matrix, COMPONENTS))
             for match, p in zip(matches, probs.tolist(), strict=True):
@@ -296,8 +286,7 @@ class Matcher(BaseEstimator):
         verdicts, rows = self._dropped_rows(need)
         lang = lang_of(need)
         out = []
-        for row in rows:
-            found = verdicts.reasons(int(row))
+        for row, found in zip(rows.tolist(), verdicts.reasons_of(rows), strict=True):
             out.append(
                 Dropped(
                     offering_id=self.offerings_[row].id,
@@ -475,28 +464,26 @@ class Matcher(BaseEstimator):
             return np.zeros(len(rows))
         texts = [self.texts_[r] for r in rows.tolist()]
         texts = [t if len(t) <= _SUBWORD_CHARS else t[:_SUBWORD_CHARS] for t in texts]
-        lengths = np.array([len(t) + 1 for t in texts])
+        ends = np.cumsum([len(t) + 1 for t in texts])  # each text and its separator
         chars = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
-        chars = chars.astype(np.int64)
-        doc_of = np.repeat(np.arange(len(rows)), lengths)[: len(chars)]
         hits = np.zeros((len(rows), len(ascii_grams) + len(cjk_grams)), dtype=bool)
         offset = 0
         for grams, width in ((ascii_grams, 4), (cjk_grams, 2)):
             if not grams:
                 continue
-            keys = np.sort(np.array([_gram_code(g) for g in grams], dtype=np.int64))
+            keys = np.unique(_piece_codes(grams, width))
             codes = _window_codes(chars, width)
             # A hashed bitmap of the pieces discards almost every window in two cheap
             # passes; the exact sorted lookup then runs on the few that remain.
             table = np.zeros(1 << _HASH_BITS, dtype=bool)
             table[_hash(keys)] = True
-            maybe = np.flatnonzero(table[_hash(codes)])
+            maybe = np.flatnonzero(table.take(_hash(codes)))
             at = np.searchsorted(keys, codes[maybe])
             at[at == len(keys)] = 0
             ok = keys[at] == codes[maybe]
             found, at = maybe[ok], at[ok]
-            hits[doc_of[found], offset + at] = True
-            offset += len(keys)
+            hits[np.searchsorted(ends, found, side="right"), offset + at] = True
+            offset += len(grams)
         hits = hits.astype(float)
         weight = np.log1p(len(rows) / (1.0 + hits.sum(axis=0)))  # rarer among candidates, stronger
         score = hits @ weight
@@ -517,25 +504,18 @@ class Matcher(BaseEstimator):
         n_lead = min(self.feedback_docs, len(rows))
         lead_scores = stage.first[rows[:n_lead]]
         w = np.exp(lead_scores - lead_scores.max())
-        in_lead = doc < n_lead
-        lead_terms, at = np.unique(terms[in_lead], return_inverse=True)
+        lead = int(np.searchsorted(doc, n_lead))  # entries come row by row: a prefix
+        # The leaders' profile as a dense vector up to the largest term id, then one
+        # gather: cheaper than sorting the candidates' terms to find the shared ones.
         centroid = (
             np.bincount(
-                at,
-                weights=vals[in_lead] * (w / norms[:n_lead])[doc[in_lead]],
-                minlength=len(lead_terms),
+                terms[:lead],
+                weights=vals[:lead] * (w / norms[:n_lead])[doc[:lead]],
+                minlength=int(terms.max()) + 1,
             )
             / w.sum()
         )
-        pos = np.searchsorted(lead_terms, terms)
-        pos[pos == len(lead_terms)] = 0
-        shared = lead_terms[pos] == terms if len(lead_terms) else np.zeros(len(terms), dtype=bool)
-        sim = (
-            np.bincount(
-                doc[shared], weights=vals[shared] * centroid[pos[shared]], minlength=len(rows)
-            )
-            / norms
-        )
+        sim = np.bincount(doc, weights=vals * centroid[terms], minlength=len(rows)) / norms
         top = sim.max()
         return sim / top if top > 0 else sim
 
@@ -575,43 +555,62 @@ class Matcher(BaseEstimator):
             rows, final, matrix = rows[:k], final[:k], matrix[:k]
         return rows, final, stage, matrix
 
-    def _match(self, stage: _Stage, row: int, rank: int, score: float, comps, context) -> Match:
-        lang, surface, need_caps = context
+    def _matches(
+        self, stage: _Stage, rows: np.ndarray, scores: np.ndarray, matrix: np.ndarray
+    ) -> list[Match]:
+        """The ranked ``rows`` as explained matches; what they share is worked out once."""
         need = stage.need
-        offering = self.offerings_[row]
-        found = stage.verdicts.reasons(row)
-        reasons = [reason_text(c, f, lang, dropped=False) for c, f in found]
-        matched = self.index_.matched_terms(row, stage.tokens)
-        # English as the need wrote it; a lone digit ("1 kg") explains nothing.
-        terms = [surface[t] for t in matched if t in surface and (len(t) > 1 or not t.isdigit())]
-        terms += readable_cjk_terms(normalise(need.text), {t for t in matched if t not in surface})
-        caps = [
-            c for i, c in enumerate(CAP_CODES) if need_caps[i] > 0 and self.arrays_.caps[row, i] > 0
-        ]
-        quality = self.arrays_.quality[row]
-        terms = list(dict.fromkeys(terms))
-        text = explain(
-            need,
-            offering,
-            comps,
-            terms,
-            caps,
-            reasons,
-            None if np.isnan(quality) else float(quality),
-            lang,
-        )
-        return Match(
-            offering_id=offering.id,
-            rank=rank,
-            score=score,
-            components=comps,
-            explanation=text,
-            flags=[c for c, _ in found],
-            reasons=reasons,
-            model_version=self.model_version,
-            terms=terms,
-            capabilities=caps,
-        )
+        lang = lang_of(need)
+        norm = normalise(need.text)
+        surface = _surface_words(norm)
+        bigrams = CjkBigrams(norm)
+        shared_caps = (stage.profile.caps > 0) & (self.arrays_.caps[rows] > 0)
+        version = self.model_version
+        matches = []
+        for i, (row, found, matched) in enumerate(
+            zip(
+                rows.tolist(),
+                stage.verdicts.reasons_of(rows),
+                self.index_.matched_terms_of(rows, stage.tokens),
+                strict=True,
+            )
+        ):
+            offering = self.offerings_[row]
+            reasons = [reason_text(c, f, lang, dropped=False) for c, f in found]
+            # English as the need wrote it; a lone digit ("1 kg") explains nothing.
+            terms = [
+                surface[t] for t in matched if t in surface and (len(t) > 1 or not t.isdigit())
+            ]
+            terms += bigrams.phrases({t for t in matched if t not in surface})
+            terms = list(dict.fromkeys(terms))
+            caps = [CAP_CODES[j] for j in np.flatnonzero(shared_caps[i]).tolist()]
+            comps = {c: round(v, 4) for c, v in zip(COMPONENTS, matrix[i].tolist(), strict=True)}
+            quality = self.arrays_.quality[row]
+            text = explain(
+                need,
+                offering,
+                comps,
+                terms,
+                caps,
+                reasons,
+                None if np.isnan(quality) else float(quality),
+                lang,
+            )
+            matches.append(
+                Match(
+                    offering_id=offering.id,
+                    rank=i + 1,
+                    score=float(scores[i]),
+                    components=comps,
+                    explanation=text,
+                    flags=[c for c, _ in found],
+                    reasons=reasons,
+                    model_version=version,
+                    terms=terms,
+                    capabilities=caps,
+                )
+            )
+        return matches
 
 
 def _surface_words(text: str) -> dict[str, str]:
@@ -623,30 +622,32 @@ def _surface_words(text: str) -> dict[str, str]:
 
 
 _HASH_BITS = 16
-_HASH_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+_HASH_MULT = np.uint32(0x9E3779B1)  # Fibonacci hashing, in 32 bits: half the memory traffic
+_BMP = np.uint32(0xFFFF)  # 2-character pieces keep 16 bits a character (rarer ones share one)
+_NOT_ASCII = np.uint32(128)  # in 4-letter pieces, any letter beyond ASCII (no piece has one)
 
 
 def _hash(codes: np.ndarray) -> np.ndarray:
-    return (codes.astype(np.uint64) * _HASH_MULT) >> np.uint64(64 - _HASH_BITS)
+    return (codes * _HASH_MULT) >> np.uint32(32 - _HASH_BITS)
 
 
-def _gram_code(gram: str) -> int:
-    """The integer of a 4-letter ASCII or 2-character piece, as ``_window_codes`` makes it."""
-    if len(gram) == 4:
-        return sum(ord(ch) << (7 * (3 - i)) for i, ch in enumerate(gram))
-    return ord(gram[0]) << 21 | ord(gram[1])
+def _piece_codes(pieces: Iterable[str], width: int) -> np.ndarray:
+    """The integers of pieces ``width`` characters long, as ``_window_codes`` makes them."""
+    chars = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+    return _window_codes(chars, width)[::width]
 
 
 def _window_codes(chars: np.ndarray, width: int) -> np.ndarray:
-    """Integer of every window of ``width`` (4: ASCII only, 7 bits a letter; 2: 21 bits)."""
+    """One unsigned 32-bit integer for the window of ``width`` characters at each position
+    (4: 8 bits a letter; 2: 16 bits a character); the windows cut short at the end are 0."""
+    codes = np.zeros(len(chars), dtype=np.uint32)
     if width == 2:
-        return np.concatenate([chars[:-1] << 21 | chars[1:], [-1]])
-    # Windows touching a non-ASCII character get a 0 letter, which no piece contains.
-    a = np.where(chars < 128, chars, 0)
-    codes = np.full(len(a), -1, dtype=np.int64)
-    if len(a) >= 4:
-        pairs = a[:-1] << 7 | a[1:]
-        codes[: len(a) - 3] = pairs[:-2] << 14 | pairs[2:]
+        c = np.minimum(chars, _BMP)
+        codes[:-1] = c[:-1] << np.uint32(16) | c[1:]
+    elif len(chars) >= 4:
+        c = np.minimum(chars, _NOT_ASCII)
+        pairs = c[:-1] << np.uint32(8) | c[1:]
+        codes[: len(c) - 3] = pairs[:-2] << np.uint32(16) | pairs[2:]
     return codes
 
 

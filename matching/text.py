@@ -111,19 +111,36 @@ def readable_cjk_terms(text: str, matched_bigrams: set[str]) -> list[str]:
     Spans made only of grammatical glue characters are left out: they match but explain
     nothing to a reader.
     """
-    topical = {gram for gram in matched_bigrams if not set(gram) <= _GLUE}
-    phrases: list[str] = []
-    for run in _CJK_RUN.findall(text or ""):
-        covered = [False] * len(run)
-        for i in range(len(run) - 1):
-            if run[i : i + 2] in topical:
-                covered[i] = covered[i + 1] = True
-        start = None
-        for i, flag in enumerate([*covered, False]):
-            if flag and start is None:
-                start = i
-            elif not flag and start is not None:
-                if run[start:i] not in phrases:
-                    phrases.append(run[start:i])
-                start = None
-    return phrases
+    return CjkBigrams(text).phrases(matched_bigrams)
+
+
+class CjkBigrams:
+    """Where each Chinese bigram of a text occurs: found once per text, then read for each
+    match's bigrams (see :func:`readable_cjk_terms`)."""
+
+    def __init__(self, text: str) -> None:
+        self.runs = _CJK_RUN.findall(text or "")
+        self.where: dict[str, list[tuple[int, int]]] = {}
+        for r, run in enumerate(self.runs):
+            for i in range(len(run) - 1):
+                self.where.setdefault(run[i : i + 2], []).append((r, i))
+
+    def phrases(self, matched_bigrams: set[str]) -> list[str]:
+        """The maximal spans the topical ``matched_bigrams`` cover, in text order, once each."""
+        covered: set[tuple[int, int]] = set()
+        for gram in matched_bigrams:
+            if gram in self.where and not set(gram) <= _GLUE:
+                for r, i in self.where[gram]:
+                    covered.update(((r, i), (r, i + 1)))
+        phrases: list[str] = []
+        spans: list[list[int]] = []  # [run, start, end] of each maximal span
+        for r, i in sorted(covered):
+            if spans and spans[-1][0] == r and spans[-1][2] == i:
+                spans[-1][2] = i + 1
+            else:
+                spans.append([r, i, i + 1])
+        for r, start, end in spans:
+            phrase = self.runs[r][start:end]
+            if phrase not in phrases:
+                phrases.append(phrase)
+        return phrases

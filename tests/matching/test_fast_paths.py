@@ -107,6 +107,24 @@ def test_vectorised_subword_view_equals_substring_search():
         np.testing.assert_allclose(got, score / score.max() if score.max() > 0 else score)
 
 
+def test_feedback_view_equals_cosine_to_the_leaders_centroid():
+    # The pseudo-relevance feedback view: each candidate's tf-idf cosine to the centroid of
+    # the leading candidates' unit vectors, weighted by exp(first-stage score), over max.
+    matcher = Matcher().fit(ZH + EN + _catalog(60))
+    for need in NEEDS[1:]:
+        stage = matcher._first_stage(need)
+        rows = matcher._candidate_rows(stage)
+        vectors = matcher.index_.row_vectors(rows).toarray()
+        vectors *= matcher.index_.idf(np.arange(vectors.shape[1]))
+        norms = np.linalg.norm(vectors, axis=1)
+        norms[norms == 0] = 1.0
+        lead = min(matcher.feedback_docs, len(rows))
+        w = np.exp(stage.first[rows[:lead]] - stage.first[rows[:lead]].max())
+        centroid = (w[:, None] * vectors[:lead] / norms[:lead, None]).sum(axis=0) / w.sum()
+        sim = vectors @ centroid / norms
+        np.testing.assert_allclose(matcher._feedback(stage, rows), sim / sim.max(), rtol=1e-6)
+
+
 def _words(text):
     import re
 
@@ -126,14 +144,17 @@ def test_chinese_is_indexed_as_bigrams_without_stop_words():
 
 
 def test_keyword_prefilter_never_hides_a_capability():
+    # Both prefilters (Chinese keywords by their first character, ASCII patterns by word
+    # heads) find exactly what searching every keyword finds, in the lexicon's order.
     import random
 
-    from matching.capabilities import LEXICON, _compiled, capability_hits
+    from matching.capabilities import CAPABILITIES, LEXICON, _compiled, _keywords, capability_hits
 
     def unfiltered(text):
         norm, hits = normalise(text), {}
-        for code, (cjk, pattern, _) in _compiled().items():
-            found = [w for w in cjk if w in norm]
+        for code in CAPABILITIES:
+            found = [w for w in _keywords(code)[0] if not w.isascii() and w in norm]
+            pattern = _compiled()[code][0]
             if pattern is not None:
                 found.extend(dict.fromkeys(m.group(0) for m in pattern.finditer(norm)))
             if found:
