@@ -23,9 +23,16 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 def when_ready(server) -> None:
     if preload_app:
-        from app.services.matching import warm_up
+        from app.services.warm_up import before_fork
 
-        warm_up(server.app.wsgi())
+        before_fork(server.app.wsgi())
+
+
+def post_worker_init(worker) -> None:
+    # Each worker rehearses a need (rolled back) before it takes requests.
+    from app.services.warm_up import before_serving
+
+    before_serving(worker.wsgi)
 
 
 limit_request_line = 8190

@@ -637,6 +637,12 @@ def catalogue_ledger(engine: sa.Engine, publications: list[Publication], unseen:
         jobs = dict(
             conn.execute(sa.text("SELECT status, count(*) FROM outbox_jobs GROUP BY status")).all()
         )
+        unsettled = conn.execute(
+            sa.text(
+                "SELECT status, task, count(*), min(created_at), max(attempts) FROM outbox_jobs"
+                " WHERE status != 'done' GROUP BY status, task ORDER BY status, task"
+            )
+        ).all()
     for p in publications:
         if p.approve.status == 200 and status.get(p.slug) != "published":
             failures.append(f"{p.slug}: told approved, stored {status.get(p.slug)}")
@@ -650,6 +656,8 @@ def catalogue_ledger(engine: sa.Engine, publications: list[Publication], unseen:
         f"  stored: {dict(sorted(Counter(status.values()).items()))}, found by search: "
         f"{searched}, outbox jobs: {dict(sorted(jobs.items()))}"
     )
+    for job_status, task, count, oldest, attempts in unsettled:
+        print(f"  left {job_status}: {count} {task} (oldest {oldest:%H:%M:%S}, tried {attempts}×)")
     return failures
 
 
@@ -711,7 +719,7 @@ def main() -> int:
         def start_worker() -> subprocess.Popen:
             return subprocess.Popen(
                 [flask, "jobs", "worker"],
-                env=env,
+                env={**env, "PYTHONUNBUFFERED": "1"},  # its log's last lines are shown on failure
                 cwd=ROOT,
                 stdout=worker_log,
                 stderr=subprocess.STDOUT,
@@ -767,7 +775,7 @@ def main() -> int:
         finally:
             engine.dispose()
         worker_log.flush()
-        worker_tail = (instance / "worker.log").read_text(errors="replace").splitlines()[-15:]
+        worker_tail = (instance / "worker.log").read_text(errors="replace").splitlines()[-40:]
     if failures:
         print(f"\nFAILED: {len(failures)} problems")
         print("  last lines of the RQ worker's log:\n    " + "\n    ".join(worker_tail))

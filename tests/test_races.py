@@ -563,3 +563,44 @@ def test_an_after_value_correction_against_the_review(app, db):
         assert audit_count("outcome.after_corrected", outcome.id) == int(corrected)
 
     rounds(one)
+
+
+def test_concurrent_rematches_of_the_same_needs_take_turns(app, db, vendor):
+    # Two jobs re-matching the same open needs at once (a sweeper and a queue worker, say)
+    # must not both insert a need's match: each need is locked while it is re-matched.
+    from app.models import Match
+    from app.services import matching
+
+    owner = factories.sme_user()
+    needs = [factories.need(owner, title=f"仓库扫码 {i}") for i in range(3)]
+    listing = factories.listing(vendor, slug="race-rematch", capabilities=["supply.warehouse"])
+    slug, listing_id, need_ids = listing.slug, listing.id, [need.id for need in needs]
+    app.extensions.pop("shuzhuan.matcher", None)
+    _db.session.commit()
+
+    def rematch(start: threading.Barrier, errors: list[BaseException]) -> None:
+        with app.app_context():
+            start.wait(timeout=20)
+            try:
+                matching.rematch_for_listings([slug])
+            except Exception as exc:  # the assertion below shows it
+                errors.append(exc)
+
+    for _ in range(ROUNDS):
+        _db.session.execute(sa.delete(Match))
+        _db.session.commit()
+        start, errors = threading.Barrier(2), []
+        with hold_locks():
+            threads = [threading.Thread(target=rematch, args=(start, errors)) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        assert errors == []
+        for need_id in need_ids:
+            count = _db.session.scalar(
+                sa.select(sa.func.count()).where(
+                    Match.need_id == need_id, Match.listing_id == listing_id
+                )
+            )
+            assert count == 1

@@ -3,8 +3,9 @@
 ``python -m app.bench.workers --listings 10000`` builds a scratch portal (SQLite in a
 temporary folder) with synthetic published listings and starts gunicorn with
 ``gunicorn.conf.py`` twice: with ``preload_app`` (the master fits the matcher and the
-workers fork with it) and without (``GUNICORN_PRELOAD=0``: each worker fits its own on its
-first ranking). Each time it posts needs through the API, as many at once as there are
+workers fork with it) and without (``GUNICORN_PRELOAD=0``: each worker fits its own as it
+warms up). Each time it waits until every worker has warmed up (``app.services.warm_up``:
+"ready" is that moment), posts needs through the API, as many at once as there are
 workers, so every worker ranks its first need, and prints the latencies and each worker's
 proportional set size (PSS: pages shared between workers are divided between them).
 """
@@ -26,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+WARM_WORKER_LINE = "ready to serve: rehearsed a need"
 
 
 def _seed(folder: Path, listings: int, database_url: str | None = None) -> str:
@@ -75,6 +77,16 @@ def _wait(url: str, seconds: float) -> None:
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def _wait_for_warm_workers(log: Path, since: int, workers: int, seconds: float) -> None:
+    """Until every worker has rehearsed its need (``app.services.warm_up``) and serves, as
+    the log written after byte ``since`` says."""
+    deadline = time.monotonic() + seconds
+    while log.read_bytes()[since:].count(WARM_WORKER_LINE.encode()) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"fewer than {workers} workers warmed up in {seconds} s")
+        time.sleep(0.2)
 
 
 def _post_need(base: str, secret: str, i: int) -> float:
@@ -137,25 +149,28 @@ def measure(folder: Path, secret: str, workers: int, preload: bool) -> dict:
         "SESSION_COOKIE_SECURE": "0",
         "MAIL_BACKEND": "file",
         "JOBS": "sync",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # each worker logs that it has warmed up
         "GUNICORN_ACCESS_LOG": str(folder / "access.log"),
         "GUNICORN_PRELOAD": "1" if preload else "0",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_TIMEOUT": "120",
     }
+    log = folder / "gunicorn.log"
+    since = log.stat().st_size if log.exists() else 0
     started = time.perf_counter()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     server = subprocess.Popen(
         [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
         env=env,
         cwd=ROOT,
-        stdout=(folder / "gunicorn.log").open("a"),
+        stdout=log.open("a"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(base + "/healthz", seconds=300)
+        _wait_for_warm_workers(log, since, workers, seconds=300)
         ready = time.perf_counter() - started
         first = _round(base, secret, workers, offset=0)
         later = _round(base, secret, workers, offset=workers)

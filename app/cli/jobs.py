@@ -50,7 +50,9 @@ def worker(burst: bool, sweep_every: float | None) -> None:
     try:
         while True:
             try:
-                _drain_queue(app, burst=False)
+                if _drain_queue(app, burst=False):
+                    return  # a warm shut-down (SIGTERM, SIGINT): the running job finished
+                time.sleep(interval)  # RQ gave up on Redis (a timeout): start it again
             except RedisError as exc:  # RQ retries a lost connection itself once it runs
                 log.warning("Redis is unreachable (%s); sweeping only, retrying", exc)
                 time.sleep(interval)
@@ -58,15 +60,30 @@ def worker(burst: bool, sweep_every: float | None) -> None:
         sweeper.stop()
 
 
-def _drain_queue(app, burst: bool = True) -> None:
+def _drain_queue(app, burst: bool = True) -> bool:
+    """Run the queue's jobs (until it is empty with ``burst``); True if RQ stopped because a
+    shut-down was asked for."""
     queue = rq_queue(app)
     try:
-        # SimpleWorker runs jobs in this process; each job opens its own app context.
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+        worker = _Worker([queue], connection=queue.connection)  # RQ reads Redis here already
+        worker.work(burst=burst)
     except RedisError as exc:
         if not burst:
             raise
         click.echo(f"Redis is unreachable ({exc}); running jobs from the outbox table.")
+        return False
+    return worker.stopping
+
+
+class _Worker(SimpleWorker):
+    """RQ's worker that runs jobs in this process (each job opens its own app context) and
+    remembers that a warm shut-down was asked for (RQ's handler for SIGTERM and SIGINT)."""
+
+    stopping = False
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.stopping = True
+        super().handle_warm_shutdown_request()
 
 
 @jobs_cli.command("run")

@@ -99,6 +99,38 @@ def claim(job_id: int, now: datetime | None = None) -> bool:
     return claimed == 1
 
 
+def merge_pending(job_id: int, key: str) -> dict[str, Any]:
+    """Take over the other pending jobs of running job ``job_id``'s task: their
+    ``payload[key]`` lists join its own, they are marked done (``merged_into``), and this is
+    committed before the work starts, so if this job's process dies its lease brings the
+    merged payload back. Returns the payload to run."""
+    job = db.session.get(OutboxJob, job_id, populate_existing=True)
+    others = db.session.scalars(
+        sa.select(OutboxJob)
+        .where(
+            OutboxJob.task == job.task,
+            OutboxJob.status == JobStatus.PENDING,
+            OutboxJob.id != job_id,
+            OutboxJob.run_after <= utcnow(),
+        )
+        .order_by(OutboxJob.id)
+        .with_for_update(skip_locked=True)  # a job another process is claiming stays its own
+    ).all()
+    if others:
+        items = set(job.payload.get(key, ()))
+        now = utcnow()
+        for other in others:
+            items.update(other.payload.get(key, ()))
+            other.status = JobStatus.DONE
+            other.payload = {**other.payload, "merged_into": job_id}
+            other.finished_at = now
+        job.payload = {**job.payload, key: sorted(items)}
+        log.info("job %s takes over %d pending %s jobs", job_id, len(others), job.task)
+    payload = dict(job.payload)
+    db.session.commit()
+    return payload
+
+
 def next_due(limit: int = 1, now: datetime | None = None) -> list[int]:
     """Ids of pending jobs whose time has come, oldest first (skipping rows others lock)."""
     query = (

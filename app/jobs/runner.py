@@ -19,7 +19,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.jobs import outbox, tasks  # noqa: F401  (tasks: registers the built-in tasks)
-from app.jobs.registry import lookup
+from app.jobs.registry import MERGES, lookup
 from app.models import OutboxJob
 from app.models.base import utcnow
 
@@ -34,6 +34,8 @@ def run_job(app: Flask, job_id: int) -> bool:
                 return False
             job = db.session.get(OutboxJob, job_id)
             task, payload = job.task, dict(job.payload or {})
+            if task in MERGES:
+                payload = outbox.merge_pending(job_id, MERGES[task])
         except Exception:
             log.exception("job %s could not be claimed", job_id)
             db.session.rollback()

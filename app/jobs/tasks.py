@@ -28,9 +28,10 @@ def index_listings(payload: dict[str, Any]) -> None:
     search.sync_listings(list(payload["slugs"]))
 
 
-@task("rematch_listings")
+@task("rematch_listings", merges="slugs")
 def rematch_listings(payload: dict[str, Any]) -> None:
-    """Update the open needs' matches that the changed listings ``payload["slugs"]`` affect."""
+    """Update the open needs' matches that the changed listings ``payload["slugs"]`` affect
+    (pending jobs of the same task are merged into one run: each need is ranked once)."""
     refreshed = matching.rematch_for_listings(list(payload["slugs"]))
     log.info("%d listings changed: %d open needs re-matched", len(payload["slugs"]), refreshed)
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy.orm import contains_eager
 
+from app.errors import NotFound
 from app.extensions import db
 from app.models import (
     ListingStatus,
@@ -33,7 +33,7 @@ from app.models import (
     VendorBlock,
 )
 from app.models.base import utcnow
-from app.services import plugin_hooks, ranker_models, subsidies
+from app.services import plugin_hooks, ranker_models, subsidies, transitions
 from app.services.ratings import vendor_ratings
 from matching.explain import explain, lang_of
 from matching.matcher import Match as RankedMatch
@@ -129,35 +129,6 @@ def _quality() -> dict[str, float]:
         )
     )
     return {slug: ratings[vid].bayesian for slug, vid in rows if vid in ratings}
-
-
-WARM_UP_NEED = MatchingNeed(
-    id="warm-up",
-    title="库存总是对不上 / stock never matches",
-    description="仓库出入库靠手写，想用扫码管理。Our warehouse records are on paper.",
-)
-
-
-def warm_up(app: Flask) -> None:
-    """Fit ``app``'s matcher now, in this process, and close its database connections.
-
-    gunicorn calls this in its master before forking the workers (``preload_app``): every
-    worker starts with the fitted catalogue, its arrays shared copy-on-write, and only
-    applies the changes since (no cold fit per worker). Connections are not shared across a
-    fork, so the pool is emptied.
-    """
-    with app.app_context():
-        started = time.perf_counter()
-        try:
-            # A bilingual need warms what a first ranking would load lazily (the
-            # dictionary of the bilingual bridge, the stemmer).
-            engine().rank(WARM_UP_NEED, k=1)
-        except Exception:  # no database yet, or not migrated: each worker fits when it can
-            log.warning("could not fit the matcher before the workers fork", exc_info=True)
-        else:
-            log.info("matcher fitted before forking (%.1f s)", time.perf_counter() - started)
-        db.session.remove()
-        db.engine.dispose()
 
 
 def engine() -> Matcher:
@@ -282,9 +253,6 @@ def over_budget_fitting(
     return [slug for slug in fitting if slug in allowed]
 
 
-REMATCH_BATCH = 200
-
-
 def _explanation(
     need: Need,
     record: MatchingNeed,
@@ -313,19 +281,35 @@ def _explanation(
 
 
 def refresh_open_needs() -> int:
-    """Re-match every open need, committing every REMATCH_BATCH needs (a long job)."""
+    """Re-match every open need (a long job: each need in a transaction of its own)."""
     need_ids = list(
         db.session.scalars(
             sa.select(Need.id).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
         )
     )
-    for start in range(0, len(need_ids), REMATCH_BATCH):
-        batch = need_ids[start : start + REMATCH_BATCH]
-        for need in db.session.scalars(sa.select(Need).where(Need.id.in_(batch))):
-            if need.status == NeedStatus.OPEN:
-                refresh_matches(need)
-        db.session.commit()
-    return len(need_ids)
+    return _rematch(need_ids)
+
+
+def _rematch(need_ids: list[int]) -> int:
+    """Re-match each of ``need_ids`` that is still open, under its lock, in a transaction of
+    its own (``transitions.run``: a deadlock or lock timeout is retried): a long job never
+    holds a need, or SQLite's write lock, for longer than one ranking, and two jobs
+    re-matching the same need take turns instead of inserting its matches twice. Returns
+    how many were re-matched."""
+    return sum(
+        transitions.run(lambda need_id=need_id: _rematch_one(need_id)) for need_id in need_ids
+    )
+
+
+def _rematch_one(need_id: int) -> bool:
+    try:
+        need = transitions.lock_need(need_id)
+    except NotFound:  # deleted since the job listed it
+        return False
+    if need.status != NeedStatus.OPEN:
+        return False
+    refresh_matches(need)
+    return True
 
 
 def rematch_for_listings(slugs: list[str]) -> int:
@@ -336,8 +320,7 @@ def rematch_for_listings(slugs: list[str]) -> int:
     last shown match it can beat: :func:`matching.reverse.score_bounds` bounds its score for
     every open need in one vectorised pass, and only where the bound beats that need's
     weakest shown score (or the need shows fewer than MATCHES_PER_NEED) is the need ranked
-    again. Commits in batches.
-    Returns how many needs were re-matched.
+    again, each in a transaction of its own. Returns how many needs were re-matched.
     """
     matcher = engine()
     needs = {
@@ -371,14 +354,10 @@ def rematch_for_listings(slugs: list[str]) -> int:
         bounds = score_bounds(matcher, slug, records, shown_ids)
         affected.update(order[j] for j in np.flatnonzero(bounds > floors).tolist())
     ids = sorted(affected)
-    for start in range(0, len(ids), REMATCH_BATCH):
-        for need_id in ids[start : start + REMATCH_BATCH]:
-            refresh_matches(db.session.get(Need, need_id))
-        db.session.commit()
-    log.info(
-        "%d listings changed: %d of %d open needs re-matched", len(slugs), len(ids), len(order)
-    )
-    return len(ids)
+    db.session.commit()  # the reads above end here: each need is locked and re-matched alone
+    done = _rematch(ids)
+    log.info("%d listings changed: %d of %d open needs re-matched", len(slugs), done, len(order))
+    return done
 
 
 def visible_matches(need: Need) -> list[Match]:

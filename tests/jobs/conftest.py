@@ -27,10 +27,24 @@ def record(payload: dict) -> None:
             raise RuntimeError(f"planned failure of {payload['key']}")
 
 
+MERGED: list[list[str]] = []  # the keys of each run of the merging task
+
+
+@task("test.merge", merges="keys")
+def merge(payload: dict) -> None:
+    """Records the keys it ran on; fails while FAILURES["merge"] says so."""
+    with _lock:
+        MERGED.append(sorted(payload["keys"]))
+        if FAILURES.get("merge", 0) > 0:
+            FAILURES["merge"] -= 1
+            raise RuntimeError("planned failure of the merged run")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_counters():
     RUNS.clear()
     FAILURES.clear()
+    MERGED.clear()
     yield
     assert "test.record" in TASKS
 

@@ -14,7 +14,7 @@ from app.models import AuditEvent, JobStatus, ListingStatus, OutboxJob
 from app.models.base import utcnow
 from app.services import job_admin, listings
 from tests import factories
-from tests.jobs.conftest import FAILURES, RUNS, job_states, jobs_of
+from tests.jobs.conftest import FAILURES, MERGED, RUNS, job_states, jobs_of
 
 
 def unsent_job(db, key: str, **fields) -> int:
@@ -182,6 +182,37 @@ def test_a_job_that_loses_its_database_connection_does_not_break_the_next(db, ap
     assert states[broken.id] in (JobStatus.FAILED, JobStatus.RUNNING)  # running: lease brings it
     assert states[after.id] == JobStatus.DONE
     assert RUNS["after"] == 1
+
+
+def _merging_jobs(db, *keys: str) -> list[int]:
+    jobs = [OutboxJob(task="test.merge", payload={"keys": [key]}) for key in keys]
+    db.session.add_all(jobs)
+    db.session.commit()
+    return [job.id for job in jobs]
+
+
+def test_pending_jobs_of_a_merging_task_run_once_together(db, app):
+    # A burst of catalogue changes is one re-matching, not one per change.
+    first, second, third = _merging_jobs(db, "a", "b", "c")
+    assert run_job(app, first)
+    assert MERGED == [["a", "b", "c"]]
+    assert set(job_states().values()) == {JobStatus.DONE}
+    merged = db.session.get(OutboxJob, second)
+    assert merged.payload == {"keys": ["b"], "merged_into": first}
+    assert not run_job(app, second) and not run_job(app, third)  # their hand-offs come late
+    assert MERGED == [["a", "b", "c"]]
+
+
+def test_a_merged_run_that_fails_runs_again_with_every_merged_payload(db, app):
+    first, second = _merging_jobs(db, "a", "b")
+    FAILURES["merge"] = 1
+    assert run_job(app, first)
+    assert job_states() == {first: JobStatus.FAILED, second: JobStatus.DONE}
+    db.session.get(OutboxJob, first).run_after = utcnow()
+    db.session.commit()
+    assert run_due(app) == 1
+    assert MERGED == [["a", "b"], ["a", "b"]]  # "b" was not lost with the failed run
+    assert job_states()[first] == JobStatus.DONE
 
 
 def test_a_catalogue_change_writes_its_jobs_with_the_change(db, vendor, admin, client):
