@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
+import signal
+import threading
 
 import click
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from app.cli.base import CommandGroup
 from app.errors import DomainError
@@ -46,43 +48,48 @@ def worker(burst: bool, sweep_every: float | None) -> None:
         ran = run_due(app)
         click.echo(f"Swept the outbox: {ran} jobs run.")
         return
+    stop = threading.Event()
     sweeper = Sweeper(app, interval).start()
     try:
-        while True:
+        while not stop.is_set():
+            # Ours between RQ's runs (RQ installs its own while it runs, and leaves them):
+            # SIGTERM or SIGINT then asks this loop to stop, whatever Redis is doing.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
             try:
-                if _drain_queue(app, burst=False):
-                    return  # a warm shut-down (SIGTERM, SIGINT): the running job finished
-                time.sleep(interval)  # RQ gave up on Redis (a timeout): start it again
+                _drain_queue(app, burst=False, stop=stop)
             except RedisError as exc:  # RQ retries a lost connection itself once it runs
                 log.warning("Redis is unreachable (%s); sweeping only, retrying", exc)
-                time.sleep(interval)
+            except StopRequested:  # RQ's handler, still installed after its loop ended
+                stop.set()
+            stop.wait(interval)  # RQ gave up on Redis (a timeout, an error): start it again
     finally:
         sweeper.stop()
 
 
-def _drain_queue(app, burst: bool = True) -> bool:
-    """Run the queue's jobs (until it is empty with ``burst``); True if RQ stopped because a
-    shut-down was asked for."""
+def _drain_queue(app, burst: bool = True, stop: threading.Event | None = None) -> None:
+    """Run the queue's jobs (until it is empty with ``burst``); a warm shut-down asked of
+    RQ (SIGTERM or SIGINT while it runs: the job in hand finishes first) sets ``stop``."""
     queue = rq_queue(app)
     try:
         worker = _Worker([queue], connection=queue.connection)  # RQ reads Redis here already
+        worker.stop_event = stop
         worker.work(burst=burst)
     except RedisError as exc:
         if not burst:
             raise
         click.echo(f"Redis is unreachable ({exc}); running jobs from the outbox table.")
-        return False
-    return worker.stopping
 
 
 class _Worker(SimpleWorker):
     """RQ's worker that runs jobs in this process (each job opens its own app context) and
-    remembers that a warm shut-down was asked for (RQ's handler for SIGTERM and SIGINT)."""
+    passes a warm shut-down on to the ``flask jobs worker`` loop."""
 
-    stopping = False
+    stop_event: threading.Event | None = None
 
     def handle_warm_shutdown_request(self) -> None:
-        self.stopping = True
+        if self.stop_event is not None:
+            self.stop_event.set()
         super().handle_warm_shutdown_request()
 
 

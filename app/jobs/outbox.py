@@ -103,29 +103,41 @@ def merge_pending(job_id: int, key: str) -> dict[str, Any]:
     """Take over the other pending jobs of running job ``job_id``'s task: their
     ``payload[key]`` lists join its own, they are marked done (``merged_into``), and this is
     committed before the work starts, so if this job's process dies its lease brings the
-    merged payload back. Returns the payload to run."""
+    merged payload back. Returns the payload to run.
+
+    Each take-over is a conditional update (still pending?), so a job another process
+    claimed in the meantime stays its own, on SQLite (no row locks) as on PostgreSQL."""
     job = db.session.get(OutboxJob, job_id, populate_existing=True)
-    others = db.session.scalars(
-        sa.select(OutboxJob)
+    now = utcnow()
+    candidates = db.session.execute(
+        sa.select(OutboxJob.id, OutboxJob.payload)
         .where(
             OutboxJob.task == job.task,
             OutboxJob.status == JobStatus.PENDING,
             OutboxJob.id != job_id,
-            OutboxJob.run_after <= utcnow(),
+            OutboxJob.run_after <= now,
         )
         .order_by(OutboxJob.id)
-        .with_for_update(skip_locked=True)  # a job another process is claiming stays its own
     ).all()
-    if others:
-        items = set(job.payload.get(key, ()))
-        now = utcnow()
-        for other in others:
-            items.update(other.payload.get(key, ()))
-            other.status = JobStatus.DONE
-            other.payload = {**other.payload, "merged_into": job_id}
-            other.finished_at = now
+    items = set(job.payload.get(key, ()))
+    merged = 0
+    for other_id, payload in candidates:
+        taken = db.session.execute(
+            sa.update(OutboxJob)
+            .where(OutboxJob.id == other_id, OutboxJob.status == JobStatus.PENDING)
+            .values(
+                status=JobStatus.DONE,
+                payload={**payload, "merged_into": job_id},
+                finished_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken:
+            items.update(payload.get(key, ()))
+            merged += 1
+    if merged:
         job.payload = {**job.payload, key: sorted(items)}
-        log.info("job %s takes over %d pending %s jobs", job_id, len(others), job.task)
+        log.info("job %s takes over %d pending %s jobs", job_id, merged, job.task)
     payload = dict(job.payload)
     db.session.commit()
     return payload

@@ -34,12 +34,16 @@ def run_job(app: Flask, job_id: int) -> bool:
                 return False
             job = db.session.get(OutboxJob, job_id)
             task, payload = job.task, dict(job.payload or {})
-            if task in MERGES:
-                payload = outbox.merge_pending(job_id, MERGES[task])
         except Exception:
             log.exception("job %s could not be claimed", job_id)
             db.session.rollback()
             return False
+        if task in MERGES:
+            try:
+                payload = outbox.merge_pending(job_id, MERGES[task])
+            except Exception:  # merging only saves work: the job runs on its own payload
+                log.exception("job %s could not take over the pending %s jobs", job_id, task)
+                db.session.rollback()
         try:
             lookup(task)(payload)
             outbox.finish(job_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,8 +207,24 @@ def eligibility_for(listing: PluginListing, need: Need) -> Eligibility | None:
     return plugin_host().check_eligibility(listing.slug, need.to_record())
 
 
+_HOOKS_OFF: ContextVar[bool] = ContextVar("shuzhuan.plugin_hooks_off", default=False)
+
+
+@contextmanager
+def hooks_off() -> Iterator[None]:
+    """Inside, matches store no hook results and no plug-in code runs: a worker's rehearsed
+    need (``app.services.warm_up``) must not reach a vendor's systems or count in its health."""
+    token = _HOOKS_OFF.set(True)
+    try:
+        yield
+    finally:
+        _HOOKS_OFF.reset(token)
+
+
 def hook_results(listing: PluginListing, need: Need) -> dict[str, Any]:
     """What a match stores of the plug-in's hooks: its estimate and its eligibility verdict."""
+    if _HOOKS_OFF.get():
+        return {"estimate": None, "eligibility": None}
     estimate = estimate_for(listing, need)
     eligibility = eligibility_for(listing, need)
     return {

@@ -19,7 +19,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import Organisation, OrgKind, Role, User, Verification
-from app.services import matching, needs
+from app.services import matching, needs, plugin_hooks
 from matching.types import Need as MatchingNeed
 
 log = logging.getLogger("app.matching")
@@ -51,19 +51,33 @@ def before_fork(app: Flask) -> None:
 
 
 def before_serving(app: Flask) -> None:
-    """Rehearse a posted need in this worker and roll it back (nothing is kept)."""
-    with app.app_context():
-        started = time.perf_counter()
-        try:
-            _rehearse_a_need()
-        except Exception:  # an empty or unmigrated database: the first request pays instead
-            log.warning("could not rehearse a need before serving", exc_info=True)
-        else:
-            elapsed = time.perf_counter() - started
-            log.info("worker %d ready to serve: rehearsed a need in %.2f s", os.getpid(), elapsed)
-        finally:
-            db.session.rollback()
-            db.session.remove()
+    """Rehearse a posted need in this worker and roll it back (nothing is kept).
+
+    The matcher is brought in step first, before anything is written: without preload (or
+    if the master could not fit) each worker fits here, and must not hold SQLite's write
+    lock meanwhile. Plug-ins' hooks are not called for the made-up need. Never raises: a
+    worker that cannot rehearse serves all the same (gunicorn would stop on an error here).
+    """
+    try:
+        with app.app_context():
+            started = time.perf_counter()
+            try:
+                matching.engine().rank(WARM_UP_NEED, k=1)
+                db.session.rollback()
+                with plugin_hooks.hooks_off():
+                    _rehearse_a_need()
+            except Exception:  # an empty or unmigrated database: the first request pays
+                log.warning("could not rehearse a need before serving", exc_info=True)
+            else:
+                elapsed = time.perf_counter() - started
+                log.info(
+                    "worker %d ready to serve: rehearsed a need in %.2f s", os.getpid(), elapsed
+                )
+            finally:
+                db.session.rollback()
+                db.session.remove()
+    except Exception:
+        log.warning("could not prepare the worker before serving", exc_info=True)
 
 
 def _rehearse_a_need() -> None:
