@@ -57,7 +57,12 @@ def test_hsts_only_in_production(client, app, database_url):
     assert "Strict-Transport-Security" not in client.get("/").headers
     prod = create_app(
         "production",
-        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url, "LOG_JSON": False},
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "LOG_JSON": False,
+            "JOBS": "sync",  # no outbox sweeper thread outliving the test's database
+        },
     )
     response = prod.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
