@@ -26,8 +26,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from app.services.warm_up import READY_LINE
+
 ROOT = Path(__file__).resolve().parents[2]
-WARM_WORKER_LINE = "ready to serve: rehearsed a need"
 
 
 def _seed(folder: Path, listings: int, database_url: str | None = None) -> str:
@@ -83,7 +84,7 @@ def _wait_for_warm_workers(log: Path, since: int, workers: int, seconds: float) 
     """Until every worker has rehearsed its need (``app.services.warm_up``) and serves, as
     the log written after byte ``since`` says."""
     deadline = time.monotonic() + seconds
-    while log.read_bytes()[since:].count(WARM_WORKER_LINE.encode()) < workers:
+    while log.read_bytes()[since:].count(READY_LINE.encode()) < workers:
         if time.monotonic() > deadline:
             raise RuntimeError(f"fewer than {workers} workers warmed up in {seconds} s")
         time.sleep(0.2)

@@ -24,6 +24,9 @@ from matching.types import Need as MatchingNeed
 
 log = logging.getLogger("app.matching")
 
+# What a worker logs once it is warm (``python -m app.bench.workers`` waits for it).
+READY_LINE = "ready to serve: rehearsed a need"
+
 WARM_UP_NEED = MatchingNeed(
     id="warm-up",
     title="库存总是对不上 / stock never matches",
@@ -32,16 +35,12 @@ WARM_UP_NEED = MatchingNeed(
 
 
 def before_fork(app: Flask) -> None:
-    """Fit ``app``'s matcher now, in the master, and close its database connections.
-
-    A bilingual need warms what a first ranking would load lazily (the dictionary of the
-    bilingual bridge, the stemmer). Connections are not shared across a fork, so the pool
-    is emptied.
-    """
+    """Fit ``app``'s matcher now, in the master, and close its database connections
+    (they are not shared across a fork, so the pool is emptied)."""
     with app.app_context():
         started = time.perf_counter()
         try:
-            matching.engine().rank(WARM_UP_NEED, k=1)
+            _matcher_in_step()
         except Exception:  # no database yet, or not migrated: each worker fits when it can
             log.warning("could not fit the matcher before the workers fork", exc_info=True)
         else:
@@ -62,22 +61,25 @@ def before_serving(app: Flask) -> None:
         with app.app_context():
             started = time.perf_counter()
             try:
-                matching.engine().rank(WARM_UP_NEED, k=1)
-                db.session.rollback()
+                _matcher_in_step()
                 with plugin_hooks.hooks_off():
                     _rehearse_a_need()
             except Exception:  # an empty or unmigrated database: the first request pays
                 log.warning("could not rehearse a need before serving", exc_info=True)
             else:
                 elapsed = time.perf_counter() - started
-                log.info(
-                    "worker %d ready to serve: rehearsed a need in %.2f s", os.getpid(), elapsed
-                )
+                log.info("worker %d %s in %.2f s", os.getpid(), READY_LINE, elapsed)
             finally:
                 db.session.rollback()
                 db.session.remove()
     except Exception:
         log.warning("could not prepare the worker before serving", exc_info=True)
+
+
+def _matcher_in_step() -> None:
+    # A bilingual need also loads what a first ranking would load lazily (the bridge's
+    # dictionary, the stemmer).
+    matching.engine().rank(WARM_UP_NEED, k=1)
 
 
 def _rehearse_a_need() -> None:

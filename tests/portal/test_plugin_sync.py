@@ -47,6 +47,13 @@ def test_without_auto_publish_new_plugins_wait_for_review(db, plugin_dir):
     assert _listing(db, "dye-aps").status == ListingStatus.PENDING_REVIEW
 
 
+def _edit_manifest(plugin_dir, slug: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in the plug-in's ``plugin.toml`` with ``new``."""
+    manifest = plugin_dir / slug / "plugin.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def test_a_second_sync_changes_nothing(db, plugin_dir):
     _sync(plugin_dir)
     db.session.commit()
@@ -57,9 +64,7 @@ def test_a_second_sync_changes_nothing(db, plugin_dir):
 def test_a_changed_manifest_updates_its_listing(db, plugin_dir):
     _sync(plugin_dir)
     db.session.commit()
-    manifest = plugin_dir / "lowcode-oa" / "plugin.toml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.replace("price_max = ", "price_max = 1", 1), encoding="utf-8")
+    _edit_manifest(plugin_dir, "lowcode-oa", "price_max = ", "price_max = 1")
     report = _sync(plugin_dir)
     db.session.commit()
     assert report.updated == ["lowcode-oa"]
@@ -83,11 +88,7 @@ def test_a_removed_plugin_is_retired_not_deleted_and_comes_back(db, plugin_dir, 
 
 
 def test_an_invalid_manifest_is_reported_and_the_others_still_load(db, plugin_dir):
-    manifest = plugin_dir / "lowcode-oa" / "plugin.toml"
-    manifest.write_text(
-        manifest.read_text(encoding="utf-8").replace("price_min = ", "price_min = 9999999", 1),
-        encoding="utf-8",
-    )
+    _edit_manifest(plugin_dir, "lowcode-oa", "price_min = ", "price_min = 9999999")
     report = _sync(plugin_dir)
     db.session.commit()
     assert any("lowcode-oa" in line and "price_min" in line for line in report.errors)
@@ -97,9 +98,7 @@ def test_an_invalid_manifest_is_reported_and_the_others_still_load(db, plugin_di
 def test_a_published_plugin_whose_manifest_breaks_stays_as_it_was(db, plugin_dir, client):
     _sync(plugin_dir)
     db.session.commit()
-    manifest = plugin_dir / "vibrasense-pdm" / "plugin.toml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.replace("capabilities = ", "capabilities = 7 #", 1), encoding="utf-8")
+    _edit_manifest(plugin_dir, "vibrasense-pdm", "capabilities = ", "capabilities = 7 #")
     report = _sync(plugin_dir)
     db.session.commit()
     assert report.kept == ["vibrasense-pdm"] and report.retired == []
@@ -109,9 +108,7 @@ def test_a_published_plugin_whose_manifest_breaks_stays_as_it_was(db, plugin_dir
 
 
 def test_cli_validate_names_the_file_and_field_and_exits_1(app, plugin_dir):
-    manifest = plugin_dir / "dye-aps" / "plugin.toml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.replace("price_min = 58000", "price_min = 900000"), encoding="utf-8")
+    _edit_manifest(plugin_dir, "dye-aps", "price_min = 58000", "price_min = 900000")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["plugins", "validate", str(plugin_dir)])
     assert result.exit_code == 1
