@@ -24,6 +24,7 @@ _PHRASES = {
     "size_off": ("aimed at other company sizes", "面向其他规模的企业"),
     "slow": ("goes live in {} weeks (wanted {})", "上线需 {} 周（期望 {} 周）"),
     "quality": ("verified reviews {:.1f}/5", "认证评价 {:.1f}/5"),
+    "precedent": ("chosen for needs like yours", "与您相似的需求选用过"),
     "over_budget_limit": (
         "Dropped: from ¥{price:,.0f}, more than {ratio:g}× the ¥{budget:,} budget",
         "已排除：¥{price:,.0f} 起，超过预算 ¥{budget:,} 的 {ratio:g} 倍",
@@ -34,6 +35,9 @@ _PHRASES = {
     ),
 }
 SEP = {"en": "; ", "zh": "；"}
+# The precedent view (likeness × grade) from which "chosen for needs like yours" is said:
+# a past need about as alike as a reworded one that chose it as good or ideal.
+PRECEDENT_SAID = 0.3
 
 
 def lang_of(need: Need) -> str:
@@ -84,6 +88,8 @@ def explain(
     if matched_terms:
         quoted = ("、" if zh else ", ").join(f"“{w}”" for w in matched_terms[:4])
         fits.append(t("terms", lang, quoted))
+    if components.get("precedent", 0.0) >= PRECEDENT_SAID:
+        fits.append(t("precedent", lang))
     price = offering.price_min if offering.price_min is not None else offering.price_max
     if need.budget_max and price is not None:
         if price <= need.budget_max:

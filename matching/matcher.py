@@ -36,11 +36,12 @@ from matching.features import (
     structure_components,
     structure_prior,
 )
+from matching.precedents import Precedents
 from matching.ranker import COMPONENTS, PRIOR_WEIGHTS, PairwiseRanker, prior_ranker
 from matching.text import CjkBigrams, normalise, stem, tokenize
 from matching.types import Need, Offering
 
-ENGINE_VERSION = "shuzhuan-matcher-2"
+ENGINE_VERSION = "shuzhuan-matcher-3"
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _SUBWORD_CHARS = 4000  # the sub-word view reads this much of each candidate's text
@@ -103,14 +104,15 @@ class _Stage:
     coverage: np.ndarray  # share of the query's idf mass per row
     verdicts: Verdicts
     profile: NeedProfile
+    likeness: np.ndarray | None  # to each precedent (None without precedents)
 
     def components(self, cat: CatalogArrays, rows: np.ndarray) -> np.ndarray:
-        """Components matrix (rows × COMPONENTS); the second-stage text views are 0."""
+        """Components matrix (rows × COMPONENTS); the second-stage views are 0."""
         cols = structure_components(self.need, self.profile, cat, rows)
         cols["text"] = self.text[rows]
         cols["bridge"] = self.bridge[rows]
         cols["coverage"] = self.coverage[rows]
-        cols["subword"] = cols["feedback"] = np.zeros(len(rows))
+        cols["subword"] = cols["feedback"] = cols["precedent"] = np.zeros(len(rows))
         return (
             np.column_stack([cols[c] for c in COMPONENTS])
             if len(rows)
@@ -149,6 +151,9 @@ class Matcher(BaseEstimator):
         declared codes). Read codes weigh ``inferred_weight`` × probability.
     calibration : a fitted :class:`matching.calibration.Calibration`: each match then
         carries the probability that it is good or ideal and its confidence level.
+    precedents : fitted :class:`matching.precedents.Precedents` (needs with known
+        outcomes): the "precedent" component, what needs like this one chose (None: 0).
+    precedent_candidates : what this many nearest precedents chose is re-scored too.
     random_state : seeds anything random (pair sampling when training the ranker).
     """
 
@@ -169,6 +174,8 @@ class Matcher(BaseEstimator):
         offering_model: CapabilityModel | None = None,
         inferred_weight: float = 0.8,
         calibration: Calibration | None = None,
+        precedents: Precedents | None = None,
+        precedent_candidates: int = 5,
         random_state: int = 0,
     ):
         self.k1 = k1
@@ -186,6 +193,8 @@ class Matcher(BaseEstimator):
         self.offering_model = offering_model
         self.inferred_weight = inferred_weight
         self.calibration = calibration
+        self.precedents = precedents
+        self.precedent_candidates = precedent_candidates
         self.random_state = random_state
 
     # -- fitting and catalogue updates ------------------------------------------------------
@@ -435,7 +444,8 @@ class Matcher(BaseEstimator):
         first += PRIOR_WEIGHTS["text"] * bm25
         first += PRIOR_WEIGHTS["bridge"] * bridge
         first += PRIOR_WEIGHTS["coverage"] * coverage
-        return _Stage(need, tokens, first, bm25, bridge, coverage, verdicts, profile)
+        likeness = None if self.precedents is None else self.precedents.likeness(need)
+        return _Stage(need, tokens, first, bm25, bridge, coverage, verdicts, profile, likeness)
 
     def _second_stage(self, stage: _Stage, rows: np.ndarray) -> np.ndarray:
         """Components matrix (rows × COMPONENTS) with the document-level text views filled in."""
@@ -444,6 +454,9 @@ class Matcher(BaseEstimator):
             return matrix
         matrix[:, COMPONENTS.index("subword")] = self._subword(stage.need.text, rows)
         matrix[:, COMPONENTS.index("feedback")] = self._feedback(stage, rows)
+        if stage.likeness is not None:
+            ids = [self.offerings_[r].id for r in rows.tolist()]
+            matrix[:, COMPONENTS.index("precedent")] = self.precedents.scores(stage.likeness, ids)
         return matrix
 
     def _subword(self, text: str, rows: np.ndarray) -> np.ndarray:
@@ -519,7 +532,7 @@ class Matcher(BaseEstimator):
         top = sim.max()
         return sim / top if top > 0 else sim
 
-    def _candidate_rows(self, stage: _Stage, extra: Sequence[int] = ()) -> np.ndarray:
+    def _candidate_rows(self, stage: _Stage) -> np.ndarray:
         first = stage.first
         n = min(self.candidates, len(first))
         if n == 0:
@@ -529,8 +542,13 @@ class Matcher(BaseEstimator):
             part = pool[np.argpartition(-first[pool], n - 1)[:n]] if n < len(pool) else pool
             part = part[np.isfinite(first[part])]  # fewer rankable rows than candidates
             rows = part[np.lexsort((part, -first[part]))]  # by score, ties by row: stable
-        if len(extra):
-            rows = np.concatenate([rows, np.setdiff1d(np.asarray(extra, dtype=np.int64), rows)])
+        if stage.likeness is not None and self.precedent_candidates:
+            # What the nearest precedents chose joins the candidates (if rankable).
+            chosen = self.precedents.chosen_by_nearest(stage.likeness, self.precedent_candidates)
+            extra = np.array([self.row_of_[o] for o in chosen if o in self.row_of_], dtype=np.int64)
+            extra = np.setdiff1d(extra[np.isfinite(first[extra])], rows)
+            if len(extra):
+                rows = np.concatenate([rows, extra])
         return rows
 
     def _ranking(self, need: Need, k: int | None, with_components: bool = True):

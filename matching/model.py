@@ -16,10 +16,11 @@ import hashlib
 import io
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import sklearn
@@ -27,9 +28,11 @@ import sklearn
 from matching.calibration import Calibration
 from matching.capmodel import CapabilityModel
 from matching.matcher import Matcher
+from matching.precedents import Precedents
 from matching.ranker import COMPONENTS, PairwiseRanker, check_bounds
 from matching.types import Need, Offering
 
+T = TypeVar("T")
 SCHEMA = "shuzhuan-model/1"
 DEFAULT_PATH = Path(__file__).parent / "data" / "default-model.npz"
 
@@ -47,6 +50,7 @@ class TrainedModel:
     ranker: PairwiseRanker
     info: dict = field(default_factory=dict)
     calibration: Calibration | None = None  # confidence of each match (calibration.py)
+    precedents: Precedents | None = None  # the labelled needs, as evidence (precedents.py)
 
     @property
     def version(self) -> str:
@@ -59,6 +63,7 @@ class TrainedModel:
             capability_model=self.need_reader,
             offering_model=self.offering_reader,
             calibration=self.calibration,
+            precedents=self.precedents,
             **params,
         )
 
@@ -72,6 +77,7 @@ class TrainedModel:
             matcher.ranker_,
             info or {},
             matcher.calibration,
+            matcher.precedents,
         )
 
     # -- persistence ------------------------------------------------------------------------
@@ -95,6 +101,8 @@ class TrainedModel:
         )
         if self.calibration is not None:
             info["calibration"] = self.calibration.to_dict()
+        if self.precedents is not None:
+            info["precedents"] = self.precedents.to_dict()
         body = _npz(arrays, info)
         info["version"] = "model-" + hashlib.sha256(body).hexdigest()[:12]
         return _npz(arrays, info)
@@ -150,13 +158,19 @@ def load(path: str | Path) -> TrainedModel:
     problems = check_bounds(ranker.weights_)
     if problems:
         raise ModelError(f"{path}: ranker weights out of bounds: " + "; ".join(problems))
-    calibration = None
-    if "calibration" in info:
-        try:
-            calibration = Calibration.from_dict(info["calibration"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"{path}: damaged calibration ({exc})") from exc
-    return TrainedModel(readers["need"], readers["offering"], ranker, info, calibration)
+    calibration = _optional(path, info, "calibration", Calibration.from_dict)
+    precedents = _optional(path, info, "precedents", Precedents.from_dict)
+    return TrainedModel(readers["need"], readers["offering"], ranker, info, calibration, precedents)
+
+
+def _optional(path: str | Path, info: dict, key: str, reader: Callable[[dict], T]) -> T | None:
+    """The part ``key`` of the description read by ``reader`` (None if absent)."""
+    if key not in info:
+        return None
+    try:
+        return reader(info[key])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path}: damaged {key} ({exc})") from exc
 
 
 CALIBRATION_DEPTH = 20  # matches per need the calibration learns from (the page shows 20)

@@ -27,8 +27,11 @@ from sklearn.utils.validation import check_is_fitted
 from matching.features import STRUCTURE_COMPONENTS
 
 TEXT_COMPONENTS = ("text", "bridge", "coverage", "subword", "feedback")
-COMPONENTS = TEXT_COMPONENTS + STRUCTURE_COMPONENTS
-FORMAT = "shuzhuan-ranker/2"  # 2: the "bridge" component (dictionary translation)
+OUTCOME_COMPONENTS = ("precedent",)  # what needs like this one chose (precedents.py)
+COMPONENTS = TEXT_COMPONENTS + STRUCTURE_COMPONENTS + OUTCOME_COMPONENTS
+FORMAT = "shuzhuan-ranker/3"  # 2: the "bridge" component; 3: "precedent"
+# A /2 model never saw a precedent (the view was 0 in its training): the prior weight stands.
+_ADDED_IN = {"shuzhuan-ranker/2": OUTCOME_COMPONENTS}
 
 PRIOR_WEIGHTS: dict[str, float] = {
     "text": 1.0,
@@ -44,8 +47,9 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "timeline": 0.2,
     "maturity": 0.2,
     "quality": 0.2,  # mild on purpose: reviews inform, they must not decide
+    "precedent": 0.8,  # likeness to a past need that chose the offering × that grade
 }
-PRIOR_VERSION = "prior-2"
+PRIOR_VERSION = "prior-3"
 
 Group = tuple[np.ndarray, np.ndarray]  # (components matrix rows × COMPONENTS, grades)
 
@@ -131,13 +135,15 @@ class PairwiseRanker(BaseEstimator):
     @classmethod
     def from_dict(cls, payload: dict, origin: str = "model") -> PairwiseRanker:
         """The loader of :meth:`to_dict`'s data; unknown formats are refused clearly."""
-        if payload.get("format") != FORMAT:
-            raise ValueError(f"{origin}: not a {FORMAT} model (format {payload.get('format')!r})")
-        missing = set(COMPONENTS) - set(payload["weights"])
+        fmt = payload.get("format")
+        if fmt != FORMAT and fmt not in _ADDED_IN:
+            raise ValueError(f"{origin}: not a {FORMAT} model (format {fmt!r})")
+        weights = {c: PRIOR_WEIGHTS[c] for c in _ADDED_IN.get(fmt, ())} | payload["weights"]
+        missing = set(COMPONENTS) - set(weights)
         if missing:
             raise ValueError(f"{origin}: weights missing for {sorted(missing)}")
         ranker = cls(**payload["params"])
-        ranker.weights_ = {c: float(payload["weights"][c]) for c in COMPONENTS}
+        ranker.weights_ = {c: float(weights[c]) for c in COMPONENTS}
         ranker.learned_components_ = payload.get("learned_components", [])
         ranker.trained_on_ = payload["trained_on"]
         ranker.metrics_ = payload.get("metrics", {})

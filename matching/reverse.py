@@ -114,6 +114,7 @@ def score_bounds(
         + positive["coverage"] * coverage
         + positive["subword"]
         + positive["feedback"]
+        + positive["precedent"]  # likeness × relative grade: at most 1
     )
     low = matcher.arrays_.low_filled[row]
     model = matcher.capability_model  # the need reader the ranking uses, for all at once

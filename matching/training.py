@@ -22,6 +22,7 @@ from matching.calibration import features as calibration_features
 from matching.capmodel import CODES, CapabilityModel
 from matching.evaluate import evaluate
 from matching.matcher import Matcher
+from matching.precedents import Precedents
 from matching.ranker import COMPONENTS
 from matching.types import Need, Offering
 
@@ -119,6 +120,7 @@ def fit_matcher(
     matcher = Matcher(
         capability_model=readers.need,
         offering_model=readers.offering,
+        precedents=Precedents().fit(needs) if needs else None,
         random_state=random_state,
         **params,
     ).fit(offerings)

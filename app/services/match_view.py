@@ -43,6 +43,7 @@ COMPONENT_LABELS = {
     "timeline": _l("Time to go live"),
     "maturity": _l("Digital maturity"),
     "quality": _l("Verified reviews"),
+    "precedent": _l("Chosen for needs like yours"),
 }
 
 

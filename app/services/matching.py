@@ -2,7 +2,8 @@
 
 One fitted :class:`matching.Matcher` per process is kept in step with the published listings
 in the database: it is fitted once, then updated incrementally from the listings changed since
-(publish, edit, suspend) and from review changes (vendor quality). Matches are stored per need
+(publish, edit, suspend), from review changes (vendor quality) and from outcomes (the needs
+whose plug-ins were awarded are its precedents). Matches are stored per need
 with their score components, explanation and model version; admins' pins and hides survive
 every refresh.
 """
@@ -23,6 +24,7 @@ from sqlalchemy.orm import contains_eager
 from app.errors import NotFound
 from app.extensions import db
 from app.models import (
+    Engagement,
     ListingStatus,
     Match,
     MatchStatus,
@@ -30,6 +32,7 @@ from app.models import (
     NeedStatus,
     PluginListing,
     Review,
+    Rfq,
     VendorBlock,
 )
 from app.models.base import utcnow
@@ -39,6 +42,7 @@ from matching.explain import explain, lang_of
 from matching.matcher import Match as RankedMatch
 from matching.matcher import Matcher
 from matching.model import default_model
+from matching.precedents import Precedents
 from matching.ranker import PairwiseRanker
 from matching.reverse import score_bounds
 from matching.types import Need as MatchingNeed
@@ -57,6 +61,7 @@ class CatalogueMatcher:
         self._listings_seen: datetime | None = None
         self._reviews_seen: tuple | None = None
         self._ranker_seen: tuple[int, str] | None = None
+        self._outcomes_seen: tuple | None = None
         self._default_ranker: PairwiseRanker | None = None
 
     def get(self) -> Matcher:
@@ -72,6 +77,10 @@ class CatalogueMatcher:
             if tuple(reviews_stamp) != self._reviews_seen:
                 self._matcher.set_quality(_quality())
                 self._reviews_seen = tuple(reviews_stamp)
+            outcomes_stamp = (*reviews_stamp, *db.session.execute(_outcomes_stamp()).one())
+            if outcomes_stamp != self._outcomes_seen:
+                self._matcher.set_params(precedents=_precedents())
+                self._outcomes_seen = outcomes_stamp
             self._load_ranker()
             self._listings_seen = listings_stamp
             return self._matcher
@@ -79,7 +88,7 @@ class CatalogueMatcher:
     def reset(self) -> None:
         with self._lock:
             self._matcher = None
-            self._reviews_seen = self._ranker_seen = None
+            self._reviews_seen = self._ranker_seen = self._outcomes_seen = None
 
     def _fit(self) -> None:
         listings = db.session.scalars(_published()).all()
@@ -119,6 +128,27 @@ class CatalogueMatcher:
 
 def _published() -> sa.Select:
     return sa.select(PluginListing).where(PluginListing.status == ListingStatus.PUBLISHED)
+
+
+def _outcomes_stamp() -> sa.Select:
+    """Changes when a request, an award or a completion changes (reviews are stamped apart)."""
+    engagements = sa.select(sa.func.max(Engagement.updated_at)).scalar_subquery()
+    return sa.select(sa.func.count(Rfq.id), sa.func.max(Rfq.updated_at), engagements)
+
+
+def _precedents() -> Precedents | None:
+    """The portal's own outcomes as precedents: needs whose plug-in was awarded (grade 2
+    or more; a request alone would only echo the ranking the SME was shown). The shipped
+    model's precedents are market-train's needs, over another catalogue."""
+    # here, not at the top: outcomes → kpi_changes → kpis → needs imports this module
+    from app.services.outcomes import AWARDED, training_triples
+
+    by_need: dict[str, MatchingNeed] = {}
+    for record, slug, grade in training_triples():
+        need = by_need.setdefault(record.id, dataclasses.replace(record, relevant={}))
+        need.relevant[slug] = max(grade, need.relevant.get(slug, 0))
+    precedents = Precedents(min_grade=AWARDED).fit(list(by_need.values()))
+    return precedents if precedents.n_precedents_ else None
 
 
 def _quality() -> dict[str, float]:

@@ -1,0 +1,33 @@
+"""The portal's outcomes teach its matcher: a plug-in awarded for a need counts, for the next
+need like it, as "chosen for needs like yours"; a request or quote alone does not."""
+
+from __future__ import annotations
+
+from app.services import engagements, matching
+from tests import factories
+from tests.deal_builders import make_deal
+
+REWORDED = "客户打样只要1公斤布，我们的染缸最少2吨一缸，排产靠老师傅记本子，想要系统排产。"
+
+
+def _by_slug(need) -> dict:
+    return {m.listing.slug: m for m in matching.refresh_matches(need)}
+
+
+def test_an_award_makes_the_plug_in_a_precedent_for_the_next_similar_need(db):
+    deal = make_deal(vendors=2)  # both quoted, none awarded yet
+    awarded, quoted = (item.slug for item in deal.listings)
+    other = factories.need(factories.sme_user(), description=REWORDED)
+    before = _by_slug(other)[awarded]
+    assert before.components["precedent"] == 0.0
+    score_before = before.score  # the row is updated in place by the next refresh
+
+    engagements.award(deal.sme, deal.quotes[0])
+    db.session.commit()
+    after = _by_slug(other)  # the same process's matcher follows the new outcome
+    assert after[awarded].components["precedent"] > 0.3
+    assert "与您相似的需求选用过" in after[awarded].explanation
+    assert after[awarded].score > score_before
+    assert after[quoted].components["precedent"] == 0.0  # quoted, not chosen
+    # The awarded need's own outcome is no evidence for itself.
+    assert _by_slug(deal.need)[awarded].components["precedent"] == 0.0
