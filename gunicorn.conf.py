@@ -23,13 +23,16 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 def when_ready(server) -> None:
     if preload_app:
+        # here, not at the top: gunicorn reads this file before it loads the app, and with
+        # GUNICORN_PRELOAD=0 each worker imports the app itself
         from app.services.warm_up import before_fork
 
         before_fork(server.app.wsgi())
 
 
 def post_worker_init(worker) -> None:
-    # Each worker rehearses a need (rolled back) before it takes requests.
+    # Each worker rehearses a need (rolled back) before it takes requests (imported here for
+    # the reason above).
     from app.services.warm_up import before_serving
 
     before_serving(worker.wsgi)

@@ -47,7 +47,16 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from app import create_app
+from app.extensions import db
+from app.models import User
+from app.services import engagements, quotes, rfqs, tokens
 from chaos.proxy import TcpProxy
+from tests import factories
+from tests.api.helpers import plugin, uscc
+from tests.dbutil import scratch_postgres_database
+from tests.deal_builders import quote_terms
+from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("CHAOS_ROUNDS", "100"))
@@ -178,12 +187,6 @@ def _wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
-def _free_port() -> int:
-    from tests.redis_server import free_port
-
-    return free_port()
-
-
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
     return [int(p) for p in out.stdout.split()]
@@ -194,12 +197,6 @@ def _children(pid: int) -> list[int]:
 
 def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
     """The rounds, each ready to race, plus the tokens of the catalogue's admin and vendor."""
-    from app import create_app
-    from app.extensions import db
-    from app.services import engagements, quotes, rfqs, tokens
-    from tests import factories
-    from tests.deal_builders import quote_terms
-
     app = create_app(
         "production",
         {
@@ -211,16 +208,12 @@ def seed(db_url: str, instance: Path) -> tuple[list[Round], dict[str, str]]:
             "LOG_LEVEL": "WARNING",
         },
     )
-    from app.models import User
-
     with app.app_context():
 
         def token(user) -> str:
             secret = tokens.create_token(user, "chaos").secret
             db.session.commit()
             return secret
-
-        from tests.api.helpers import uscc
 
         admin = factories.admin_user()
         publisher = factories.vendor_user(uscc=uscc())
@@ -358,8 +351,6 @@ class Publication:
 def publish_while(api: Api, tokens: dict[str, str], running: threading.Event) -> list[Publication]:
     """A vendor submits a plug-in and an admin approves it, every second or so: each approval
     is a catalogue change whose re-indexing and re-matching go through the outbox."""
-    from tests.api.helpers import plugin
-
     done: list[Publication] = []
     n = 0
     while running.is_set():
@@ -665,9 +656,6 @@ def catalogue_ledger(engine: sa.Engine, publications: list[Publication], unseen:
 
 
 def main() -> int:
-    from tests.dbutil import scratch_postgres_database
-    from tests.redis_server import RedisServer
-
     total_rounds = ROUNDS * len(PAIRS)
     print(f"chaos: {ROUNDS} rounds × {len(PAIRS)} race pairs, {WORKERS} gunicorn workers")
     with ExitStack() as stack:
@@ -692,7 +680,7 @@ def main() -> int:
         rounds, info = seed(db_url, instance)
         cap = int(info["cap"])
 
-        port = _free_port()
+        port = free_port()
         logs = instance / "gunicorn.log"
         gunicorn = subprocess.Popen(
             [

@@ -6,19 +6,21 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
+from matching import bench, report
+from matching.evaluate import calibration_summary, evaluate
 from matching.loading import LoadError, load_need, load_needs, load_offerings
+from matching.matcher import Matcher
+from matching.model import build, default_model, load
+from matching.ranker import PairwiseRanker
+from matching.training import cross_validate, fit_matcher
 
 
 def _fit(catalog: str, train: str | None, model: str | None, prior: bool = False):
     """The matcher to measure: fitted on ``train`` (readers and ranker, with the catalogue),
     or a saved model (``--model``: an artefact .npz or a ranker .json), or the untrained
     engine (``--prior``), or by default the shipped model."""
-    from matching.matcher import Matcher
-    from matching.model import default_model, load
-    from matching.ranker import PairwiseRanker
-    from matching.training import fit_matcher
-
     offerings = load_offerings(catalog)
     if train:
         return fit_matcher(offerings, load_needs(train))
@@ -30,12 +32,8 @@ def _fit(catalog: str, train: str | None, model: str | None, prior: bool = False
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from matching.evaluate import calibration_summary, evaluate
-
     k = args.k
     if args.cv:
-        from matching.training import cross_validate
-
         start = time.perf_counter()
         summary, rows = cross_validate(
             load_offerings(args.catalog), load_needs(args.cases), folds=args.cv, k=k
@@ -97,8 +95,6 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from matching.model import build
-
     start = time.perf_counter()
     model = build(
         load_offerings(args.catalog),
@@ -123,8 +119,6 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 def _name(path: str) -> str:
     """A data file as ``benchmarks/<set>/<file>``: the same on every machine."""
-    from pathlib import Path
-
     parts = Path(path).resolve().parts
     return "/".join(parts[-3:])
 
@@ -137,8 +131,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from matching import bench
-
     if args.one:
         print(json.dumps(bench.run_one(args.one, repeats=args.repeats)))
         return 0
@@ -148,8 +140,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from matching import report
-
     return report.main(args.bench, args.bench_size, args.repeats)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from matching.calibration import report
 from matching.matcher import Matcher
 from matching.types import Need
 
@@ -66,8 +67,6 @@ def calibration_summary(matcher: Matcher, needs: Sequence[Need], k: int = 10) ->
     """How well the match probabilities of ``matcher`` are calibrated on labelled
     ``needs`` (their best ``k`` matches): Brier score, reliability per bin and the share
     of good or ideal matches per confidence level; None without a calibration."""
-    from matching.calibration import report
-
     if matcher.calibration is None:
         return None
     probs, grades = [], []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matching.taxonomy import CAPABILITIES, INDUSTRIES, REGIONS, label
+from matching.text import detect_lang
 from matching.types import Need, Offering
 
 # Each phrase of the sentence, (English, Chinese).
@@ -42,8 +43,6 @@ PRECEDENT_SAID = 0.3
 
 def lang_of(need: Need) -> str:
     """The language explanations are written in for ``need``."""
-    from matching.text import detect_lang
-
     return need.lang or detect_lang(need.text)
 
 

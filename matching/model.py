@@ -25,11 +25,13 @@ from typing import TypeVar
 import numpy as np
 import sklearn
 
-from matching.calibration import Calibration
+from matching.calibration import Calibration, report
 from matching.capmodel import CapabilityModel
+from matching.evaluate import evaluate
 from matching.matcher import Matcher
 from matching.precedents import Precedents
 from matching.ranker import COMPONENTS, PairwiseRanker, check_bounds
+from matching.training import cross_validate, fit_calibration, fit_matcher
 from matching.types import Need, Offering
 
 T = TypeVar("T")
@@ -192,9 +194,6 @@ def build(
     random_state: int = 0,
 ) -> TrainedModel:
     """Fit everything on ``needs`` + the catalogue, with ``folds``-fold CV figures."""
-    from matching.calibration import report
-    from matching.training import cross_validate, fit_calibration, fit_matcher
-
     summary, rows = cross_validate(
         offerings, needs, folds=folds, random_state=random_state, keep=CALIBRATION_DEPTH
     )
@@ -233,7 +232,5 @@ def evaluate_model(
     """Metrics of ``model`` on labelled ``needs`` over the catalogue ``offerings``, with
     the ranker's bound violations (empty when within bounds): what a promotion guard
     compares between a candidate and the live model."""
-    from matching.evaluate import evaluate
-
     summary, _ = evaluate(model.matcher().fit(offerings), needs, k=k)
     return {**summary, "bound_violations": check_bounds(model.ranker.weights_)}

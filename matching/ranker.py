@@ -257,6 +257,7 @@ def bounded_pairwise_fit(
     A component that never varies in the data has no gradient and stays near its prior
     weight. SLSQP: ~14 variables, box bounds and one linear equality.
     """
+    # here, not at the top: scipy.optimize takes ~50 ms to import and only training needs it
     from scipy.optimize import minimize
 
     prior = np.array([PRIOR_WEIGHTS[c] for c in COMPONENTS])

@@ -22,7 +22,9 @@ from matching.bm25 import BM25Index
 from matching.evaluate import calibration_summary, evaluate, ndcg_at
 from matching.loading import load_needs, load_offerings
 from matching.matcher import _offering_fields
+from matching.model import default_model
 from matching.text import detect_lang, tokenize
+from matching.training import cross_validate, fit_matcher
 from matching.types import Need, Offering
 
 TARGETS = {
@@ -82,9 +84,6 @@ def _mean(rows: list[dict], k: int = 10) -> float:
 
 def measure(bench: Path, bench_size: int | None = None, repeats: int = 20) -> dict:
     """Every figure of the table, as a dict (printed by :func:`main`)."""
-    from matching.model import default_model
-    from matching.training import cross_validate, fit_matcher
-
     market = bench / "market-dev" / "catalog.jsonl"
     catalog = load_offerings(market)
     train = load_needs(bench / "market-train" / "cases.jsonl")

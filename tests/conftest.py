@@ -12,9 +12,11 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
+from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db as _db
+from app.services import sessions
 from tests import dbutil, factories
 
 # The browser test needs Chromium and takes a while: `make e2e` runs it (SHUZHUAN_E2E=1).
@@ -58,8 +60,6 @@ class RequestClient(FlaskLoginClient):
         user = kwargs.get("user")
         super().__init__(*args, **kwargs)
         if user is not None:
-            from app.services import sessions
-
             with self.application.app_context():
                 token = sessions.start(_db.session.merge(user))
                 _db.session.commit()
@@ -76,7 +76,6 @@ class RequestClient(FlaskLoginClient):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory) -> Iterator[Flask]:
-    from flask_migrate import upgrade
 
     app = create_app(
         {

@@ -12,6 +12,7 @@ from app.models import (
     ListingStatus,
     Need,
     NeedStatus,
+    Notification,
     PluginListing,
     Role,
     User,
@@ -91,7 +92,6 @@ def need(owner: User, **fields: Any) -> Need:
 
 def notification_kinds(user: User) -> list[str]:
     """The kinds of ``user``'s notifications, oldest first."""
-    from app.models import Notification
 
     return list(
         db.session.scalars(

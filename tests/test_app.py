@@ -8,6 +8,7 @@ from flask import abort
 from app import ConfigurationError, create_app
 from app.extensions import db as _db
 from app.models import Role
+from tests.conftest import submit
 
 
 def test_production_refuses_a_default_or_missing_secret_key(monkeypatch):
@@ -117,7 +118,6 @@ def test_every_guarded_page_asks_anonymous_visitors_to_log_in(client, app):
 
 
 def test_nul_characters_in_a_form_get_a_400_not_a_500(client):
-    from tests.conftest import submit
 
     response = submit(client, "/auth/login", {"email": "a\x00@b.com", "password": "x"})
     assert response.status_code == 400

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import Attachment, AuditEvent
 from app.services import rfqs
+from app.services.attachments import clean_filename
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal
@@ -98,7 +100,6 @@ def test_files_are_checked_by_content_not_by_name(app, db, deal):
 
 
 def test_filenames_are_sanitised():
-    from app.services.attachments import clean_filename
 
     pdf = "application/pdf"
     assert clean_filename('..\\..\\C:\\报价单 "v2"<b>.exe', pdf) == "报价单 _v2_b.pdf"
@@ -107,7 +108,6 @@ def test_filenames_are_sanitised():
 
 
 def test_a_refused_upload_leaves_no_file_behind(app, db, deal):
-    from pathlib import Path
 
     sme, _vendor, rfq = deal
     folder = Path(app.config["ATTACHMENTS_DIR"])

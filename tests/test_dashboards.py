@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from app.charts.svg import HeatTable, Series, bar_chart, column_chart, nice_ceiling
+from app.charts.svg import HeatTable, Series, axis_ticks, bar_chart, column_chart, nice_ceiling
 from app.services import dashboards
 from app.services.dashboards import week_starts, weekly_counts
 from tests import factories
@@ -27,7 +27,6 @@ def test_axis_maxima_are_round_numbers(value, expected):
     ("values", "top"), [([], 4), ([1], 4), ([3], 4), ([7], 8), ([11], 20), ([0.42], 0.8)]
 )
 def test_axes_end_on_round_ticks(values, top):
-    from app.charts.svg import axis_ticks
 
     ticks = axis_ticks(values)
     assert len(ticks) == 5 and ticks[0] == 0 and ticks[-1] == pytest.approx(top)

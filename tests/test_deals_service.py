@@ -19,7 +19,7 @@ from app.models import (
     QuoteStatus,
     RfqStatus,
 )
-from app.services import engagements, quotes, rfqs, vendor_stats
+from app.services import engagements, needs, quotes, rfqs, vendor_stats
 from tests import factories
 from tests.deal_builders import make_deal, quote_terms
 
@@ -277,8 +277,6 @@ def test_award_refuses_quotes_that_cannot_be_accepted(db, state):
         quote.valid_until = date.today() - timedelta(days=1)
         message = "expired"
     else:
-        from app.services import needs
-
         needs.cancel_need(deal.sme, deal.need, "预算取消")
         message = "This need was cancelled before your acceptance arrived"
     db.session.commit()

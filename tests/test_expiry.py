@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.models import AuditEvent, QuoteStatus, RfqStatus
+from app.jobs import runner
+from app.models import AuditEvent, OutboxJob, QuoteStatus, RfqStatus
 from app.models.base import utcnow
-from app.services import engagements, expiry, quotes
+from app.services import engagements, expiry, kpis, quotes
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
 from tests.factories import notification_kinds
@@ -90,7 +91,6 @@ def test_a_completed_engagement_invites_a_review_once(app, db):
 
 
 def test_a_measured_kpi_without_its_after_value_is_reminded_a_month_later_once(app, db):
-    from app.services import kpis
 
     deal = make_deal(vendors=1, award=True)
     kpis.record_baseline(deal.sme, deal.engagement, "on_time_delivery", 82)
@@ -124,8 +124,6 @@ def test_flask_jobs_tick(app, db):
 
 
 def test_the_sweep_schedules_the_tick(app, db, monkeypatch):
-    from app.jobs import runner
-    from app.models import OutboxJob
 
     deal = make_deal(vendors=1)
     deal.quotes[0].valid_until = date.today() - timedelta(days=1)

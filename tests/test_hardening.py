@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from io import BytesIO
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
-from app.models import Need, Organisation, Rfq
+from app import create_app
+from app.errors import InvalidInput
+from app.models import Need, Organisation, Rfq, User
+from app.services import matching
+from app.web.converters import IdConverter
 from tests import factories
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal
@@ -54,7 +61,6 @@ def test_a_website_that_is_not_http_is_refused_by_the_api_and_the_form(client, s
 
 
 def test_the_model_refuses_a_javascript_link_whatever_the_way_in(db, sme):
-    from app.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         sme.organisation.website = "javascript:alert(1)"
@@ -177,9 +183,6 @@ def test_api_ids_out_of_range_are_404_problems(client):
 
 
 def test_every_url_id_goes_through_the_bounded_converter(app):
-    from werkzeug.routing import IntegerConverter
-
-    from app.web.converters import IdConverter
 
     for rule in app.url_map.iter_rules():
         for name, converter in rule._converters.items():
@@ -223,7 +226,6 @@ def test_a_huge_need_id_in_the_admin_block_form_is_not_found(admin_client, db):
     "bomb", ["x = " + "[" * 4000 + "]" * 4000, "x = " + "{a=" * 2700 + "1" + "}" * 2700]
 )
 def test_a_toml_nesting_bomb_is_a_clear_form_error(vendor_client, db, bomb):
-    from io import BytesIO
 
     response = submit(
         vendor_client,
@@ -250,7 +252,6 @@ def test_a_toml_nesting_bomb_is_a_clear_form_error(vendor_client, db, bomb):
     ],
 )
 def test_the_language_switch_never_follows_an_unsafe_next(client, target):
-    from urllib.parse import quote
 
     response = client.get("/lang/en?next=" + quote(target, safe="%/:"))
     assert response.status_code == 302
@@ -267,7 +268,6 @@ def test_the_language_switch_follows_a_local_next(client):
 
 
 def test_commands_on_an_unmigrated_database_say_to_run_db_upgrade(tmp_path):
-    from app import create_app
 
     empty = create_app(
         {
@@ -329,7 +329,6 @@ def test_an_expired_quote_shows_no_accept_button_and_says_it_expired(app, db):
 
 
 def test_registering_after_choosing_english_makes_an_english_account(app, db):
-    from app.models import User
 
     browser = app.test_client()
     browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh"
@@ -341,7 +340,6 @@ def test_registering_after_choosing_english_makes_an_english_account(app, db):
 def test_too_many_plugins_for_quotes_keeps_the_ticks_and_the_message(app, db):
     deal = make_deal(vendors=1, quoted=0)
     extra = [factories.listing(factories.vendor_user()) for _ in range(5)]
-    from app.services import matching
 
     matching.refresh_matches(deal.need)
     db.session.commit()

@@ -7,6 +7,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from tests.conftest import submit
+
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]  # txt: mails
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
@@ -44,7 +46,6 @@ def test_chinese_pages_render_in_chinese(client):
 
 
 def test_form_errors_are_translated_too(client):
-    from tests.conftest import submit
 
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
     page = submit(client, "/auth/login", {"email": "", "password": ""}).get_data(as_text=True)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.models import MailMessage, MailStatus, Notification
-from app.services import email_channel, preferences, quotes, rfqs
+from app import create_app
+from app.extensions import db as _db
+from app.jobs import runner
+from app.models import JobStatus, MailMessage, MailStatus, Notification, OutboxJob
+from app.services import conversations, email_channel, mailer, preferences, quotes, rfqs
 from tests import factories
-from tests.conftest import english
+from tests.api.helpers import quote
+from tests.conftest import english, submit
 from tests.mailbox import links, mails_to, path_of
 from tests.smtp import smtp_server
 
@@ -50,11 +54,9 @@ def test_preferences_off_and_digest(app, db):
     sme, vendor, rfq = _rfq(db)
     preferences.set_modes(sme, {"quote.received": "digest", "message.received": "off"})
     db.session.commit()
-    from tests.api.helpers import quote
 
     quotes.submit_quote(vendor, rfq, quote())
     db.session.commit()
-    from app.services import conversations
 
     conversations.post_message(vendor, rfq, "Any questions?")
     db.session.commit()
@@ -80,7 +82,6 @@ def test_one_click_unsubscribe(app, db, client):
 
 
 def test_profile_preferences_are_saved(app, db):
-    from tests.conftest import submit
 
     user = factories.vendor_user()
     client = english(app.test_client(user=user))
@@ -114,8 +115,6 @@ def test_delivery_to_a_real_smtp_server(app, db):
 
 def test_development_mail_goes_to_a_readable_outbox(database_url, tmp_path, app, db):
     """`make run` needs no mail server: mail lands in files that /dev/mail shows."""
-    from app import create_app
-    from app.extensions import db as _db
 
     dev = create_app(
         {
@@ -128,8 +127,6 @@ def test_development_mail_goes_to_a_readable_outbox(database_url, tmp_path, app,
     )
     try:
         with dev.app_context():
-            from app.services import mailer
-
             user = factories.sme_user(email_verified=False)
             address = user.email
             mailer.queue(user, "account.verify")
@@ -143,8 +140,6 @@ def test_development_mail_goes_to_a_readable_outbox(database_url, tmp_path, app,
 
 
 def test_a_mail_server_failing_once_means_a_retry_and_exactly_one_delivery(app, db, monkeypatch):
-    from app.jobs import runner
-    from app.models import JobStatus, OutboxJob
 
     monkeypatch.setitem(app.config, "JOBS_RETRY_SECONDS", 0)  # retry at the next sweep
     with smtp_server(app) as server:

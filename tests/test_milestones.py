@@ -20,13 +20,17 @@ from app.services import (
     milestone_plans,
     milestones,
     pool_awards,
+    pools,
     quotes,
 )
 from tests import factories
+from tests.api.conftest import ApiClient, token_for
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
 from tests.files import HTML_AS_PDF, PDF
+from tests.programmes.test_pools import _quoted, _three_member_pool
 from tests.test_conversations import fetch
+from tests.test_security_headers import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE, JS_URL
 
 THREE = [
     {"name": "Dye-house survey", "share_pct": 20, "due_week": 2, "criteria": "Survey report"},
@@ -215,7 +219,6 @@ def test_the_plan_page_walks_a_milestone_through(app, db):
 
 
 def test_the_api_walks_a_milestone_and_hides_it_from_others(app, db):
-    from tests.api.conftest import ApiClient, token_for
 
     deal = _awarded_with_plan(db, [{**THREE[0], "share_pct": 100}])
     vendor, sme, other = (
@@ -345,7 +348,6 @@ def test_a_revision_that_keeps_the_plan_is_not_a_new_proposal(db):
 
 
 def test_the_api_takes_milestones_with_a_quote(app, db):
-    from tests.api.conftest import ApiClient, token_for
 
     deal = make_deal(vendors=1, quoted=0)
     vendor = ApiClient(english(app.test_client()), token_for(deal.vendors[0]))
@@ -359,8 +361,6 @@ def test_the_api_takes_milestones_with_a_quote(app, db):
 
 
 def test_a_pooled_members_engagement_takes_the_pool_quotes_plan(db):
-    from app.services import pools
-    from tests.programmes.test_pools import _quoted, _three_member_pool
 
     smes, pool = _three_member_pool()
     vendor, quote = _quoted(pool, smes[0])
@@ -403,7 +403,6 @@ def test_an_admin_settles_a_dispute_on_the_disputes_page(app, db, admin):
 
 
 def test_the_plan_and_disputes_pages_need_no_inline_script_or_style(app, db, admin):
-    from tests.test_security_headers import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE, JS_URL
 
     deal = _awarded_with_plan(db)
     first, second, _third = milestone_plans.plan_for(deal.engagement)

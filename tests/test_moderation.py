@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError, Forbidden, InvalidInput
+from app.extensions import db
 from app.models import (
     AuditEvent,
     Engagement,
@@ -39,7 +40,7 @@ from app.services import (
     review_moderation,
     user_moderation,
 )
-from app.services.matching import visible_matches
+from app.services.matching import refresh_matches, visible_matches
 from app.services.ratings import vendor_ratings
 from tests import factories
 
@@ -49,7 +50,6 @@ from tests import factories
 
 def match(need, listing, rank: int = 1, **fields) -> Match:
     """A stored match, as the engine would have left it."""
-    from app.extensions import db
 
     item = Match(
         need=need,
@@ -75,7 +75,6 @@ def matched_need(sme, vendors):
 
 def review(sme, vendor, *, status=ReviewStatus.PUBLISHED, rating=2, flaggers=()) -> Review:
     """A verified review of a completed engagement, flagged by ``flaggers`` (user, reason)."""
-    from app.extensions import db
 
     listing = factories.listing(vendor)
     need = factories.need(sme, status=NeedStatus.AWARDED)
@@ -300,7 +299,6 @@ def test_blocks_need_a_reason_and_a_vendor(db, admin, sme, vendor):
 
 def test_refreshing_matches_keeps_admin_decisions(db, admin, sme, vendor):
     """The engine's refresh keeps pins and hides and skips blocked vendors."""
-    from app.services.matching import refresh_matches
 
     other = factories.vendor_user()
     blocked = factories.vendor_user()

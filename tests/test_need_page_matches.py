@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from app.extensions import db
 from app.models import Need
 from app.services import matching
+from app.services.match_view import confidence
+from matching.model import default_model
 from tests import factories
 
 
 def _page(client, need) -> str:
     matching.refresh_matches(need)
-    from app.extensions import db
 
     db.session.commit()
     return client.get(f"/needs/{need.id}").get_data(as_text=True)
@@ -103,10 +106,6 @@ def test_the_over_budget_note_is_matched_again_when_its_listing_changes(sme_clie
 
 
 def test_the_level_follows_the_stored_probability_by_the_shipped_thresholds(db):
-    from types import SimpleNamespace
-
-    from app.services.match_view import confidence
-    from matching.model import default_model
 
     cal = default_model().calibration
     parts = {"text": 0.0, "capability": 0.0}  # the older rule would say "weak"

@@ -19,7 +19,7 @@ from app.models import (
 from app.services import quotes
 from tests import factories
 from tests.conftest import csrf_token, submit
-from tests.deal_builders import make_deal
+from tests.deal_builders import make_deal, quote_terms
 
 CHINESE_NEED = {
     "title": "打样单太小，染缸起订量太大",
@@ -281,6 +281,5 @@ def test_someone_elses_need_is_not_found(sme_client):
 
 
 def _terms():
-    from tests.deal_builders import quote_terms
 
     return quote_terms()

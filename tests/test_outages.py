@@ -4,12 +4,15 @@ itself; an unreachable rate-limit storage falls back to counting in memory."""
 from __future__ import annotations
 
 import logging
+import runpy
 import socket
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.api.openapi import document
 from app.extensions import db as _db
 from app.extensions import limiter
 from chaos.proxy import TcpProxy
@@ -110,10 +113,6 @@ def test_the_rate_limiter_falls_back_to_memory_when_redis_is_down(app, db, tmp_p
 
 def test_the_http_servers_limits_are_the_ones_the_api_documents(app):
     """gunicorn answers 414/431 itself; the OpenAPI document must say so, with its figures."""
-    import runpy
-    from pathlib import Path
-
-    from app.api.openapi import document
 
     settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     assert settings["limit_request_line"] == 8190

@@ -13,11 +13,22 @@ from flask_babel import force_locale
 
 from app.errors import DomainError, InvalidInput, NotFound
 from app.models import AuditEvent, Outcome
-from app.services import engagements, kpi_changes, kpis, milestone_plans, milestones, quotes, rfqs
+from app.services import (
+    engagements,
+    kpi_changes,
+    kpis,
+    milestone_plans,
+    milestones,
+    outcomes,
+    quotes,
+    rfqs,
+)
 from app.services import reviews as reviews_service
 from app.services.kpi_table import BY_CAPABILITY, GENERIC, KPIS
+from app.services.outcomes import grade
 from matching.taxonomy import CAPABILITIES
 from tests import factories
+from tests.api.conftest import ApiClient, token_for
 from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
 
@@ -244,7 +255,6 @@ def test_the_sme_records_on_the_plan_page_and_reviews_show_the_change(app, db):
 
 
 def test_the_api_records_outcomes_and_the_review_carries_them(app, db):
-    from tests.api.conftest import ApiClient, token_for
 
     deal = _awarded(db)
     sme, vendor, other = (
@@ -463,7 +473,6 @@ def test_the_review_form_shows_the_outcomes_and_records_the_missing_after_value(
 
 
 def test_the_api_corrects_outcomes_with_the_same_rules(app, db):
-    from tests.api.conftest import ApiClient, token_for
 
     deal = _awarded(db)
     sme, vendor = (
@@ -511,7 +520,6 @@ def test_the_api_corrects_outcomes_with_the_same_rules(app, db):
     ],
 )
 def test_measured_outcomes_move_a_completed_pairs_grade_one_step(rating, measured, expected):
-    from app.services.outcomes import grade
 
     assert grade("awarded", "completed", rating, measured) == expected
     assert grade("awarded", "active", rating, measured) == 2  # not completed: no signal
@@ -519,7 +527,6 @@ def test_measured_outcomes_move_a_completed_pairs_grade_one_step(rating, measure
 
 
 def test_the_training_grades_read_only_baselines_recorded_before_the_work(app, db):
-    from app.services import outcomes
 
     vendor = factories.vendor_user()
     listing = factories.listing(vendor)

@@ -13,6 +13,7 @@ from app.models import (
     QuoteStatus,
     Review,
     RfqStatus,
+    Role,
     User,
 )
 from tests import factories
@@ -98,7 +99,6 @@ def test_no_one_leaves_in_the_middle_of_an_engagement(app, db):
 
 
 def test_a_colleague_keeps_the_organisations_deals(app, db, sme):
-    from app.models import Role
 
     need = factories.need(sme)
     colleague = User(email="colleague@example.com", name="Wang", role=Role.SME)

@@ -44,7 +44,7 @@ from app.models import (
     RfqStatus,
     User,
 )
-from app.services import engagements, kpis, milestone_plans, milestones, tokens
+from app.services import engagements, kpis, matching, milestone_plans, milestones, tokens
 from tests import dbutil, factories
 from tests.deal_builders import make_deal
 
@@ -569,7 +569,6 @@ def test_concurrent_rematches_of_the_same_needs_take_turns(app, db, vendor):
     # Two jobs re-matching the same open needs at once (a sweeper and a queue worker, say)
     # must not both insert a need's match: each need is locked while it is re-matched.
     from app.models import Match
-    from app.services import matching
 
     owner = factories.sme_user()
     needs = [factories.need(owner, title=f"仓库扫码 {i}") for i in range(3)]

@@ -7,9 +7,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
+from app.errors import Forbidden
+from app.extensions import db as _db
+from app.extensions import limiter
 from app.models import ApiToken, AuditEvent, User
-from app.services import recovery, tokens
+from app.services import quotes, recovery, rfqs, tokens
 from tests import factories
+from tests.api.helpers import quote
 from tests.conftest import english, submit
 from tests.mailbox import confirm_address, link_with, mails_to, outbox
 
@@ -43,8 +48,6 @@ def test_registration_mails_a_link_that_confirms_the_address(app, client):
 
 
 def test_unconfirmed_accounts_cannot_ask_for_or_send_quotes(app, db):
-    from app.errors import Forbidden
-    from app.services import quotes, rfqs
 
     sme = factories.sme_user(email_verified=False)
     vendor = factories.vendor_user()
@@ -60,7 +63,6 @@ def test_unconfirmed_accounts_cannot_ask_for_or_send_quotes(app, db):
     vendor = db.session.get(User, vendor.id)
     vendor.email_verified_at = None
     db.session.commit()
-    from tests.api.helpers import quote
 
     with pytest.raises(Forbidden):
         quotes.submit_quote(vendor, rfq, quote())
@@ -133,9 +135,6 @@ def test_asking_for_a_reset_does_not_reveal_who_has_an_account(app, client, db):
 
 
 def test_password_reset_is_rate_limited(app, database_url):  # app: the schema exists
-    from app import create_app
-    from app.extensions import db as _db
-    from app.extensions import limiter
 
     enabled = limiter.enabled  # the limiter is shared by every app of this process
     limited = create_app(

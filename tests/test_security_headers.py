@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app import create_app
+from tests import factories
 from tests.conftest import english
 from tests.deal_builders import make_deal
 from tests.page_walk import object_values, page_urls
@@ -73,7 +74,6 @@ def test_signed_in_pages_are_not_cached(sme_client):
 
 
 def test_no_page_needs_inline_script_style_or_handlers(app, db):
-    from tests import factories
 
     deal = make_deal(vendors=2)
     clients = {

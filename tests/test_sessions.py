@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask import session
 
+import app.models.accounts as models
+import app.services.accounts as service
 from app import create_app
 from app.extensions import db as _db
+from app.extensions import limiter
 from app.models import UserSession
 from app.services import accounts, sessions
 from tests import factories
@@ -52,8 +56,6 @@ def test_end_other_sessions_keeps_this_browser_only(app, db, sme):
     _sign_in(phone, sme)
     _sign_in(laptop, sme)
     with app.test_request_context():
-        from flask import session
-
         session[sessions.SESSION_KEY] = _token(laptop)
         assert accounts.end_other_sessions(db.session.merge(sme)) == 1
         db.session.commit()
@@ -86,8 +88,6 @@ def test_sessions_expire(app, db, client, sme):
 @pytest.mark.parametrize("known", [True, False])
 def test_unknown_and_known_accounts_cost_one_password_hash(app, db, sme, monkeypatch, known):
     calls = []
-    import app.models.accounts as models
-    import app.services.accounts as service
 
     for module in (models, service):
         real = module.check_password_hash
@@ -106,7 +106,6 @@ def test_unknown_and_known_accounts_cost_one_password_hash(app, db, sme, monkeyp
 
 @pytest.fixture
 def limited(app, database_url):  # app: the schema exists
-    from app.extensions import limiter
 
     enabled = limiter.enabled  # the limiter is shared by every app of this process
     limited = create_app(

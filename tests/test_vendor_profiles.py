@@ -14,7 +14,7 @@ from app.models import AuditEvent, Rfq, Verification
 from app.services import engagements, logos, quotes, reviews, rfqs, vendors
 from app.services.vendor_profiles import median_response_hours, vendor_profile
 from tests import factories
-from tests.conftest import submit
+from tests.conftest import english, submit
 from tests.deal_builders import make_deal, quote_terms
 
 
@@ -144,7 +144,6 @@ def test_admin_rejects_from_the_queue_and_the_vendor_sees_why(admin_client, app,
         {"reason": "Licence unreadable"},
         form_url="/admin/vendors",
     )
-    from tests.conftest import english
 
     vendor_client = english(app.test_client(user=vendor))
     page = vendor_client.get("/vendor/listings/").get_data(as_text=True)

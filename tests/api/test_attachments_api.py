@@ -8,6 +8,7 @@ import io
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from app.services import engagements, milestone_plans
 from tests import factories, files
 from tests.api.conftest import assert_problem
 from tests.deal_builders import make_deal
@@ -118,7 +119,6 @@ def test_the_api_document_describes_the_uploads(anon):
 
 
 def test_a_milestone_is_delivered_with_its_report_through_the_api(api_for, db):
-    from app.services import engagements, milestone_plans
 
     deal = make_deal(vendors=1)
     plan = [{"name": "Survey", "share_pct": 100, "due_week": 2, "criteria": "Survey report"}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.api.conftest import assert_problem
+from tests.api.conftest import ApiClient, assert_problem
 from tests.deal_builders import make_deal
 
 
@@ -55,6 +55,5 @@ def test_notifications_list_count_and_mark_read(db, deal, api_for):
 
 
 def factories_anon(api):
-    from tests.api.conftest import ApiClient
 
     return ApiClient(api.client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.api.core import OPERATIONS
+from app.api.schemas import NeedIn
 
 ISSUE_ENDPOINTS = {
     ("post", "/accounts"),
@@ -116,7 +117,6 @@ def test_document_describes_every_endpoint_with_schemas(anon):
 
 
 def test_the_schemas_are_the_validators():
-    from app.api.schemas import NeedIn
 
     op = next(o for o in OPERATIONS if o.rule == "/needs" and o.method == "POST")
     assert op.body is NeedIn

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.models import Need, User
+from tests import factories
 from tests.api import helpers
 from tests.api.conftest import assert_problem
+from tests.deal_builders import make_deal
 
 
 def count(db, model) -> int:
@@ -34,7 +36,6 @@ def test_the_same_key_with_another_body_is_refused(sme_api, db):
 
 
 def test_keys_are_per_user(api_for, db):
-    from tests import factories
 
     first, second = api_for(factories.sme_user()), api_for(factories.sme_user())
     headers = {"Idempotency-Key": "shared"}
@@ -63,7 +64,6 @@ def test_anonymous_registration_is_idempotent(anon, db):
 
 
 def test_state_changes_replay_too(api_for, db):
-    from tests.deal_builders import make_deal
 
     deal = make_deal(vendors=2)
     sme = api_for(deal.sme)

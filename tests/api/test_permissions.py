@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.extensions import db as _db
+from app.models import ListingStatus, PluginListing
 from app.services import matching
 from tests import factories
 from tests.api import helpers
@@ -169,7 +170,6 @@ def test_only_the_reviewed_vendor_replies_and_authors_cannot_flag(world):
 
 
 def test_unpublished_plugins_are_hidden_from_others(world, db):
-    from app.models import ListingStatus, PluginListing
 
     listing = db.session.scalar(db.select(PluginListing).filter_by(slug=world.ids["slug"]))
     listing.status = ListingStatus.PENDING_REVIEW

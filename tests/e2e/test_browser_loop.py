@@ -16,6 +16,7 @@ Run with ``make e2e`` (it sets SHUZHUAN_E2E=1; the normal suite leaves this fold
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import threading
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from selenium import webdriver
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
@@ -34,6 +36,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from app.jobs.catalogue import catalogue_changed
+from app.models import ListingSource, ListingStatus, PluginListing, Role, Verification
+from app.services import accounts
+from app.services.accounts import create_admin
 
 # The browser test before this one leaves its live server's search segment file for the
 # garbage collector, which may close it during this test's setup (a ResourceWarning, not a
@@ -75,10 +84,6 @@ def portal(tmp_path_factory) -> Iterator[dict]:
     """A fresh portal (SQLite, in-process jobs) with a vendor, its plug-in and an admin."""
     instance = tmp_path_factory.mktemp("instance")
     os.environ["SHUZHUAN_INSTANCE"] = str(instance)
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
 
     app = create_app(
         {
@@ -109,9 +114,6 @@ def portal(tmp_path_factory) -> Iterator[dict]:
 
 
 def _seed() -> dict:
-    from app.models import ListingSource, ListingStatus, PluginListing, Role, Verification
-    from app.services import accounts
-    from app.services.accounts import create_admin
 
     vendor = accounts.register(
         email="vendor@e2e.example",
@@ -142,7 +144,6 @@ def _seed() -> dict:
         "maturity_levels": [1, 2],
         "price_model": "subscription_year",
     }
-    from app.extensions import db
 
     db.session.add_all(
         [
@@ -177,7 +178,6 @@ def _seed() -> dict:
     )
     create_admin("admin@e2e.example", PASSWORD)
     db.session.flush()
-    from app.jobs.catalogue import catalogue_changed
 
     for slug in ("dye-scheduler", "energy-meter"):
         catalogue_changed(slug)  # indexed for search once the caller commits
@@ -289,7 +289,6 @@ class Walk:
                 },
             },
         )
-        import base64
 
         path = self.artifacts / f"{len(self.shots) + 1:02d}-{name}.png"
         path.write_bytes(base64.b64decode(image["data"]))

@@ -8,7 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.errors import DomainError, Forbidden
+from app.extensions import db as _db
 from app.jobs import outbox
+from app.jobs.registry import TASKS, task
 from app.jobs.runner import run_due, run_job
 from app.models import AuditEvent, JobStatus, ListingStatus, OutboxJob
 from app.models.base import utcnow
@@ -108,7 +111,6 @@ def test_a_failing_job_is_retried_with_backoff_then_dead_until_an_admin_retries(
 
 
 def test_retrying_a_job_that_has_not_failed_is_refused(db, admin):
-    from app.errors import DomainError
 
     job_id = unsent_job(db, "fine")
     with pytest.raises(DomainError, match="nothing to retry"):
@@ -116,7 +118,6 @@ def test_retrying_a_job_that_has_not_failed_is_refused(db, admin):
 
 
 def test_only_admins_retry(db, sme):
-    from app.errors import Forbidden
 
     job_id = unsent_job(db, "x", status=JobStatus.DEAD)
     with pytest.raises(Forbidden):
@@ -162,8 +163,6 @@ def test_two_runners_racing_for_one_job_run_it_once(db, app):
 
 
 def test_a_job_that_loses_its_database_connection_does_not_break_the_next(db, app):
-    from app.extensions import db as _db
-    from app.jobs.registry import TASKS, task
 
     @task("test.lose_connection")
     def lose_connection(payload: dict) -> None:

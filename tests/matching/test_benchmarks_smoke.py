@@ -5,6 +5,7 @@ Full evaluations are `make eval`; these only guard against gross regressions.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,6 @@ def test_cli_evaluate_ends_with_one_json_line(capsys):
     args = ["evaluate", "--catalog", str(MARKET / "catalog.jsonl")]
     assert main([*args, "--cases", str(MARKET / "cases.jsonl")]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    import json
 
     assert set(json.loads(last)) == {
         "cases",

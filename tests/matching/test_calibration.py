@@ -10,6 +10,7 @@ import pytest
 from matching.calibration import FEATURES, LEVELS, Calibration, features, report
 from matching.model import confidence_level, default_model, load
 from matching.ranker import COMPONENTS
+from matching.types import Need
 
 from .conftest import EN, ZH
 
@@ -67,7 +68,6 @@ def test_the_shipped_model_gives_every_match_a_probability_and_a_level(tmp_path)
 
 
 def _need():
-    from matching.types import Need
 
     return Need(
         id="n",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from matching.bench import synthetic_offering
+from matching.capabilities import CAPABILITIES, LEXICON, _compiled, _keywords, capability_hits
+from matching.constraints import apply_limits
 from matching.features import NeedProfile, structure_components, structure_prior
 from matching.matcher import Matcher, _top_pool
 from matching.ranker import PRIOR_WEIGHTS
@@ -60,7 +64,6 @@ def test_structure_prior_equals_the_weighted_components(need, penalty):
 
 
 def _far(matcher, need):
-    from matching.constraints import apply_limits
 
     return apply_limits(need, matcher.arrays_, matcher.limits_).flags()["no_onsite_in_region"]
 
@@ -126,13 +129,11 @@ def test_feedback_view_equals_cosine_to_the_leaders_centroid():
 
 
 def _words(text):
-    import re
 
     return re.findall(r"[a-z0-9]+", text)
 
 
 def _runs(text):
-    import re
 
     return re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text)
 
@@ -147,8 +148,6 @@ def test_keyword_prefilter_never_hides_a_capability():
     # Both prefilters (Chinese keywords by their first character, ASCII patterns by word
     # heads) find exactly what searching every keyword finds, in the lexicon's order.
     import random
-
-    from matching.capabilities import CAPABILITIES, LEXICON, _compiled, _keywords, capability_hits
 
     def unfiltered(text):
         norm, hits = normalise(text), {}

@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from matching.matcher import Matcher
+from matching.text import readable_cjk_terms
 from matching.types import Need
 from tests.matching.conftest import EN, ZH, offering
 
@@ -181,7 +182,6 @@ def test_region_policy_drop_removes_far_on_site_offerings(mixed_catalog):
 
 
 def test_chinese_matched_terms_are_shown_as_written_phrases():
-    from matching.text import readable_cjk_terms
 
     text = "我们的染缸最少要装2吨，小批量排产只能靠老师傅"
     assert readable_cjk_terms(text, {"小批", "批量", "排产", "们的", "只能"}) == ["小批量排产"]

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from matching.types import Need
+from plugins import hookspecs
 from plugins.discovery import discover
 from plugins.host import HOOK_RESULT_TYPES, PluginHost
 from plugins.toolkit import Eligibility, Estimate, RfqInfo
@@ -124,7 +125,6 @@ def test_hook_rfq_received(bundled_host, write_plugin, tmp_path, caplog, clean_m
 
 
 def test_result_types_cover_every_hookspec():
-    from plugins import hookspecs
 
     specs = {n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "shuzhuan_spec")}
     assert specs == set(HOOK_RESULT_TYPES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from markupsafe import escape
 
 from app.models import (
     AuditEvent,
@@ -16,6 +17,9 @@ from app.models import (
     ReviewStatus,
     User,
 )
+from app.services.matching import visible_matches
+from tests.api.conftest import ApiClient, token_for
+from tests.conftest import english, submit
 
 
 def _count(db, model, *where) -> int:
@@ -52,7 +56,6 @@ def test_demo_load_tells_the_story_and_is_idempotent(app, db):
 
 def test_demo_logins_work(app, db):
     app.test_cli_runner().invoke(args=["demo", "load"])
-    from tests.conftest import english, submit
 
     for email in ("jinxiu@shuzhuan.demo", "vendor@shuzhuan.demo", "admin@shuzhuan.demo"):
         client = english(app.test_client())
@@ -66,9 +69,6 @@ def test_the_demo_sme_sees_explained_matches_for_its_open_need(app, db):
     sme = db.session.scalar(sa.select(User).where(User.email == "jinxiu@shuzhuan.demo"))
     need = db.session.scalar(sa.select(Need).where(Need.title.like("打样单1公斤%")))
     page = app.test_client(user=sme).get(f"/needs/{need.id}").get_data(as_text=True)
-    from markupsafe import escape
-
-    from app.services.matching import visible_matches
 
     top = visible_matches(need)[0]
     assert "染整小批量智能排产系统" in page  # the dyeing scheduler is matched …
@@ -103,8 +103,6 @@ def test_the_demo_review_is_backed_by_a_measured_outcome(app, db):
 
 
 def test_the_dye_schedulers_instant_estimate_reaches_the_page_and_the_api(app, db):
-    from tests.api.conftest import ApiClient, token_for
-    from tests.conftest import english
 
     app.test_cli_runner().invoke(args=["demo", "load"])
     sme = db.session.scalar(sa.select(User).where(User.email == "jinxiu@shuzhuan.demo"))

@@ -8,10 +8,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.jobs.catalogue import catalogue_changed
 from app.models import AuditEvent, ListingStatus, Notification, PluginListing
 from app.services import listings as service
 from tests import factories
-from tests.conftest import submit
+from tests.conftest import csrf_token, submit
 
 USCC = "91360111MAHY0AFQ40"  # a valid code (also the dye-aps vendor's)
 
@@ -137,7 +138,6 @@ def test_listing_needs_the_vendors_credit_code(db, vendor, vendor_client):
 
 
 def _upload(client, text: str, name: str = "plugin.toml"):
-    from tests.conftest import csrf_token
 
     token = csrf_token(client, "/vendor/listings/upload")
     return client.post(
@@ -200,7 +200,6 @@ def test_a_vendor_cannot_edit_someone_elses_listing(db, vendor_client):
 
 def test_suspension_takes_a_listing_out_of_search_at_once(db, vendor, admin, client):
     listing = factories.listing(vendor, slug="dye-plan", name="染缸排产大师")
-    from app.jobs.catalogue import catalogue_changed
 
     catalogue_changed(listing.slug)
     db.session.commit()
@@ -237,7 +236,6 @@ def test_vendor_asks_for_verification_with_a_valid_code(db, vendor, vendor_clien
 
 
 def _token(client) -> str:
-    from tests.conftest import csrf_token
 
     return csrf_token(client, "/vendor/listings/")
 

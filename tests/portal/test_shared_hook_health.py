@@ -8,9 +8,12 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from app.models import Health, Notification, PluginListing
+from app.extensions import db
+from app.models import Health, Match, Notification, PluginListing
 from app.services import listings as listing_service
-from app.services.plugin_hooks import _load_host, estimate_for
+from app.services import needs as need_service
+from app.services import plugin_health
+from app.services.plugin_hooks import _load_host, estimate_for, plugin_host
 from app.services.plugin_sync import sync_plugins
 from plugins.discovery import discover
 from tests import dbutil, factories
@@ -42,14 +45,12 @@ def flaky(app, db, tmp_path, admin):
 
 
 def _stored() -> PluginListing:
-    from app.extensions import db
 
     db.session.expire_all()
     return db.session.scalar(sa.select(PluginListing).where(PluginListing.slug == "flaky"))
 
 
 def _degraded_notices(admin) -> int:
-    from app.extensions import db
 
     return db.session.scalar(
         sa.select(sa.func.count(Notification.id)).where(
@@ -109,7 +110,6 @@ def test_concurrent_failures_in_many_workers_are_all_counted_and_reported_once(
 
 
 def test_marking_it_fixed_starts_afresh_in_every_worker(app, db, flaky, sme, admin):
-    from app.services import plugin_health
 
     workers = [_load_host(app) for _ in range(3)]
     need = factories.need(sme).to_record()
@@ -128,9 +128,6 @@ def test_marking_it_fixed_starts_afresh_in_every_worker(app, db, flaky, sme, adm
 
 
 def test_the_need_page_shows_what_matching_asked_and_calls_no_hook(app, db, flaky, sme):
-    from app.models import Match
-    from app.services import needs as need_service
-    from app.services.plugin_hooks import plugin_host
 
     flaky.unlink()  # a working plug-in: no estimate, no opinion
     need = need_service.create_need(sme, DYE_NEED)

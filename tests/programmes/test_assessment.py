@@ -14,6 +14,7 @@ from app.errors import InvalidInput
 from app.models import Assessment, Need, NeedProposal, NeedStatus, ProposalStatus
 from app.programmes.editions import DATA_DIR, EditionError, level_for, load_edition
 from app.services import assessment
+from tests import factories
 from tests.conftest import submit
 from tests.programmes.helpers import answers
 
@@ -104,7 +105,6 @@ def test_unanswered_questions_are_named_and_nothing_is_saved(sme_client, db):
 def test_accepting_a_proposal_posts_a_matched_need_with_its_capabilities(
     sme_client, sme, vendor, db
 ):
-    from tests import factories
 
     factories.listing(vendor, capabilities=["production.planning"])
     response = submit(sme_client, "/programmes/assessment/new", answers(1, planning=0))
@@ -129,7 +129,6 @@ def test_accepting_a_proposal_posts_a_matched_need_with_its_capabilities(
 
 
 def test_another_sme_cannot_touch_the_proposals(sme, db):
-    from tests import factories
 
     result = assessment.submit(sme, answers(0), lang="en")
     db.session.commit()

@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.extensions import db as _db
 from app.models import Engagement, MemberStatus, Need, NeedStatus, Pool, PoolStatus, Review
 from app.services import engagements, pool_awards, pools, quotes, reviews, rfqs
@@ -121,7 +121,6 @@ def test_only_the_same_industry_and_province_join_and_a_member_accepts_once(db):
 def test_tiers_never_charge_more_members_more(db):
     smes, pool = _three_member_pool()
     vendor, quote = _quoted(pool, smes[0])
-    from app.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         pools.set_tiers(

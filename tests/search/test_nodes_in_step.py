@@ -13,8 +13,9 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import ListingStatus
+from app.models import ListingStatus, OutboxJob
 from app.services import listings
+from app.services.catalogue_log import CatalogueFollower
 from app.services.search import catalogue_index
 from tests import factories
 
@@ -71,8 +72,6 @@ def test_a_machine_that_starts_later_follows_from_its_fresh_index(db, vendor, ot
 
 
 def test_a_transaction_that_commits_late_is_applied_once(db, tmp_path):
-    from app.models import OutboxJob
-    from app.services.catalogue_log import CatalogueFollower
 
     applied: list[list[str]] = []
     follower = CatalogueFollower(tmp_path, applied.append, lambda: None, interval=0)
