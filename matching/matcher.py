@@ -104,7 +104,8 @@ class _Stage:
     coverage: np.ndarray  # share of the query's idf mass per row
     verdicts: Verdicts
     profile: NeedProfile
-    likeness: np.ndarray | None  # to each precedent (None without precedents)
+    precedents: Precedents | None  # as they were when this ranking began
+    likeness: np.ndarray | None  # to each of them (None without precedents)
 
     def components(self, cat: CatalogArrays, rows: np.ndarray) -> np.ndarray:
         """Components matrix (rows × COMPONENTS); the second-stage views are 0."""
@@ -444,8 +445,12 @@ class Matcher(BaseEstimator):
         first += PRIOR_WEIGHTS["text"] * bm25
         first += PRIOR_WEIGHTS["bridge"] * bridge
         first += PRIOR_WEIGHTS["coverage"] * coverage
-        likeness = None if self.precedents is None else self.precedents.likeness(need)
-        return _Stage(need, tokens, first, bm25, bridge, coverage, verdicts, profile, likeness)
+        # One snapshot per ranking: the portal may swap the precedents while this one runs.
+        precedents = self.precedents
+        likeness = None if precedents is None else precedents.likeness(need, tokens)
+        return _Stage(
+            need, tokens, first, bm25, bridge, coverage, verdicts, profile, precedents, likeness
+        )
 
     def _second_stage(self, stage: _Stage, rows: np.ndarray) -> np.ndarray:
         """Components matrix (rows × COMPONENTS) with the document-level text views filled in."""
@@ -456,7 +461,7 @@ class Matcher(BaseEstimator):
         matrix[:, COMPONENTS.index("feedback")] = self._feedback(stage, rows)
         if stage.likeness is not None:
             ids = [self.offerings_[r].id for r in rows.tolist()]
-            matrix[:, COMPONENTS.index("precedent")] = self.precedents.scores(stage.likeness, ids)
+            matrix[:, COMPONENTS.index("precedent")] = stage.precedents.scores(stage.likeness, ids)
         return matrix
 
     def _subword(self, text: str, rows: np.ndarray) -> np.ndarray:
@@ -544,7 +549,7 @@ class Matcher(BaseEstimator):
             rows = part[np.lexsort((part, -first[part]))]  # by score, ties by row: stable
         if stage.likeness is not None and self.precedent_candidates:
             # What the nearest precedents chose joins the candidates (if rankable).
-            chosen = self.precedents.chosen_by_nearest(stage.likeness, self.precedent_candidates)
+            chosen = stage.precedents.chosen_by_nearest(stage.likeness, self.precedent_candidates)
             extra = np.array([self.row_of_[o] for o in chosen if o in self.row_of_], dtype=np.int64)
             extra = np.setdiff1d(extra[np.isfinite(first[extra])], rows)
             if len(extra):

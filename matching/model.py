@@ -30,7 +30,7 @@ from matching.capmodel import CapabilityModel
 from matching.evaluate import evaluate
 from matching.matcher import Matcher
 from matching.precedents import Precedents
-from matching.ranker import COMPONENTS, PairwiseRanker, check_bounds
+from matching.ranker import COMPONENTS, PairwiseRanker, check_bounds, with_added_components
 from matching.training import cross_validate, fit_calibration, fit_matcher
 from matching.types import Need, Offering
 
@@ -59,15 +59,16 @@ class TrainedModel:
         return self.info.get("version", "unsaved")
 
     def matcher(self, **params) -> Matcher:
-        """An unfitted :class:`Matcher` using this model (call ``fit(offerings)``)."""
-        return Matcher(
-            ranker=self.ranker,
-            capability_model=self.need_reader,
-            offering_model=self.offering_reader,
-            calibration=self.calibration,
-            precedents=self.precedents,
-            **params,
-        )
+        """An unfitted :class:`Matcher` using this model (call ``fit(offerings)``);
+        ``params`` set or override any of its parameters."""
+        learned = {
+            "ranker": self.ranker,
+            "capability_model": self.need_reader,
+            "offering_model": self.offering_reader,
+            "calibration": self.calibration,
+            "precedents": self.precedents,
+        }
+        return Matcher(**(learned | params))
 
     @classmethod
     def from_matcher(cls, matcher: Matcher, info: dict | None = None) -> TrainedModel:
@@ -148,6 +149,7 @@ def load(path: str | Path) -> TrainedModel:
         part = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
         readers[prefix] = CapabilityModel.from_arrays(part)
     spec = info["ranker"]
+    spec["weights"] = with_added_components(spec["weights"])
     missing = set(COMPONENTS) - set(spec["weights"])
     if missing:
         raise ModelError(f"{path}: ranker weights missing for {sorted(missing)}")

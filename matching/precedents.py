@@ -15,6 +15,7 @@ Chinese precedents, an English one from English ones.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,59 +35,83 @@ NEAR = 0.2
 class Precedents(BaseEstimator):
     """Labelled needs kept as evidence; ``fit`` takes needs with ``relevant`` grades.
 
-    Parameters: ``min_grade``, the grade from which an outcome counts as a choice.
+    Parameters: ``min_grade``, the grade from which an outcome counts as a choice;
+    ``top_grade``, the grade that counts fully (None: the best grade in the data, so
+    SciFact's "relevant" 1 and the market's "ideal" 3 both count 1). A source whose scale
+    is known (the portal's 0-3) should say it, so one new grade does not rescale the rest.
     """
 
-    def __init__(self, min_grade: int = 1):
+    def __init__(self, min_grade: int = 1, top_grade: int | None = None):
         self.min_grade = min_grade
+        self.top_grade = top_grade
 
     def fit(self, needs: Sequence[Need], y: None = None) -> Precedents:
         del y  # the outcomes are in each need's ``relevant``
         kept = [
-            (n.id, n.text, {o: g for o, g in n.relevant.items() if g >= self.min_grade})
+            (str(n.id), n.text, {o: g for o, g in n.relevant.items() if g >= self.min_grade})
             for n in needs
         ]
         kept = [k for k in kept if k[2] and tokenize(k[1])]
         self.records_ = kept
         self.n_precedents_ = len(kept)
         self.ids_ = np.array([k[0] for k in kept], dtype=object)
-        top = max((g for k in kept for g in k[2].values()), default=1)
-        chosen: dict[str, tuple[list[int], list[float]]] = {}
+        top = self.top_grade or max((g for k in kept for g in k[2].values()), default=1)
+        chosen: dict[str, list[tuple[int, float]]] = {}
         for i, (_, _, grades) in enumerate(kept):
             for oid, grade in grades.items():
-                rows, weights = chosen.setdefault(oid, ([], []))
-                rows.append(i)
-                weights.append(grade / top)
-        self.chosen_ = {o: (np.array(r), np.array(w)) for o, (r, w) in chosen.items()}
+                chosen.setdefault(oid, []).append((i, min(grade / top, 1.0)))
+        # Per chosen offering (in chosen_'s order) its precedents and grades, end to end:
+        # scoring is then one gather and one segment maximum for all of them.
+        self.chosen_ = {oid: n for n, oid in enumerate(chosen)}
+        pairs = [p for found in chosen.values() for p in found]
+        self.starts_ = np.cumsum([0] + [len(f) for f in chosen.values()])[:-1]
+        self.by_ = np.array([i for i, _ in pairs], dtype=np.int64)
+        self.grade_ = np.array([g for _, g in pairs])
+        self.vocabulary_: dict[str, int] = {}
+        self.idf_ = np.zeros(0, dtype=np.float32)
+        self.terms_ = None
         if kept:
-            self.vectorizer_ = TfidfVectorizer(
-                analyzer=tokenize, sublinear_tf=True, dtype=np.float32
-            )
-            self.matrix_ = self.vectorizer_.fit_transform([k[1] for k in kept]).tocsr()
-        else:
-            self.vectorizer_ = None
-            self.matrix_ = None
+            vectorizer = TfidfVectorizer(analyzer=tokenize, sublinear_tf=True, dtype=np.float32)
+            matrix = vectorizer.fit_transform([k[1] for k in kept])
+            self.vocabulary_ = vectorizer.vocabulary_
+            self.idf_ = vectorizer.idf_.astype(np.float32)
+            self.terms_ = matrix.T.tocsr()  # term → the precedents holding it, with weights
         return self
 
-    def likeness(self, need: Need) -> np.ndarray:
-        """Cosine of ``need`` to every precedent (0 for the need itself)."""
+    def likeness(self, need: Need, tokens: Sequence[str] | None = None) -> np.ndarray:
+        """Cosine of ``need`` (its ``tokens`` if already known) to every precedent, as the
+        fitted TF-IDF model would compute it; 0 for the need itself."""
         check_is_fitted(self, "records_")
-        if self.matrix_ is None:
+        if self.terms_ is None:
             return np.zeros(0)
-        vec = self.vectorizer_.transform([need.text or ""])
-        sims = np.asarray((self.matrix_ @ vec.T).todense()).ravel()
-        sims[self.ids_ == need.id] = 0.0
+        counts = Counter(tokenize(need.text) if tokens is None else tokens)
+        known = [(self.vocabulary_[t], n) for t, n in counts.items() if t in self.vocabulary_]
+        sims = np.zeros(self.n_precedents_)
+        if known:
+            terms = np.array([c for c, _ in known])
+            # sublinear tf × idf, L2-normalised over the need's known terms
+            vals = (1.0 + np.log([n for _, n in known])) * self.idf_[terms]
+            vals /= np.sqrt((vals * vals).sum())
+            # The terms' rows of the sparse matrix, gathered with plain arrays (scipy's
+            # slicing costs more than the arithmetic for a need's few terms).
+            ptr = self.terms_.indptr
+            lengths = ptr[terms + 1] - ptr[terms]
+            at = np.repeat(ptr[terms] - np.cumsum(lengths) + lengths, lengths)
+            at += np.arange(lengths.sum())
+            weights = self.terms_.data[at] * np.repeat(vals, lengths)
+            sims = np.bincount(self.terms_.indices[at], weights, minlength=self.n_precedents_)
+        sims[self.ids_ == str(need.id)] = 0.0
         return sims
 
     def scores(self, likeness: np.ndarray, offering_ids: Sequence[str]) -> np.ndarray:
         """Per offering: the best likeness × grade among the precedents that chose it
         (``likeness`` from :meth:`likeness`)."""
-        out = np.zeros(len(offering_ids))
-        for i, oid in enumerate(offering_ids):
-            found = self.chosen_.get(oid)
-            if found is not None:
-                out[i] = float((likeness[found[0]] * found[1]).max())
-        return out
+        at = [self.chosen_.get(oid, -1) for oid in offering_ids]
+        if not self.chosen_ or max(at, default=-1) < 0:
+            return np.zeros(len(offering_ids))
+        best = np.maximum.reduceat(likeness[self.by_] * self.grade_, self.starts_)
+        at = np.array(at)
+        return np.where(at >= 0, best[at], 0.0)
 
     def chosen_by_nearest(self, likeness: np.ndarray, n: int) -> list[str]:
         """Offerings chosen by the ``n`` most similar precedents (likeness > NEAR), so the
@@ -102,6 +127,7 @@ class Precedents(BaseEstimator):
         check_is_fitted(self, "records_")
         return {
             "min_grade": self.min_grade,
+            "top_grade": self.top_grade,
             "needs": [{"id": i, "text": t, "relevant": g} for i, t, g in self.records_],
         }
 
@@ -111,4 +137,5 @@ class Precedents(BaseEstimator):
             Need(id=str(n["id"]), description=str(n["text"]), relevant=dict(n["relevant"]))
             for n in payload["needs"]
         ]
-        return cls(min_grade=int(payload["min_grade"])).fit(needs)
+        top = payload.get("top_grade")
+        return cls(int(payload["min_grade"]), None if top is None else int(top)).fit(needs)

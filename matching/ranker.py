@@ -30,8 +30,7 @@ TEXT_COMPONENTS = ("text", "bridge", "coverage", "subword", "feedback")
 OUTCOME_COMPONENTS = ("precedent",)  # what needs like this one chose (precedents.py)
 COMPONENTS = TEXT_COMPONENTS + STRUCTURE_COMPONENTS + OUTCOME_COMPONENTS
 FORMAT = "shuzhuan-ranker/3"  # 2: the "bridge" component; 3: "precedent"
-# A /2 model never saw a precedent (the view was 0 in its training): the prior weight stands.
-_ADDED_IN = {"shuzhuan-ranker/2": OUTCOME_COMPONENTS}
+_OLDER_FORMATS = ("shuzhuan-ranker/2",)  # before "precedent": read by with_added_components
 
 PRIOR_WEIGHTS: dict[str, float] = {
     "text": 1.0,
@@ -136,9 +135,9 @@ class PairwiseRanker(BaseEstimator):
     def from_dict(cls, payload: dict, origin: str = "model") -> PairwiseRanker:
         """The loader of :meth:`to_dict`'s data; unknown formats are refused clearly."""
         fmt = payload.get("format")
-        if fmt != FORMAT and fmt not in _ADDED_IN:
+        if fmt != FORMAT and fmt not in _OLDER_FORMATS:
             raise ValueError(f"{origin}: not a {FORMAT} model (format {fmt!r})")
-        weights = {c: PRIOR_WEIGHTS[c] for c in _ADDED_IN.get(fmt, ())} | payload["weights"]
+        weights = with_added_components(payload["weights"])
         missing = set(COMPONENTS) - set(weights)
         if missing:
             raise ValueError(f"{origin}: weights missing for {sorted(missing)}")
@@ -190,6 +189,14 @@ class WeightBounds:
     text_floor: float = 0.5
     ceiling: float = 3.0
     max_share: float = 0.35
+
+
+def with_added_components(weights: dict[str, float]) -> dict[str, float]:
+    """A model saved before the outcome components existed, with each at its floor weight:
+    it was never tested with them, so they may inform its ranking as little as the bounds
+    allow, no more."""
+    floor = WeightBounds().floor
+    return {c: floor * PRIOR_WEIGHTS[c] for c in OUTCOME_COMPONENTS} | dict(weights)
 
 
 def bound_weights(weights: dict[str, float], bounds: WeightBounds) -> dict[str, float]:

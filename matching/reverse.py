@@ -114,8 +114,10 @@ def score_bounds(
         + positive["coverage"] * coverage
         + positive["subword"]
         + positive["feedback"]
-        + positive["precedent"]  # likeness × relative grade: at most 1
     )
+    precedents = matcher.precedents
+    if precedents is not None and offering_id in precedents.chosen_:
+        bounds += positive["precedent"]  # likeness × grade: at most 1; 0 if never chosen
     low = matcher.arrays_.low_filled[row]
     model = matcher.capability_model  # the need reader the ranking uses, for all at once
     probs = None if model is None else model.predict_proba([need.text for need in needs])

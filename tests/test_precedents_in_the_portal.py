@@ -3,8 +3,10 @@ need like it, as "chosen for needs like yours"; a request or quote alone does no
 
 from __future__ import annotations
 
-from app.services import engagements, matching
-from tests import factories
+import pytest
+
+from app.services import engagements, matching, outcomes, reviews
+from tests import data, factories
 from tests.deal_builders import make_deal
 
 REWORDED = "客户打样只要1公斤布，我们的染缸最少2吨一缸，排产靠老师傅记本子，想要系统排产。"
@@ -31,3 +33,25 @@ def test_an_award_makes_the_plug_in_a_precedent_for_the_next_similar_need(db):
     assert after[quoted].components["precedent"] == 0.0  # quoted, not chosen
     # The awarded need's own outcome is no evidence for itself.
     assert _by_slug(deal.need)[awarded].components["precedent"] == 0.0
+
+
+def test_a_good_review_after_the_work_makes_the_precedent_count_fully(db):
+    deal = make_deal(vendors=1, award=True, complete=True)
+    other = factories.need(factories.sme_user(), description=REWORDED)
+    slug = deal.listings[0].slug
+    awarded = _by_slug(other)[slug].components["precedent"]  # grade 2 of 3
+    reviews.create_review(deal.sme, deal.engagement, data.review(rating=5))
+    db.session.commit()
+    reviewed = _by_slug(other)[slug].components["precedent"]  # grade 3: the full likeness
+    assert reviewed == pytest.approx(1.5 * awarded, abs=1e-3)
+
+
+def test_only_awarded_pairs_are_precedents(db):
+    deal = make_deal(vendors=2)
+    triples = outcomes.training_triples()
+    assert {grade for _, _, grade in triples} == {outcomes.QUOTED}
+    assert outcomes.precedents(triples) is None  # requests and quotes echo the ranking shown
+    engagements.award(deal.sme, deal.quotes[0])
+    db.session.commit()
+    found = outcomes.precedents(outcomes.training_triples())
+    assert set(found.chosen_) == {deal.listings[0].slug}

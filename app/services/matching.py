@@ -30,9 +30,9 @@ from app.models import (
     MatchStatus,
     Need,
     NeedStatus,
+    Outcome,
     PluginListing,
     Review,
-    Rfq,
     VendorBlock,
 )
 from app.models.base import utcnow
@@ -96,7 +96,7 @@ class CatalogueMatcher:
         # promoted in the portal replaces its ranker in _load_ranker.
         self._matcher = default_model().matcher().fit([item.to_offering() for item in listings])
         self._default_ranker = self._matcher.ranker_
-        self._ranker_seen = None
+        self._ranker_seen = self._outcomes_seen = None
         log.info("matcher fitted on %d published listings", len(listings))
 
     def _apply_changes(self) -> None:
@@ -131,24 +131,24 @@ def _published() -> sa.Select:
 
 
 def _outcomes_stamp() -> sa.Select:
-    """Changes when a request, an award or a completion changes (reviews are stamped apart)."""
-    engagements = sa.select(sa.func.max(Engagement.updated_at)).scalar_subquery()
-    return sa.select(sa.func.count(Rfq.id), sa.func.max(Rfq.updated_at), engagements)
+    """Changes when an award, a completion or a measured KPI changes what a pair grades
+    (reviews are stamped apart; a request alone grades below a precedent)."""
+    return sa.select(
+        *(
+            sa.select(aggregate).scalar_subquery()
+            for table in (Engagement, Outcome)
+            for aggregate in (sa.func.count(table.id), sa.func.max(table.updated_at))
+        )
+    )
 
 
 def _precedents() -> Precedents | None:
-    """The portal's own outcomes as precedents: needs whose plug-in was awarded (grade 2
-    or more; a request alone would only echo the ranking the SME was shown). The shipped
-    model's precedents are market-train's needs, over another catalogue."""
+    """The portal's own outcomes as precedents (app.services.outcomes.precedents). The
+    shipped model's precedents are market-train's needs, over another catalogue."""
     # here, not at the top: outcomes → kpi_changes → kpis → needs imports this module
-    from app.services.outcomes import AWARDED, training_triples
+    from app.services.outcomes import precedents, training_triples
 
-    by_need: dict[str, MatchingNeed] = {}
-    for record, slug, grade in training_triples():
-        need = by_need.setdefault(record.id, dataclasses.replace(record, relevant={}))
-        need.relevant[slug] = max(grade, need.relevant.get(slug, 0))
-    precedents = Precedents(min_grade=AWARDED).fit(list(by_need.values()))
-    return precedents if precedents.n_precedents_ else None
+    return precedents(training_triples())
 
 
 def _quality() -> dict[str, float]:

@@ -29,6 +29,8 @@ nobody judged their matches to the end.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -44,6 +46,7 @@ from app.models import (
     RfqStatus,
 )
 from app.services import kpi_changes
+from matching.precedents import Precedents
 from matching.types import Need as NeedRecord
 
 REQUESTED, QUOTED, AWARDED, EXCELLENT = 1, 1, 2, 3
@@ -69,6 +72,18 @@ def grade(
     if rfq_status in (RfqStatus.QUOTED, RfqStatus.LOST):
         return QUOTED
     return REQUESTED
+
+
+def precedents(triples: list[tuple[NeedRecord, str, int]]) -> Precedents | None:
+    """The needs of ``triples`` whose plug-in was awarded or better, as the matcher's
+    precedents (None if there is none): a request alone would only echo the ranking the
+    SME was shown."""
+    by_need: dict[str, NeedRecord] = {}
+    for record, slug, graded in triples:
+        need = by_need.setdefault(record.id, dataclasses.replace(record, relevant={}))
+        need.relevant[slug] = max(graded, need.relevant.get(slug, 0))
+    found = Precedents(min_grade=AWARDED, top_grade=EXCELLENT).fit(list(by_need.values()))
+    return found if found.n_precedents_ else None
 
 
 def training_triples() -> list[tuple[NeedRecord, str, int]]:

@@ -121,7 +121,7 @@ def train(base: Matcher, *, min_needs: int = 3) -> RankerModel:
     """
     # here, not at the top: app.services.outcomes imports app.services.kpis, which imports
     # app.services.needs, which imports app.services.matching, which imports this module
-    from app.services.outcomes import training_triples
+    from app.services.outcomes import precedents, training_triples
 
     triples = training_triples()
     needs = {need.id for need, _, _ in triples}
@@ -134,6 +134,9 @@ def train(base: Matcher, *, min_needs: int = 3) -> RankerModel:
     held_out = [n for n in held_out if any(g > 0 for g in n.relevant.values())]
     if not held_out:
         raise InvalidInput("no held-out need has a positive outcome yet: nothing to judge by")
+    # The held-out needs' outcomes are no precedents while they judge: the candidate and
+    # the live ranker are scored as a new need would be ranked.
+    base = copy.copy(base).set_params(precedents=precedents(train_triples))
     trainer = copy.copy(base)
     try:
         trainer.fit_ranker_triples(train_triples, source=SOURCE)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.matcher import Matcher
 from matching.model import TrainedModel, default_model, load
 from matching.precedents import Precedents
-from matching.ranker import PRIOR_WEIGHTS, PairwiseRanker, prior_ranker
+from matching.ranker import (
+    COMPONENTS,
+    PRIOR_WEIGHTS,
+    PairwiseRanker,
+    WeightBounds,
+    check_bounds,
+    prior_ranker,
+)
+from matching.text import tokenize
 from matching.types import Need
 from tests.matching.conftest import offering
 
@@ -89,9 +99,43 @@ def test_precedents_round_trip_through_the_artefact_as_plain_data(tmp_path):
     assert load(tmp_path / "m.npz").precedents.to_dict() == precedents.to_dict()
 
 
-def test_a_ranker_saved_before_precedents_existed_loads_with_the_prior_weight():
+def test_a_model_saved_before_precedents_existed_gives_them_the_least_weight_allowed():
     old = prior_ranker().to_dict()
     old["format"] = "shuzhuan-ranker/2"
     del old["weights"]["precedent"]
     ranker = PairwiseRanker.from_dict(old)
-    assert ranker.weights_["precedent"] == PRIOR_WEIGHTS["precedent"]
+    assert ranker.weights_["precedent"] == WeightBounds().floor * PRIOR_WEIGHTS["precedent"]
+    assert not check_bounds(ranker.weights_)
+
+
+def test_likeness_is_the_cosine_of_the_fitted_tfidf_vectors():
+    needs = [PAST, dataclasses.replace(PAST, id="past-2", description=UNRELATED.description)]
+    precedents = Precedents().fit(needs)
+    vectorizer = TfidfVectorizer(analyzer=tokenize, sublinear_tf=True).fit([n.text for n in needs])
+    expected = vectorizer.transform([n.text for n in needs]) @ vectorizer.transform([NEW.text]).T
+    np.testing.assert_allclose(precedents.likeness(NEW), expected.toarray().ravel(), rtol=1e-5)
+    assert precedents.likeness(Need(id="x", description="全新的词汇")).tolist() == [0.0, 0.0]
+
+
+def test_a_ranking_keeps_the_precedents_it_began_with():
+    # The portal swaps a matcher's precedents when outcomes change, while other threads rank.
+    matcher = _matcher(Precedents().fit([PAST]))
+    stage = matcher._first_stage(NEW)
+    many = [dataclasses.replace(PAST, id=f"p{i}") for i in range(50)]
+    matcher.set_params(precedents=Precedents().fit(many))
+    rows = matcher._candidate_rows(stage)
+    column = matcher._second_stage(stage, rows)[:, COMPONENTS.index("precedent")]
+    assert column.max() == pytest.approx(stage.likeness.max(), abs=1e-6)
+
+
+def test_a_known_grade_scale_is_kept_whatever_grades_the_data_hold():
+    awarded = dataclasses.replace(PAST, relevant={"dye-recipes": 2})
+    relative, fixed = Precedents().fit([awarded]), Precedents(top_grade=3).fit([awarded])
+    alike = np.ones(1)  # as if the new need were the awarded one, reworded
+    assert relative.scores(alike, ["dye-recipes"]).tolist() == [1.0]
+    assert fixed.scores(alike, ["dye-recipes"]).tolist() == [pytest.approx(2 / 3)]
+    assert Precedents.from_dict(fixed.to_dict()).top_grade == 3
+
+
+def test_a_model_matcher_takes_overrides_of_its_learned_parts():
+    assert default_model().matcher(precedents=None).precedents is None
