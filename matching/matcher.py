@@ -140,7 +140,9 @@ class Matcher(BaseEstimator):
     text_floor : the text component is BM25 over the larger of the best row's BM25 and
         this share of the query's idf mass, so a weak best match does not count as a full
         one (0.6, chosen by 5-fold cross-validation on market-train; 0 = plain max).
-    candidates : how many first-stage leaders the second stage re-scores.
+    candidates : how many first-stage leaders the second stage re-scores (40: 5-fold CV
+        on market-train gave 0.9003 / 0.9017 / 0.9011 / 0.9001 / 0.8995 nDCG@10 for
+        30 / 40 / 50 / 75 / 100, SciFact train 0.8059 / 0.8050 / 0.8043 / - / 0.8026).
     feedback_docs : leaders whose words form the pseudo-relevance feedback profile.
     max_budget_ratio, budget_policy, region_policy, demotion : hard limits, see
         :class:`matching.constraints.HardLimits`.
@@ -164,7 +166,7 @@ class Matcher(BaseEstimator):
         b: float = 0.6,
         name_weight: float = 2.0,
         text_floor: float = 0.6,
-        candidates: int = 100,
+        candidates: int = 40,
         feedback_docs: int = 3,
         max_budget_ratio: float | None = 2.0,
         budget_policy: str = "drop",
@@ -512,7 +514,7 @@ class Matcher(BaseEstimator):
         # Pseudo-relevance feedback (RM3's idea, applied to the candidates only): likeness
         # to the profile of the best first-stage documents.
         # Plain arrays of (candidate, term, weight) entries rather than sparse matrices:
-        # for a hundred rows scipy's per-call overhead costs more than the arithmetic.
+        # for a few dozen rows scipy's per-call overhead costs more than the arithmetic.
         doc, terms, vals = self.index_.row_entries(rows)
         if len(terms) == 0:
             return np.zeros(len(rows))
