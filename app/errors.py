@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -102,8 +102,10 @@ def render_error(status: int, message: str | None = None):
 
 def refuse_nul_characters():
     """No text column accepts NUL: refuse it in forms and URLs with a 400, not a 500 later."""
-    if request.path.startswith("/api/"):
-        return None  # the API answers with a 422 problem naming the field
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "api_operation", None) is not None:
+        return None  # an API operation answers with a 422 problem naming the field; the
+        # API's HTML pages (the token page) are forms like any other
     values = [*request.args.values(), *request.form.values()] if request.method else []
     if any("\x00" in value for value in values):
         return render_error(400, _("Text may not contain NUL characters."))

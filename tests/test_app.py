@@ -117,8 +117,10 @@ def test_every_guarded_page_asks_anonymous_visitors_to_log_in(client, app):
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_nul_characters_in_a_form_get_a_400_not_a_500(client):
-
+def test_nul_characters_in_a_form_get_a_400_not_a_500(client, sme_client):
     response = submit(client, "/auth/login", {"email": "a\x00@b.com", "password": "x"})
     assert response.status_code == 400
     assert "NUL" in response.get_data(as_text=True)
+    # The API's own form page too (PostgreSQL refused the token's name with a 500).
+    response = submit(sme_client, "/api/v1/tokens/page", {"name": "a\x00b"})
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)

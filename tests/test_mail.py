@@ -3,14 +3,19 @@ one-click unsubscribe, and delivery to a real SMTP server."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
+import pytest
 import sqlalchemy as sa
+from flask_mailman import EmailMultiAlternatives
 
 from app import create_app
 from app.extensions import db as _db
 from app.jobs import runner
 from app.models import JobStatus, MailMessage, MailStatus, Notification, OutboxJob
 from app.services import conversations, email_channel, mailer, preferences, quotes, rfqs
-from tests import factories
+from tests import dbutil, factories
 from tests.api.helpers import quote
 from tests.conftest import english, submit
 from tests.mailbox import links, mails_to, path_of
@@ -158,3 +163,32 @@ def test_a_mail_server_failing_once_means_a_retry_and_exactly_one_delivery(app, 
     mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.to == vendor.email))
     assert mail.status == MailStatus.SENT
     assert received.subject == "Shuzhuan: New request for quote"
+
+
+@pytest.mark.skipif(dbutil.is_postgres(dbutil.base_url()), reason="SQLite's lock timeout")
+def test_a_sent_mail_is_recorded_even_when_writers_hold_the_lock_past_the_timeout(
+    app, db, monkeypatch
+):
+    # Seen under load on SQLite: the "sent" mark outwaited busy_timeout, the job was retried
+    # and the mail went out twice.
+    user = factories.sme_user()
+    mail = MailMessage(user_id=user.id, kind="account.verify", to=user.email, dedupe_key="m-1")
+    db.session.add(mail)
+    db.session.commit()
+    mail_id, send = mail.id, EmailMultiAlternatives.send
+    path = db.engine.url.database
+
+    def send_while_a_writer_holds_the_lock(message, *args, **kwargs):
+        writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        writer.execute("BEGIN IMMEDIATE")  # e.g. a long re-match
+        threading.Timer(0.4, lambda: (writer.execute("COMMIT"), writer.close())).start()
+        return send(message, *args, **kwargs)
+
+    db.session.connection().exec_driver_sql("PRAGMA busy_timeout=50")  # 10 s in the app
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_while_a_writer_holds_the_lock)
+    assert mailer.deliver(mail_id) is True
+    assert mailer.deliver(mail_id) is False  # the job's retry finds it sent
+    db.session.expire_all()
+    stored = db.session.get(MailMessage, mail_id)
+    assert (stored.status, stored.attempts) == (MailStatus.SENT, 1)
+    assert len(mails_to(app, user.email)) == 1

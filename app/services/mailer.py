@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -94,9 +95,37 @@ def deliver(mail_id: int) -> bool:
         _close(message.connection)
     mail.status = MailStatus.SENT
     mail.sent_at = utcnow()
-    db.session.commit()
-    log.info("mail %s (%s) sent to %s", mail.id, mail.kind, mail.to)
+    try:
+        db.session.commit()
+    except sa.exc.OperationalError:
+        # The mail is out, so it must be recorded, or the job's retry sends it again. On
+        # SQLite a burst of writers can outlast the busy timeout ("database is locked"):
+        # record it in fresh transactions whose only statement is the write.
+        db.session.rollback()
+        _record_sent(mail_id)
+    log.info("mail %s (%s) sent to %s", mail_id, mail.kind, mail.to)
     return True
+
+
+RECORD_RETRIES = (0.2, 1.0, 5.0)  # seconds between tries of recording a sent mail
+
+
+def _record_sent(mail_id: int) -> None:
+    for pause in (*RECORD_RETRIES, None):
+        try:
+            db.session.execute(
+                sa.update(MailMessage)
+                .where(MailMessage.id == mail_id)
+                .values(status=MailStatus.SENT, sent_at=utcnow(), attempts=MailMessage.attempts + 1)
+            )
+            db.session.commit()
+            return
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            if pause is None:
+                raise  # the database is gone: the job's retry may send this mail again
+            log.warning("mail %s sent, not yet recorded: retrying in %s s", mail_id, pause)
+            time.sleep(pause)
 
 
 def _close(connection) -> None:
