@@ -4,7 +4,9 @@ need like it, as "chosen for needs like yours"; a request or quote alone does no
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from app.models import Match
 from app.services import engagements, matching, outcomes, reviews
 from tests import data, factories
 from tests.deal_builders import make_deal
@@ -55,3 +57,25 @@ def test_only_awarded_pairs_are_precedents(db):
     db.session.commit()
     found = outcomes.precedents(outcomes.training_triples())
     assert set(found.chosen_) == {deal.listings[0].slug}
+
+
+def test_an_award_re_matches_the_open_needs_alike_it_at_once(db):
+    deal = make_deal(vendors=2)
+    awarded = deal.listings[0]
+    alike = factories.need(factories.sme_user(), description=REWORDED)
+    unrelated = factories.need(
+        factories.sme_user(), title="仓库盘点", description="仓库扫码出入库，库存盘点总对不上。"
+    )
+    for need in (alike, unrelated):
+        matching.refresh_matches(need)
+    db.session.commit()
+
+    engagements.award(deal.sme, deal.quotes[0])  # its re-match job runs after this commit
+    db.session.commit()
+    stored = db.session.scalar(
+        sa.select(Match).where(Match.need_id == alike.id, Match.listing_id == awarded.id)
+    )
+    db.session.refresh(stored)
+    assert stored.components["precedent"] > 0.3  # without the SME touching the need
+    # Only the needs alike the awarded one are ranked again.
+    assert matching.rematch_alike([deal.need.id]) == 1

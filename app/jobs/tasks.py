@@ -36,6 +36,13 @@ def rematch_listings(payload: dict[str, Any]) -> None:
     log.info("%d listings changed: %d open needs re-matched", len(payload["slugs"]), refreshed)
 
 
+@task("rematch_alike", merges="need_ids")
+def rematch_alike(payload: dict[str, Any]) -> None:
+    """Update the matches of the open needs alike ``payload["need_ids"]``, which an award
+    made precedents (pending jobs of the same task are merged into one run)."""
+    matching.rematch_alike([int(i) for i in payload["need_ids"]])
+
+
 @task("rebuild_search_index")
 def rebuild_search_index(payload: dict[str, Any]) -> None:
     """Rebuild the search index from the database (it was found damaged or missing)."""

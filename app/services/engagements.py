@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.i18n.status_labels import status_label
+from app.jobs.outbox import post
 from app.models import (
     Engagement,
     EngagementStatus,
@@ -112,6 +113,8 @@ def award_for(user: User, quote: Quote) -> Engagement:
         audit.record(user, "quote.rejected", other, need_id=need.id)
     audit.record(user, "engagement.started", engagement, need_id=need.id, quote_id=quote.id)
     start_plan(engagement, quote)  # the quote's milestones become the engagement's plan
+    # The need is now a precedent: the open needs alike it are re-matched after the commit.
+    post("rematch_alike", {"need_ids": [need.id]})
     # Every vendor asked hears how it ended for them: accepted, declined, or closed unanswered.
     told = [(quote.vendor_id, "quote.accepted", quote.rfq_id)]
     told += [(other.vendor_id, "quote.rejected", other.rfq_id) for other in rejected]

@@ -42,7 +42,7 @@ from matching.explain import explain, lang_of
 from matching.matcher import Match as RankedMatch
 from matching.matcher import Matcher
 from matching.model import default_model
-from matching.precedents import Precedents
+from matching.precedents import ALIKE, Precedents
 from matching.ranker import PairwiseRanker
 from matching.reverse import score_bounds
 from matching.types import Need as MatchingNeed
@@ -387,6 +387,30 @@ def rematch_for_listings(slugs: list[str]) -> int:
     db.session.commit()  # the reads above end here: each need is locked and re-matched alone
     done = _rematch(ids)
     log.info("%d listings changed: %d of %d open needs re-matched", len(slugs), done, len(order))
+    return done
+
+
+def rematch_alike(need_ids: list[int]) -> int:
+    """Re-match the open needs alike the needs ``need_ids``, whose outcome just made them
+    precedents (an award): their stored matches then carry what those needs chose, without
+    waiting for their next edit. Alike: a likeness the precedent view counts
+    (matching.precedents.ALIKE). Returns how many needs were re-matched."""
+    precedents = engine().precedents  # in step with the outcomes just committed
+    if precedents is None:
+        return 0
+    sources = np.flatnonzero(np.isin(precedents.ids_, [str(i) for i in need_ids]))
+    if not len(sources):
+        return 0
+    affected = [
+        need.id
+        for need in db.session.scalars(
+            sa.select(Need).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
+        )
+        if need.id not in need_ids and precedents.likeness(need.to_record())[sources].max() >= ALIKE
+    ]
+    db.session.commit()  # the reads above end here: each need is locked and re-matched alone
+    done = _rematch(affected)
+    log.info("%d needs became precedents: %d open needs re-matched", len(need_ids), done)
     return done
 
 
