@@ -106,8 +106,8 @@ def refuse_nul_characters():
     if getattr(view, "api_operation", None) is not None:
         return None  # an API operation answers with a 422 problem naming the field; the
         # API's HTML pages (the token page) are forms like any other
-    values = [*request.args.values(), *request.form.values()] if request.method else []
-    if any("\x00" in value for value in values):
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if any("\x00" in value for _name, value in values):
         return render_error(400, _("Text may not contain NUL characters."))
     return None
 

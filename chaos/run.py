@@ -641,7 +641,8 @@ def catalogue_ledger(engine: sa.Engine, publications: list[Publication], unseen:
         if job_status != "done":
             failures.append(f"{count} outbox jobs left {job_status}")
     searched = sum(1 for p in publications if p.approve.status == 200) - len(unseen)
-    print("\nLedger: catalogue changes during the faults (each approval is an outbox job)")
+    # Outbox jobs are counted whatever their task: approvals' and awards' re-matches alike.
+    print("\nLedger: catalogue changes during the faults (each approval makes outbox jobs)")
     print(f"  told: {dict(sorted(told.items()))}")
     print(
         f"  stored: {dict(sorted(Counter(status.values()).items()))}, found by search: "

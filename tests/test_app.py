@@ -124,3 +124,12 @@ def test_nul_characters_in_a_form_get_a_400_not_a_500(client, sme_client):
     # The API's own form page too (PostgreSQL refused the token's name with a 500).
     response = submit(sme_client, "/api/v1/tokens/page", {"name": "a\x00b"})
     assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    # Every value of a repeated parameter, not only the first.
+    assert client.get("/solutions/?industry=C17&industry=a%00b").status_code == 400
+
+
+def test_a_nul_character_in_a_path_names_nothing(client):
+    # A slug or token with NUL reached PostgreSQL, which refuses it: a 500.
+    assert client.get("/solutions/a%00b").status_code == 404
+    answer = client.get("/api/v1/plugins/a%00b")
+    assert answer.status_code == 404 and answer.mimetype == "application/problem+json"

@@ -89,6 +89,7 @@ def deliver(mail_id: int) -> bool:
         return False
     message = compose(mail)
     mail.attempts += 1
+    attempts, kind, to = mail.attempts, mail.kind, mail.to  # what the log and a re-record need
     try:
         message.send()
     finally:
@@ -102,21 +103,22 @@ def deliver(mail_id: int) -> bool:
         # SQLite a burst of writers can outlast the busy timeout ("database is locked"):
         # record it in fresh transactions whose only statement is the write.
         db.session.rollback()
-        _record_sent(mail_id)
-    log.info("mail %s (%s) sent to %s", mail_id, mail.kind, mail.to)
+        _record_sent(mail_id, attempts)
+    log.info("mail %s (%s) sent to %s", mail_id, kind, to)
     return True
 
 
-RECORD_RETRIES = (0.2, 1.0, 5.0)  # seconds between tries of recording a sent mail
+# Seconds between tries of recording a sent mail: a few, well inside a job's lease.
+RECORD_RETRIES = (0.2, 1.0, 2.0)
 
 
-def _record_sent(mail_id: int) -> None:
+def _record_sent(mail_id: int, attempts: int) -> None:
     for pause in (*RECORD_RETRIES, None):
         try:
-            db.session.execute(
+            db.session.execute(  # a commit that landed but answered with an error counts once
                 sa.update(MailMessage)
-                .where(MailMessage.id == mail_id)
-                .values(status=MailStatus.SENT, sent_at=utcnow(), attempts=MailMessage.attempts + 1)
+                .where(MailMessage.id == mail_id, MailMessage.status != MailStatus.SENT)
+                .values(status=MailStatus.SENT, sent_at=utcnow(), attempts=attempts)
             )
             db.session.commit()
             return

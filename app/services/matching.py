@@ -342,8 +342,9 @@ def _rematch_one(need_id: int) -> bool:
     return True
 
 
-def rematch_for_listings(slugs: list[str]) -> int:
-    """Re-match only the open needs that the changed listings ``slugs`` can affect.
+def rematch_for_listings(slugs: list[str], among: set[int] | None = None) -> int:
+    """Re-match only the open needs (of ``among``, if given) that the changed listings
+    ``slugs`` can affect.
 
     Those are the needs that show one of them now (it changed, or left the catalogue) or
     name it in their over-budget note, and, for each one that is published, the needs whose
@@ -353,16 +354,16 @@ def rematch_for_listings(slugs: list[str]) -> int:
     again, each in a transaction of its own. Returns how many needs were re-matched.
     """
     matcher = engine()
-    needs = {
-        need.id: need
-        for need in db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.OPEN))
-    }
+    open_needs = sa.select(Need).where(Need.status == NeedStatus.OPEN)
+    if among is not None:
+        open_needs = open_needs.where(Need.id.in_(among))
+    needs = {need.id: need for need in db.session.scalars(open_needs)}
     shown: dict[int, list[tuple[str, float]]] = {need_id: [] for need_id in needs}
     rows = db.session.execute(
         sa.select(Match.need_id, PluginListing.slug, Match.score)
         .join(Match.listing)
         .join(Match.need)
-        .where(Need.status == NeedStatus.OPEN, Match.status != MatchStatus.HIDDEN)
+        .where(Need.id.in_(needs), Match.status != MatchStatus.HIDDEN)
     )
     for need_id, slug, score in rows:
         shown[need_id].append((slug, score))
@@ -386,32 +387,39 @@ def rematch_for_listings(slugs: list[str]) -> int:
     ids = sorted(affected)
     db.session.commit()  # the reads above end here: each need is locked and re-matched alone
     done = _rematch(ids)
-    log.info("%d listings changed: %d of %d open needs re-matched", len(slugs), done, len(order))
+    log.info("%d listings: %d of %d open needs re-matched", len(slugs), done, len(order))
     return done
 
 
 def rematch_alike(need_ids: list[int]) -> int:
-    """Re-match the open needs alike the needs ``need_ids``, whose outcome just made them
-    precedents (an award): their stored matches then carry what those needs chose, without
-    waiting for their next edit. Alike: a likeness the precedent view counts
-    (matching.precedents.ALIKE). Returns how many needs were re-matched."""
+    """Re-match the open needs alike the needs ``need_ids``, whose award just made them
+    precedents, where the awarded plug-in can now enter their matches or already shows:
+    their stored matches then carry what a similar need chose, without waiting for their
+    next edit. Alike: a likeness the precedent view counts (matching.precedents.ALIKE).
+    Returns how many needs were re-matched."""
     precedents = engine().precedents  # in step with the outcomes just committed
-    if precedents is None:
-        return 0
-    sources = np.flatnonzero(np.isin(precedents.ids_, [str(i) for i in need_ids]))
+    sources = np.array([], dtype=np.int64)
+    if precedents is not None:
+        sources = np.flatnonzero(np.isin(precedents.ids_, [str(i) for i in need_ids]))
     if not len(sources):
         return 0
-    affected = [
-        need.id
-        for need in db.session.scalars(
-            sa.select(Need).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
+    rows = db.session.execute(
+        sa.select(Need.id, Need.title, Need.description).where(
+            Need.status == NeedStatus.OPEN, Need.id.not_in(need_ids)
         )
-        if need.id not in need_ids and precedents.likeness(need.to_record())[sources].max() >= ALIKE
-    ]
-    db.session.commit()  # the reads above end here: each need is locked and re-matched alone
-    done = _rematch(affected)
-    log.info("%d needs became precedents: %d open needs re-matched", len(need_ids), done)
-    return done
+    )
+    alike = {
+        need_id
+        for need_id, title, description in rows
+        if precedents.likeness(MatchingNeed(str(need_id), description, title))[sources].max()
+        >= ALIKE
+    }
+    awarded = db.session.scalars(
+        sa.select(PluginListing.slug)
+        .join(Engagement, Engagement.listing_id == PluginListing.id)
+        .where(Engagement.need_id.in_(need_ids))
+    ).all()
+    return rematch_for_listings(sorted(set(awarded)), among=alike) if alike else 0
 
 
 def visible_matches(need: Need) -> list[Match]:
