@@ -30,7 +30,7 @@ from matching.capmodel import CapabilityModel
 from matching.evaluate import evaluate
 from matching.matcher import Matcher
 from matching.precedents import Precedents
-from matching.ranker import COMPONENTS, PairwiseRanker, check_bounds, with_added_components
+from matching.ranker import PairwiseRanker, check_bounds, read_weights
 from matching.training import cross_validate, fit_calibration, fit_matcher
 from matching.types import Need, Offering
 
@@ -149,12 +149,11 @@ def load(path: str | Path) -> TrainedModel:
         part = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
         readers[prefix] = CapabilityModel.from_arrays(part)
     spec = info["ranker"]
-    spec["weights"] = with_added_components(spec["weights"])
-    missing = set(COMPONENTS) - set(spec["weights"])
-    if missing:
-        raise ModelError(f"{path}: ranker weights missing for {sorted(missing)}")
     ranker = PairwiseRanker(**spec["params"])
-    ranker.weights_ = {c: float(spec["weights"][c]) for c in COMPONENTS}
+    try:
+        ranker.weights_ = read_weights(spec["weights"], f"{path}: ranker")
+    except ValueError as exc:
+        raise ModelError(str(exc)) from exc
     ranker.learned_components_ = list(spec.get("learned_components", []))
     ranker.trained_on_ = dict(spec.get("trained_on", {}))
     ranker.metrics_ = dict(info.get("metrics", {}))

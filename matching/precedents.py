@@ -36,6 +36,10 @@ NEAR = 0.2
 ALIKE = 0.1
 
 
+def _as_given(tokens: list[str]) -> list[str]:
+    return tokens  # the texts are tokenized once, by the engine's tokenizer
+
+
 class Precedents(BaseEstimator):
     """Labelled needs kept as evidence; ``fit`` takes needs with ``relevant`` grades.
 
@@ -51,11 +55,12 @@ class Precedents(BaseEstimator):
 
     def fit(self, needs: Sequence[Need], y: None = None) -> Precedents:
         del y  # the outcomes are in each need's ``relevant``
-        kept = [
-            (str(n.id), n.text, {o: g for o, g in n.relevant.items() if g >= self.min_grade})
-            for n in needs
+        chosen_by = [{o: g for o, g in n.relevant.items() if g >= self.min_grade} for n in needs]
+        tokens = [
+            tokenize(n.text) if grades else [] for n, grades in zip(needs, chosen_by, strict=True)
         ]
-        kept = [k for k in kept if k[2] and tokenize(k[1])]
+        keep = [i for i, words in enumerate(tokens) if words]
+        kept = [(str(needs[i].id), needs[i].text, chosen_by[i]) for i in keep]
         self.records_ = kept
         self.n_precedents_ = len(kept)
         self.ids_ = np.array([k[0] for k in kept], dtype=object)
@@ -75,8 +80,8 @@ class Precedents(BaseEstimator):
         self.idf_ = np.zeros(0, dtype=np.float32)
         self.terms_ = None
         if kept:
-            vectorizer = TfidfVectorizer(analyzer=tokenize, sublinear_tf=True, dtype=np.float32)
-            matrix = vectorizer.fit_transform([k[1] for k in kept])
+            vectorizer = TfidfVectorizer(analyzer=_as_given, sublinear_tf=True, dtype=np.float32)
+            matrix = vectorizer.fit_transform([tokens[i] for i in keep])
             self.vocabulary_ = vectorizer.vocabulary_
             self.idf_ = vectorizer.idf_.astype(np.float32)
             self.terms_ = matrix.T.tocsr()  # term → the precedents holding it, with weights

@@ -30,7 +30,7 @@ TEXT_COMPONENTS = ("text", "bridge", "coverage", "subword", "feedback")
 OUTCOME_COMPONENTS = ("precedent",)  # what needs like this one chose (precedents.py)
 COMPONENTS = TEXT_COMPONENTS + STRUCTURE_COMPONENTS + OUTCOME_COMPONENTS
 FORMAT = "shuzhuan-ranker/3"  # 2: the "bridge" component; 3: "precedent"
-_OLDER_FORMATS = ("shuzhuan-ranker/2",)  # before "precedent": read by with_added_components
+_OLDER_FORMATS = ("shuzhuan-ranker/2",)  # before "precedent": read by read_weights
 
 PRIOR_WEIGHTS: dict[str, float] = {
     "text": 1.0,
@@ -137,12 +137,8 @@ class PairwiseRanker(BaseEstimator):
         fmt = payload.get("format")
         if fmt != FORMAT and fmt not in _OLDER_FORMATS:
             raise ValueError(f"{origin}: not a {FORMAT} model (format {fmt!r})")
-        weights = with_added_components(payload["weights"])
-        missing = set(COMPONENTS) - set(weights)
-        if missing:
-            raise ValueError(f"{origin}: weights missing for {sorted(missing)}")
         ranker = cls(**payload["params"])
-        ranker.weights_ = {c: float(weights[c]) for c in COMPONENTS}
+        ranker.weights_ = read_weights(payload["weights"], origin)
         ranker.learned_components_ = payload.get("learned_components", [])
         ranker.trained_on_ = payload["trained_on"]
         ranker.metrics_ = payload.get("metrics", {})
@@ -191,12 +187,17 @@ class WeightBounds:
     max_share: float = 0.35
 
 
-def with_added_components(weights: dict[str, float]) -> dict[str, float]:
-    """A model saved before the outcome components existed, with each at its floor weight:
-    it was never tested with them, so they may inform its ranking as little as the bounds
-    allow, no more."""
+def read_weights(weights: dict[str, float], origin: str = "model") -> dict[str, float]:
+    """A saved model's weight of every component, as numbers; ValueError naming any that
+    is missing. A model saved before the outcome components existed gets each at its floor
+    weight: it was never tested with them, so they may inform its ranking as little as the
+    bounds allow, no more."""
     floor = WeightBounds().floor
-    return {c: floor * PRIOR_WEIGHTS[c] for c in OUTCOME_COMPONENTS} | dict(weights)
+    weights = {c: floor * PRIOR_WEIGHTS[c] for c in OUTCOME_COMPONENTS} | dict(weights)
+    missing = set(COMPONENTS) - set(weights)
+    if missing:
+        raise ValueError(f"{origin}: weights missing for {sorted(missing)}")
+    return {c: float(weights[c]) for c in COMPONENTS}
 
 
 def bound_weights(weights: dict[str, float], bounds: WeightBounds) -> dict[str, float]:

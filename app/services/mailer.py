@@ -88,22 +88,12 @@ def deliver(mail_id: int) -> bool:
         db.session.rollback()
         return False
     message = compose(mail)
-    mail.attempts += 1
-    attempts, kind, to = mail.attempts, mail.kind, mail.to  # what the log and a re-record need
+    attempts, kind, to = mail.attempts + 1, mail.kind, mail.to
     try:
         message.send()
     finally:
         _close(message.connection)
-    mail.status = MailStatus.SENT
-    mail.sent_at = utcnow()
-    try:
-        db.session.commit()
-    except sa.exc.OperationalError:
-        # The mail is out, so it must be recorded, or the job's retry sends it again. On
-        # SQLite a burst of writers can outlast the busy timeout ("database is locked"):
-        # record it in fresh transactions whose only statement is the write.
-        db.session.rollback()
-        _record_sent(mail_id, attempts)
+    _record_sent(mail_id, attempts)
     log.info("mail %s (%s) sent to %s", mail_id, kind, to)
     return True
 
@@ -113,6 +103,10 @@ RECORD_RETRIES = (0.2, 1.0, 2.0)
 
 
 def _record_sent(mail_id: int, attempts: int) -> None:
+    """Mark the mail sent, first in the transaction that holds its row (PostgreSQL's lock
+    through the send); the mail is out, so if that fails (on SQLite a burst of writers can
+    outlast the busy timeout) it is recorded in fresh transactions whose only statement is
+    the write, or the job's retry would send it again."""
     for pause in (*RECORD_RETRIES, None):
         try:
             db.session.execute(  # a commit that landed but answered with an error counts once

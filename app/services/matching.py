@@ -71,13 +71,11 @@ class CatalogueMatcher:
                 self._fit()
             elif listings_stamp != self._listings_seen:
                 self._apply_changes()
-            reviews_stamp = db.session.execute(
-                sa.select(sa.func.count(Review.id), sa.func.max(Review.updated_at))
-            ).one()
-            if tuple(reviews_stamp) != self._reviews_seen:
+            outcomes_stamp = tuple(db.session.execute(_outcomes_stamp()).one())
+            reviews_stamp = outcomes_stamp[:2]
+            if reviews_stamp != self._reviews_seen:
                 self._matcher.set_quality(_quality())
-                self._reviews_seen = tuple(reviews_stamp)
-            outcomes_stamp = (*reviews_stamp, *db.session.execute(_outcomes_stamp()).one())
+                self._reviews_seen = reviews_stamp
             if outcomes_stamp != self._outcomes_seen:
                 self._matcher.set_params(precedents=_precedents())
                 self._outcomes_seen = outcomes_stamp
@@ -131,12 +129,13 @@ def _published() -> sa.Select:
 
 
 def _outcomes_stamp() -> sa.Select:
-    """Changes when an award, a completion or a measured KPI changes what a pair grades
-    (reviews are stamped apart; a request alone grades below a precedent)."""
+    """Count and latest change of reviews (vendor quality; its first two values), then of
+    engagements and measured KPIs: together they change whenever what a pair grades does
+    (a request alone grades below a precedent). One query per ranking for both."""
     return sa.select(
         *(
             sa.select(aggregate).scalar_subquery()
-            for table in (Engagement, Outcome)
+            for table in (Review, Engagement, Outcome)
             for aggregate in (sa.func.count(table.id), sa.func.max(table.updated_at))
         )
     )
@@ -408,12 +407,11 @@ def rematch_alike(need_ids: list[int]) -> int:
             Need.status == NeedStatus.OPEN, Need.id.not_in(need_ids)
         )
     )
-    alike = {
-        need_id
-        for need_id, title, description in rows
-        if precedents.likeness(MatchingNeed(str(need_id), description, title))[sources].max()
-        >= ALIKE
-    }
+    alike = set()
+    for need_id, title, description in rows:
+        record = MatchingNeed(id=str(need_id), description=description, title=title)
+        if precedents.likeness(record)[sources].max() >= ALIKE:
+            alike.add(need_id)
     awarded = db.session.scalars(
         sa.select(PluginListing.slug)
         .join(Engagement, Engagement.listing_id == PluginListing.id)
